@@ -1,0 +1,56 @@
+"""The programme's vocabularies: English codes stored, Vietnamese labels shown."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AreaLevel(models.TextChoices):
+    PROVINCE = "province", _("Tỉnh / thành phố")
+    DISTRICT = "district", _("Quận / huyện / thị xã")
+    COMMUNE = "commune", _("Xã / phường / thị trấn")
+
+
+class ProducerKind(models.TextChoices):
+    HOUSEHOLD = "household", _("Hộ sản xuất kinh doanh")
+    COOPERATIVE = "cooperative", _("Hợp tác xã")
+    COOPERATIVE_GROUP = "cooperative_group", _("Tổ hợp tác")
+    ENTERPRISE = "enterprise", _("Doanh nghiệp")
+
+
+class Category(models.TextChoices):
+    """The six OCOP product groups."""
+
+    FOOD = "food", _("Thực phẩm")
+    BEVERAGES = "beverages", _("Đồ uống")
+    HERBAL = "herbal", _("Thảo dược")
+    TEXTILES = "textiles", _("Vải và may mặc")
+    HANDICRAFT = "handicraft", _("Lưu niệm – nội thất – trang trí")
+    TOURISM = "tourism", _("Dịch vụ du lịch cộng đồng, du lịch nông thôn và điểm du lịch")
+
+
+class BuyerKind(models.TextChoices):
+    RETAIL_CHAIN = "retail_chain", _("Chuỗi bán lẻ")
+    STORE = "store", _("Cửa hàng của chuỗi")
+    SALES_POINT = "sales_point", _("Điểm giới thiệu và bán sản phẩm OCOP")
+    ECOMMERCE = "ecommerce", _("Sàn thương mại điện tử")
+    WHOLESALER = "wholesaler", _("Bán buôn")
+    DISTRIBUTOR = "distributor", _("Nhà phân phối")
+
+
+# Buyers with no shop floor of their own: they have no location to measure distances from.
+NON_PHYSICAL_BUYER_KINDS = frozenset({BuyerKind.RETAIL_CHAIN, BuyerKind.ECOMMERCE})
+
+
+class LinkageKind(models.TextChoices):
+    MEMBER_OF = "member_of", _("Thành viên của")
+    SUPPLIES = "supplies", _("Cung cấp nguyên liệu cho")
+    SELLS_TO = "sells_to", _("Bán cho")
+    LISTS_ON = "lists_on", _("Đăng bán trên")
+    MOU = "mou", _("Biên bản ghi nhớ")
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", _("Đang mở")
+    CLOSED = "closed", _("Đã đóng")
+
+
+RATING_VALID_MONTHS = 36

@@ -1,0 +1,19 @@
+"""Date arithmetic of the rating rules."""
+import calendar
+import datetime as dt
+
+from .choices import RATING_VALID_MONTHS
+
+__all__ = ["add_months", "rating_expiry"]
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by whole months, clamped to the month's last day (31 Jan + 1 → 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def rating_expiry(rated_on: dt.date | None) -> dt.date | None:
+    """A rating is valid for 36 months from the day it was given."""
+    return add_months(rated_on, RATING_VALID_MONTHS) if rated_on else None

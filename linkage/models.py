@@ -1,0 +1,419 @@
+"""The registry: areas, producers, products, buyers, linkages and sourcing requests."""
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import (
+    AreaLevel,
+    BuyerKind,
+    Category,
+    LinkageKind,
+    ProducerKind,
+    RequestStatus,
+)
+from .dates import rating_expiry
+from .text import fold
+
+LATITUDE_VALIDATORS = [MinValueValidator(-90), MaxValueValidator(90)]
+LONGITUDE_VALIDATORS = [MinValueValidator(-180), MaxValueValidator(180)]
+STARS_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+def _coordinate_constraints(prefix: str) -> list[models.CheckConstraint]:
+    return [
+        models.CheckConstraint(
+            condition=Q(lat__isnull=True) | Q(lat__gte=-90, lat__lte=90),
+            name=f"{prefix}_lat_range",
+        ),
+        models.CheckConstraint(
+            condition=Q(lon__isnull=True) | Q(lon__gte=-180, lon__lte=180),
+            name=f"{prefix}_lon_range",
+        ),
+        models.CheckConstraint(
+            condition=Q(lat__isnull=True, lon__isnull=True) | Q(lat__isnull=False, lon__isnull=False),
+            name=f"{prefix}_lat_lon_together",
+        ),
+    ]
+
+
+class Located(models.Model):
+    """A record with an optional point (WGS 84) and a folded name for accent-free search."""
+
+    lat = models.FloatField(_("vĩ độ"), null=True, blank=True, validators=LATITUDE_VALIDATORS)
+    lon = models.FloatField(_("kinh độ"), null=True, blank=True, validators=LONGITUDE_VALIDATORS)
+    name_folded = models.CharField(max_length=300, editable=False, db_index=True, default="")
+
+    class Meta:
+        abstract = True
+
+    def fill_derived(self) -> None:
+        """Set the columns derived from others; bulk writes call this since they skip save()."""
+        self.name_folded = fold(self.name)
+
+    def save(self, *args, **kwargs):
+        self.fill_derived()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if (self.lat is None) != (self.lon is None):
+            raise ValidationError(_("Latitude and longitude go together: give both or neither."))
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        """(lat, lon), or None when the record has no location."""
+        return None if self.lat is None else (self.lat, self.lon)
+
+
+class Area(Located):
+    """A province, district or commune, with its population and centroid."""
+
+    code = models.CharField(_("mã"), max_length=40, unique=True)
+    name = models.CharField(_("tên"), max_length=200)
+    level = models.CharField(_("cấp"), max_length=20, choices=AreaLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("thuộc"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    population = models.PositiveIntegerField(_("dân số"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("địa bàn")
+        verbose_name_plural = _("địa bàn")
+        ordering = ["code"]
+        constraints = [
+            *_coordinate_constraints("area"),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="area_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Producer(Located):
+    """An OCOP producer (chủ thể OCOP): household, cooperative, cooperative group or enterprise."""
+
+    code = models.CharField(_("mã"), max_length=40, unique=True)
+    name = models.CharField(_("tên"), max_length=300)
+    kind = models.CharField(_("loại chủ thể"), max_length=20, choices=ProducerKind.choices)
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("địa bàn"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="producers",
+    )
+    address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
+    members = models.PositiveIntegerField(_("số thành viên"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("tài khoản quản lý"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="producers",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("chủ thể OCOP")
+        verbose_name_plural = _("chủ thể OCOP")
+        ordering = ["code"]
+        constraints = _coordinate_constraints("producer")
+
+    def __str__(self):
+        return self.name
+
+
+class Product(models.Model):
+    """A product of a producer, with its OCOP rating."""
+
+    code = models.CharField(_("mã"), max_length=40, unique=True)
+    name = models.CharField(_("tên sản phẩm"), max_length=300)
+    name_folded = models.CharField(max_length=300, editable=False, db_index=True, default="")
+    producer = models.ForeignKey(
+        Producer, verbose_name=_("chủ thể"), on_delete=models.PROTECT, related_name="products"
+    )
+    category = models.CharField(_("nhóm sản phẩm"), max_length=20, choices=Category.choices)
+    stars = models.PositiveSmallIntegerField(
+        _("hạng sao"), null=True, blank=True, validators=STARS_VALIDATORS
+    )
+    potential_five_star = models.BooleanField(_("tiềm năng 5 sao"), default=False)
+    rated_on = models.DateField(_("ngày đánh giá"), null=True, blank=True)
+    rating_expires_on = models.DateField(
+        _("hết hạn chứng nhận"), null=True, blank=True, editable=False, db_index=True
+    )
+    capacity_per_month = models.FloatField(
+        _("sản lượng mỗi tháng"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    unit = models.CharField(_("đơn vị"), max_length=40, blank=True)
+    price_vnd = models.PositiveBigIntegerField(_("giá (đồng)"), null=True, blank=True)
+    traceability_url = models.URLField(_("truy xuất nguồn gốc"), max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("sản phẩm")
+        verbose_name_plural = _("sản phẩm")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stars__isnull=True) | Q(stars__gte=1, stars__lte=5),
+                name="product_stars_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity_per_month__isnull=True) | Q(capacity_per_month__gte=0),
+                name="product_capacity_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["category", "stars"])]
+
+    def __str__(self):
+        return self.name
+
+    def fill_derived(self) -> None:
+        """Set the columns derived from others; bulk writes call this since they skip save()."""
+        self.name_folded = fold(self.name)
+        self.rating_expires_on = rating_expiry(self.rated_on)
+
+    def save(self, *args, **kwargs):
+        self.fill_derived()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.potential_five_star and self.stars not in (None, 4):
+            raise ValidationError(
+                {"potential_five_star": _("Only a 4-star product can be potential 5-star.")}
+            )
+
+
+class Buyer(Located):
+    """Who sells OCOP products on: a chain, a chain's store, a sales point, a platform or a trader."""
+
+    code = models.CharField(_("mã"), max_length=40, unique=True)
+    name = models.CharField(_("tên"), max_length=300)
+    kind = models.CharField(_("loại"), max_length=20, choices=BuyerKind.choices)
+    chain = models.ForeignKey(
+        "self",
+        verbose_name=_("chuỗi"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stores",
+        limit_choices_to={"kind": BuyerKind.RETAIL_CHAIN},
+    )
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("địa bàn"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="buyers",
+    )
+    address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
+    # Comma-separated category codes; empty means every group. A delimited column filters the
+    # same way on SQLite and PostgreSQL, which a JSON list does not.
+    categories = models.CharField(_("nhóm sản phẩm nhận"), max_length=200, blank=True)
+    min_stars = models.PositiveSmallIntegerField(
+        _("hạng sao tối thiểu"), null=True, blank=True, validators=STARS_VALIDATORS
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("tài khoản quản lý"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="buyers",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("bên mua")
+        verbose_name_plural = _("bên mua")
+        ordering = ["code"]
+        constraints = [
+            *_coordinate_constraints("buyer"),
+            models.CheckConstraint(
+                condition=Q(min_stars__isnull=True) | Q(min_stars__gte=1, min_stars__lte=5),
+                name="buyer_min_stars_range",
+            ),
+            models.CheckConstraint(condition=~Q(chain=F("id")), name="buyer_not_own_chain"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def category_list(self) -> list[str]:
+        """The groups this buyer takes; every group when none is listed."""
+        listed = [code for code in self.categories.split(",") if code]
+        return listed or list(Category.values)
+
+    def takes(self, category: str) -> bool:
+        return not self.categories or category in self.categories.split(",")
+
+    def clean(self):
+        super().clean()
+        unknown = [c for c in self.categories.split(",") if c and c not in Category.values]
+        if unknown:
+            raise ValidationError({"categories": _("Unknown product group: %s") % ", ".join(unknown)})
+        if self.chain_id and self.chain.kind != BuyerKind.RETAIL_CHAIN:
+            raise ValidationError({"chain": _("A store belongs to a retail chain.")})
+
+
+class Linkage(models.Model):
+    """A tie between two actors: membership, raw-material supply, sales, a listing or an MOU.
+
+    Each end is a producer or a buyer; exactly one of the two columns of each end is set.
+    """
+
+    kind = models.CharField(_("loại liên kết"), max_length=20, choices=LinkageKind.choices)
+    source_producer = models.ForeignKey(
+        Producer, null=True, blank=True, on_delete=models.CASCADE, related_name="outgoing"
+    )
+    source_buyer = models.ForeignKey(
+        Buyer, null=True, blank=True, on_delete=models.CASCADE, related_name="outgoing"
+    )
+    target_producer = models.ForeignKey(
+        Producer, null=True, blank=True, on_delete=models.CASCADE, related_name="incoming"
+    )
+    target_buyer = models.ForeignKey(
+        Buyer, null=True, blank=True, on_delete=models.CASCADE, related_name="incoming"
+    )
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.CASCADE, related_name="linkages"
+    )
+    volume_per_month = models.FloatField(
+        _("khối lượng mỗi tháng"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    started_on = models.DateField(_("bắt đầu"), null=True, blank=True)
+    ended_on = models.DateField(_("kết thúc"), null=True, blank=True)
+    # "kind:source>target:product" in codes: the natural key imports match rows on.
+    key = models.CharField(max_length=200, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("liên kết")
+        verbose_name_plural = _("liên kết")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(source_producer__isnull=False, source_buyer__isnull=True)
+                    | Q(source_producer__isnull=True, source_buyer__isnull=False)
+                ),
+                name="linkage_one_source",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(target_producer__isnull=False, target_buyer__isnull=True)
+                    | Q(target_producer__isnull=True, target_buyer__isnull=False)
+                ),
+                name="linkage_one_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source_producer=F("target_producer")), name="linkage_no_self_producer"
+            ),
+            models.CheckConstraint(
+                condition=~Q(source_buyer=F("target_buyer")), name="linkage_no_self_buyer"
+            ),
+            models.CheckConstraint(
+                condition=Q(volume_per_month__isnull=True) | Q(volume_per_month__gte=0),
+                name="linkage_volume_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True)
+                | Q(started_on__isnull=True)
+                | Q(ended_on__gte=F("started_on")),
+                name="linkage_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.key
+
+    @property
+    def source(self):
+        return self.source_producer or self.source_buyer
+
+    @property
+    def target(self):
+        return self.target_producer or self.target_buyer
+
+    @staticmethod
+    def make_key(kind: str, source_code: str, target_code: str, product_code: str | None) -> str:
+        return f"{kind}:{source_code}>{target_code}:{product_code or ''}"
+
+    def fill_derived(self) -> None:
+        """Set the natural key from the codes of the ends; needs the related rows loaded."""
+        self.key = self.make_key(
+            self.kind,
+            self.source.code,
+            self.target.code,
+            self.product.code if self.product_id else None,
+        )
+
+    def save(self, *args, **kwargs):
+        self.fill_derived()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if (self.source_producer_id is None) == (self.source_buyer_id is None):
+            raise ValidationError(_("A linkage has exactly one source: a producer or a buyer."))
+        if (self.target_producer_id is None) == (self.target_buyer_id is None):
+            raise ValidationError(_("A linkage has exactly one target: a producer or a buyer."))
+        if self.source == self.target:
+            raise ValidationError(_("A linkage cannot join an actor to itself."))
+
+
+class SourcingRequest(models.Model):
+    """A buyer's standing request: a product group, minimum stars, a monthly quantity, a reach."""
+
+    code = models.CharField(_("mã"), max_length=40, unique=True)
+    buyer = models.ForeignKey(
+        Buyer, verbose_name=_("bên mua"), on_delete=models.CASCADE, related_name="sourcing_requests"
+    )
+    category = models.CharField(_("nhóm sản phẩm"), max_length=20, choices=Category.choices)
+    min_stars = models.PositiveSmallIntegerField(
+        _("hạng sao tối thiểu"), null=True, blank=True, validators=STARS_VALIDATORS
+    )
+    quantity_per_month = models.FloatField(
+        _("số lượng mỗi tháng"), validators=[MinValueValidator(0)]
+    )
+    max_distance_km = models.FloatField(
+        _("khoảng cách tối đa (km)"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("yêu cầu tìm nguồn hàng")
+        verbose_name_plural = _("yêu cầu tìm nguồn hàng")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_stars__isnull=True) | Q(min_stars__gte=1, min_stars__lte=5),
+                name="request_min_stars_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_per_month__gte=0), name="request_quantity_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_distance_km__isnull=True) | Q(max_distance_km__gte=0),
+                name="request_distance_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return self.code
