@@ -5,3 +5,11 @@ from .base import CACHES
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Each test run gets its own cache namespace so runs on a shared Redis do not see each other.
 CACHES["default"]["KEY_PREFIX"] = "test"
+
+import os  # noqa: E402
+
+from .base import DATABASES  # noqa: E402
+
+# Lets two runs share one PostgreSQL server without dropping each other's test database.
+if os.environ.get("TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
