@@ -13,3 +13,8 @@ from .base import DATABASES  # noqa: E402
 # Lets two runs share one PostgreSQL server without dropping each other's test database.
 if os.environ.get("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
+
+from .base import RQ_QUEUES  # noqa: E402
+
+# Jobs run synchronously through Redis in tests, so the queued path is exercised without a worker.
+RQ_QUEUES["default"]["ASYNC"] = False
