@@ -1,0 +1,416 @@
+"""Programme statistics: rated products by year, group, stars, area and producer kind.
+
+Pure pandas: a DataFrame of products in, DataFrames out; no ORM, no HTTP.
+
+The products frame holds one row per product with the columns of ``PRODUCT_COLUMNS``:
+
+- ``code``, ``name``: the product;
+- ``category``: its group code (``linkage.choices.Category``);
+- ``stars`` (1–5 or missing) and ``potential_five_star`` (bool);
+- ``rated_on`` and ``rating_expires_on``: dates (``datetime.date``, strings or datetime64);
+- ``producer_id``, ``producer_kind``: the producer and its kind (``ProducerKind``);
+- ``area_id``: the producer's area, or missing.
+
+The areas frame (for ``by_area``) is indexed by area id with the columns ``code``, ``name``,
+``level`` and ``parent_id``.
+
+Counting rules
+- Only OCOP-certified products count: 3 stars and above, with a rating date. Products rated 1 or 2
+  stars are not certified; every table leaves them out and ``summary`` reports their number
+  separately as ``below_3``. Products never rated are left out everywhere.
+- Star classes, highest first: ``"5"``, ``"potential_5"`` (4 stars with ``potential_five_star``),
+  ``"4"``, ``"3"``.
+- The registry keeps one rating per product, its latest. A re-rated product therefore counts in the
+  year of its latest rating, and "newly rated in a year" means "whose current rating was given that
+  year"; the published figures that split new from re-rated products cannot be rebuilt from it.
+- Two bases for "the products at a date": ``"cumulative"`` counts every certified product rated on
+  or before the date; ``"valid"`` counts those whose rating is in force on the date,
+  ``rated_on <= date < rating_expires_on``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from linkage.choices import Category, ProducerKind
+from linkage.dates import add_months
+
+__all__ = [
+    "BASES",
+    "PRODUCT_COLUMNS",
+    "STAR_CLASSES",
+    "STAR_CLASS_LABELS",
+    "by_area",
+    "by_group",
+    "by_producer_kind",
+    "by_stars",
+    "by_year",
+    "expiring",
+    "select",
+    "star_class",
+    "summary",
+    "targets",
+]
+
+PRODUCT_COLUMNS = (
+    "code",
+    "name",
+    "category",
+    "stars",
+    "potential_five_star",
+    "rated_on",
+    "rating_expires_on",
+    "producer_id",
+    "producer_kind",
+    "area_id",
+)
+
+STAR_CLASSES = ("5", "potential_5", "4", "3")
+STAR_CLASS_LABELS = {
+    "5": "5 sao (5 stars)",
+    "potential_5": "Tiềm năng 5 sao (potential 5 stars)",
+    "4": "4 sao (4 stars)",
+    "3": "3 sao (3 stars)",
+}
+BASES = ("cumulative", "valid")
+UNKNOWN_AREA = ""
+_UNKNOWN_AREA_NAME = "Chưa rõ địa bàn (unknown area)"
+
+
+def star_class(stars: pd.Series, potential_five_star: pd.Series) -> pd.Series:
+    """The star class of each product: "5", "potential_5", "4", "3", or missing below 3 stars.
+
+    ``stars`` holds numbers (or missing), ``potential_five_star`` booleans, on the same index.
+    """
+    stars = pd.to_numeric(stars, errors="coerce")
+    potential = potential_five_star.fillna(False).astype(bool)
+    conditions = [stars >= 5, (stars == 4) & potential, stars == 4, stars == 3]
+    classes = np.select(conditions, list(STAR_CLASSES), default="")
+    return pd.Series(classes, index=stars.index, dtype=object).replace("", None)
+
+
+def _prepared(products: pd.DataFrame) -> pd.DataFrame:
+    """A copy with dates as datetime64, the star class, and only certified rated products."""
+    missing = [column for column in PRODUCT_COLUMNS if column not in products.columns]
+    if missing:
+        raise ValueError(f"The products frame lacks the columns: {', '.join(missing)}")
+    frame = products.copy()
+    for column in ("rated_on", "rating_expires_on"):
+        frame[column] = pd.to_datetime(frame[column], errors="coerce")
+    frame["star_class"] = star_class(frame["stars"], frame["potential_five_star"])
+    return frame[frame["star_class"].notna() & frame["rated_on"].notna()]
+
+
+def _day(value: dt.date | None) -> pd.Timestamp:
+    return pd.Timestamp(value or dt.date.today())
+
+
+def _at(frame: pd.DataFrame, as_of: dt.date | None, basis: str) -> pd.DataFrame:
+    """The prepared rows counted at ``as_of`` on ``basis``."""
+    if basis not in BASES:
+        raise ValueError(f"basis must be one of {', '.join(BASES)}, not {basis!r}")
+    day = _day(as_of)
+    rated = frame["rated_on"] <= day
+    if basis == "valid":
+        rated &= frame["rating_expires_on"] > day
+    return frame[rated]
+
+
+def select(
+    products: pd.DataFrame, *, as_of: dt.date | None = None, basis: str = "cumulative"
+) -> pd.DataFrame:
+    """The certified products counted at ``as_of`` (default today) on ``basis``.
+
+    Returns the rows of ``products`` (same index, the ``PRODUCT_COLUMNS``, dates as datetime64)
+    plus a ``star_class`` column. Raises ValueError for an unknown basis or missing columns.
+    """
+    return _at(_prepared(products), as_of, basis)
+
+
+def _counts_by(frame: pd.DataFrame, column: str, order: list[str]) -> pd.DataFrame:
+    """Products per value of ``column`` (every value of ``order``, zeros kept) and their share."""
+    counts = frame[column].value_counts().reindex(order, fill_value=0).astype(int)
+    total = int(counts.sum())
+    result = pd.DataFrame({"products": counts})
+    result["share"] = (counts / total).round(4) if total else 0.0
+    return result
+
+
+def by_stars(
+    products: pd.DataFrame, *, as_of: dt.date | None = None, basis: str = "cumulative"
+) -> pd.DataFrame:
+    """Certified products per star class.
+
+    Index ``star_class`` ("5", "potential_5", "4", "3", always all four); columns ``label``,
+    ``products`` (count) and ``share`` (of the certified total, 0–1).
+    """
+    frame = select(products, as_of=as_of, basis=basis)
+    result = _counts_by(frame, "star_class", list(STAR_CLASSES))
+    result.insert(0, "label", [STAR_CLASS_LABELS[c] for c in result.index])
+    result.index.name = "star_class"
+    return result
+
+
+def by_group(
+    products: pd.DataFrame, *, as_of: dt.date | None = None, basis: str = "cumulative"
+) -> pd.DataFrame:
+    """Certified products per product group, with their star classes.
+
+    Index ``category`` (the six group codes in ``Category`` order, then any unknown code met);
+    columns ``label``, ``products``, ``share`` (0–1) and one count column per star class.
+    """
+    frame = select(products, as_of=as_of, basis=basis)
+    order = list(Category.values)
+    order += sorted(set(frame["category"].dropna()) - set(order))
+    result = _counts_by(frame, "category", order)
+    result = result.join(_star_columns(frame, "category", order))
+    labels = dict(Category.choices)
+    result.insert(0, "label", [str(labels.get(code, code)) for code in result.index])
+    result.index.name = "category"
+    return result
+
+
+def _star_columns(frame: pd.DataFrame, column: str, order: list) -> pd.DataFrame:
+    """Per value of ``column``, a count column for each star class (zeros kept)."""
+    table = pd.crosstab(frame[column], frame["star_class"]) if len(frame) else pd.DataFrame()
+    table = table.reindex(index=order, columns=list(STAR_CLASSES), fill_value=0)
+    return table.fillna(0).astype(int).rename_axis(index=column, columns=None)
+
+
+def by_producer_kind(
+    products: pd.DataFrame, *, as_of: dt.date | None = None, basis: str = "cumulative"
+) -> pd.DataFrame:
+    """Certified products and the producers holding them, per producer kind.
+
+    Index ``producer_kind`` (the four ``ProducerKind`` codes, then any other met); columns
+    ``label``, ``producers`` (distinct producers with at least one counted product),
+    ``products`` and ``share`` (of products, 0–1).
+    """
+    frame = select(products, as_of=as_of, basis=basis)
+    order = list(ProducerKind.values)
+    order += sorted(set(frame["producer_kind"].dropna()) - set(order))
+    result = _counts_by(frame, "producer_kind", order)
+    producers = frame.groupby("producer_kind")["producer_id"].nunique()
+    result.insert(0, "producers", producers.reindex(order, fill_value=0).astype(int))
+    labels = dict(ProducerKind.choices)
+    result.insert(0, "label", [str(labels.get(code, code)) for code in result.index])
+    result.index.name = "producer_kind"
+    return result
+
+
+def by_year(products: pd.DataFrame, *, as_of: dt.date | None = None) -> pd.DataFrame:
+    """Certified products per year of rating, with running totals.
+
+    Counts ratings given on or before ``as_of`` (default today), from the first year with a rating
+    to the year of ``as_of`` (no year is skipped). Index ``year`` (int); columns ``rated`` (rated in
+    the year), one count column per star class (rated in the year), ``cumulative`` (rated in or
+    before the year) and ``valid_at_year_end`` (ratings in force on 31 December, or on ``as_of``
+    for its own year).
+    """
+    day = _day(as_of)
+    frame = _at(_prepared(products), day.date(), "cumulative")
+    columns = ["rated", *STAR_CLASSES, "cumulative", "valid_at_year_end"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns, dtype=int).rename_axis("year")
+    years = list(range(int(frame["rated_on"].dt.year.min()), day.year + 1))
+    year = frame["rated_on"].dt.year.rename("year")
+    result = pd.DataFrame(index=pd.Index(years, name="year"))
+    result["rated"] = year.value_counts().reindex(years, fill_value=0).astype(int)
+    result = result.join(_star_columns(frame.assign(year=year), "year", years))
+    result["cumulative"] = result["rated"].cumsum()
+    ends = [min(pd.Timestamp(y, 12, 31), day) for y in years]
+    rated_on = frame["rated_on"].to_numpy()
+    expires = frame["rating_expires_on"].to_numpy()
+    # One vectorised comparison per year: years are few, products many.
+    result["valid_at_year_end"] = [
+        int(((rated_on <= end.to_datetime64()) & (expires > end.to_datetime64())).sum())
+        for end in ends
+    ]
+    return result[columns]
+
+
+def targets(
+    products: pd.DataFrame,
+    *,
+    target: int | Mapping[int, int] = 400,
+    as_of: dt.date | None = None,
+    first_year: int | None = None,
+) -> pd.DataFrame:
+    """Products newly rated each year against the yearly target.
+
+    ``target`` is one number for every year or a mapping year → target (years it does not name get
+    the largest target it gives). Years run from ``first_year`` (default the first year with a
+    rating, or the year of ``as_of`` when none) to the year of ``as_of`` (default today); the last
+    year counts ratings up to ``as_of`` only. Index ``year``; columns ``rated``, ``target``,
+    ``share`` (rated / target, 0 when the target is 0), ``met`` (bool) and ``shortfall``
+    (target − rated, never below 0). Raises ValueError for a negative target.
+    """
+    day = _day(as_of)
+    yearly = by_year(products, as_of=day.date())["rated"]
+    start = first_year or (int(yearly.index.min()) if len(yearly) else day.year)
+    years = list(range(start, day.year + 1))
+    rated = yearly.reindex(years, fill_value=0).astype(int)
+    if isinstance(target, Mapping):
+        fallback = max(target.values(), default=0)
+        goals = [int(target.get(year, fallback)) for year in years]
+    else:
+        goals = [int(target)] * len(years)
+    if any(goal < 0 for goal in goals):
+        raise ValueError("A target cannot be negative.")
+    result = pd.DataFrame({"rated": rated.to_numpy(), "target": goals}, index=rated.index)
+    goal = result["target"].replace(0, np.nan)
+    result["share"] = (result["rated"] / goal).fillna(0.0).round(4)
+    result["met"] = result["rated"] >= result["target"]
+    result["shortfall"] = (result["target"] - result["rated"]).clip(lower=0)
+    result.index.name = "year"
+    return result
+
+
+def expiring(
+    products: pd.DataFrame,
+    *,
+    months: int = 6,
+    as_of: dt.date | None = None,
+    extra_columns: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Certified products whose rating runs out within ``months`` of ``as_of`` (default today).
+
+    A rating counts when ``as_of <= rating_expires_on <= as_of + months`` (calendar months);
+    ratings already expired are left out. Index ``code``; columns ``name``, ``category``,
+    ``star_class``, ``producer_id``, ``area_id``, ``rated_on``, ``rating_expires_on`` (dates) and
+    ``days_left``, then the ``extra_columns`` of ``products`` asked for; soonest first. Raises
+    ValueError when ``months`` is negative.
+    """
+    if months < 0:
+        raise ValueError("months cannot be negative.")
+    day = _day(as_of)
+    until = pd.Timestamp(add_months(day.date(), months))
+    frame = _prepared(products)
+    frame = frame[(frame["rating_expires_on"] >= day) & (frame["rating_expires_on"] <= until)]
+    frame = frame.sort_values(["rating_expires_on", "code"])
+    columns = ["name", "category", "star_class", "producer_id", "area_id", "rated_on"]
+    result = frame.set_index("code")[[*columns, "rating_expires_on"]].copy()
+    result["days_left"] = (result["rating_expires_on"] - day).dt.days.astype(int)
+    for column in ("producer_id", "area_id"):
+        result[column] = result[column].astype("Int64")
+    for column in extra_columns:
+        result[column] = frame[column].to_numpy()
+    for column in ("rated_on", "rating_expires_on"):
+        result[column] = result[column].dt.date
+    return result
+
+
+def _ancestor_at(areas: pd.DataFrame, level: str) -> pd.Series:
+    """For each area id, the id of the area at ``level`` that holds it (itself included), or NaN.
+
+    Walks the parent chain for all areas at once, one step per level of nesting.
+    """
+    parent = areas["parent_id"]
+    current = pd.Series(areas.index, index=areas.index, dtype="float64")
+    # A parent chain never repeats in a valid registry, so len(areas) steps bound the walk even
+    # when a bad import made a loop.
+    for _ in range(len(areas) + 1):
+        current_level = areas["level"].reindex(current).to_numpy()
+        climbing = current.notna().to_numpy() & (current_level != level)
+        if not climbing.any():
+            break
+        current[climbing] = parent.reindex(current[climbing]).to_numpy()
+    return current
+
+
+def by_area(
+    products: pd.DataFrame,
+    areas: pd.DataFrame,
+    *,
+    level: str = "district",
+    within: str | None = None,
+    as_of: dt.date | None = None,
+    basis: str = "cumulative",
+) -> pd.DataFrame:
+    """Certified products per area at ``level`` (province, district or commune).
+
+    A product counts in the area at ``level`` that holds its producer's area, found through the
+    parent chain; every area at that level appears, with zeros. Products whose area is unknown or
+    lies above ``level`` count in a last row with code "" when there are any. ``within`` (an area
+    code) keeps only the areas inside it (and leaves that last row out). Index ``code``; columns
+    ``name``, ``level``, ``products``, ``share`` (0–1, of the products counted in the table) and
+    one count column per star class; ordered by products, most first, then code. Raises
+    ValueError for an unknown ``within`` code.
+    """
+    frame = select(products, as_of=as_of, basis=basis)
+    ancestor = _ancestor_at(areas, level)
+    at_level = areas[areas["level"] == level]
+    if within is not None:
+        holders = areas.index[areas["code"] == within]
+        if holders.empty:
+            raise ValueError(f"No area has the code {within!r}.")
+        inside = _inside(areas, int(holders[0]))
+        at_level = at_level[at_level.index.isin(inside)]
+    area_of = frame["area_id"].map(ancestor)
+    counted = frame.assign(area=area_of.where(area_of.isin(at_level.index)))
+    if within is None:
+        counted["area"] = counted["area"].fillna(-1)
+    else:
+        counted = counted[counted["area"].notna()]
+    order = list(at_level.index)
+    if within is None and (counted["area"] == -1).any():
+        order.append(-1)
+    result = _counts_by(counted, "area", order).join(_star_columns(counted, "area", order))
+    names = {**at_level["name"].to_dict(), -1: _UNKNOWN_AREA_NAME}
+    codes = {**at_level["code"].to_dict(), -1: UNKNOWN_AREA}
+    result.insert(0, "level", [level if i != -1 else "" for i in result.index])
+    result.insert(0, "name", [names[i] for i in result.index])
+    result.index = pd.Index([codes[i] for i in result.index], name="code")
+    return result.sort_values(["products"], ascending=False, kind="stable")
+
+
+def _inside(areas: pd.DataFrame, root: int) -> set:
+    """The ids of ``root`` and every area below it."""
+    inside, frontier = {root}, {root}
+    children = areas.groupby("parent_id").groups
+    while frontier:
+        frontier = {c for p in frontier for c in children.get(p, ())} - inside
+        inside |= frontier
+    return inside
+
+
+def summary(
+    products: pd.DataFrame,
+    *,
+    as_of: dt.date | None = None,
+    expiring_months: int = 6,
+    target: int = 400,
+) -> dict:
+    """The headline figures at ``as_of`` (default today), as a flat dict.
+
+    Keys: ``as_of`` (ISO date), ``certified`` (rated 3–5 stars on or before ``as_of``), ``valid``
+    (ratings in force), ``by_stars`` (star class → count, cumulative), ``below_3`` (products rated
+    1–2 stars, not certified), ``producers`` (distinct producers with a certified product),
+    ``expiring`` (ratings running out within ``expiring_months``), ``expiring_months``,
+    ``rated_this_year``, ``target`` and ``target_share``.
+    """
+    day = _day(as_of)
+    prepared = products.loc[:, list(PRODUCT_COLUMNS)].copy()
+    stars = pd.to_numeric(prepared["stars"], errors="coerce")
+    rated_on = pd.to_datetime(prepared["rated_on"], errors="coerce")
+    below_3 = int(((stars < 3) & rated_on.notna() & (rated_on <= day)).sum())
+    cumulative = select(products, as_of=day.date(), basis="cumulative")
+    valid = select(products, as_of=day.date(), basis="valid")
+    this_year = int((cumulative["rated_on"].dt.year == day.year).sum())
+    stars_count = cumulative["star_class"].value_counts()
+    return {
+        "as_of": day.date().isoformat(),
+        "certified": len(cumulative),
+        "valid": len(valid),
+        "by_stars": {c: int(stars_count.get(c, 0)) for c in STAR_CLASSES},
+        "below_3": below_3,
+        "producers": int(cumulative["producer_id"].nunique()),
+        "expiring": len(expiring(products, months=expiring_months, as_of=day.date())),
+        "expiring_months": expiring_months,
+        "rated_this_year": this_year,
+        "target": target,
+        "target_share": round(this_year / target, 4) if target else 0.0,
+    }

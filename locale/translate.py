@@ -1,0 +1,106 @@
+"""Fills the English catalogue from the Vietnamese labels the models use, then compiles it.
+
+Run after `python manage.py makemessages -l en -l vi`: `python locale/translate.py`.
+The Vietnamese catalogue translates the English messages of validation errors and help texts.
+"""
+import re
+import subprocess
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+VI_TO_EN = {
+    "Kết nối OCOP": "OCOP linkage",
+    "Phân tích": "Analytics",
+    "Tỉnh / thành phố": "Province / city",
+    "Quận / huyện / thị xã": "District / town",
+    "Xã / phường / thị trấn": "Commune / ward",
+    "Hộ sản xuất kinh doanh": "Household business",
+    "Hợp tác xã": "Cooperative",
+    "Tổ hợp tác": "Cooperative group",
+    "Doanh nghiệp": "Enterprise",
+    "Thực phẩm": "Food",
+    "Đồ uống": "Beverages",
+    "Thảo dược": "Herbal products",
+    "Vải và may mặc": "Textiles and garments",
+    "Lưu niệm – nội thất – trang trí": "Souvenirs, furniture and decoration",
+    "Dịch vụ du lịch cộng đồng, du lịch nông thôn và điểm du lịch": (
+        "Community and rural tourism services"
+    ),
+    "Chuỗi bán lẻ": "Retail chain",
+    "Cửa hàng của chuỗi": "Store of a chain",
+    "Điểm giới thiệu và bán sản phẩm OCOP": "OCOP sales point",
+    "Sàn thương mại điện tử": "E-commerce platform",
+    "Bán buôn": "Wholesaler",
+    "Nhà phân phối": "Distributor",
+    "Thành viên của": "Member of",
+    "Cung cấp nguyên liệu cho": "Supplies raw material to",
+    "Bán cho": "Sells to",
+    "Đăng bán trên": "Lists on",
+    "Biên bản ghi nhớ": "Memorandum of understanding",
+    "Đang mở": "Open",
+    "Đã đóng": "Closed",
+    "vĩ độ": "latitude",
+    "kinh độ": "longitude",
+    "mã": "code",
+    "tên": "name",
+    "cấp": "level",
+    "thuộc": "parent",
+    "dân số": "population",
+    "địa bàn": "area",
+    "loại chủ thể": "producer kind",
+    "địa chỉ": "address",
+    "số thành viên": "members",
+    "tài khoản quản lý": "managing account",
+    "chủ thể OCOP": "OCOP producer",
+    "tên sản phẩm": "product name",
+    "chủ thể": "producer",
+    "nhóm sản phẩm": "product group",
+    "hạng sao": "stars",
+    "tiềm năng 5 sao": "potential 5-star",
+    "ngày đánh giá": "rated on",
+    "hết hạn chứng nhận": "rating expires on",
+    "sản lượng mỗi tháng": "capacity per month",
+    "đơn vị": "unit",
+    "giá (đồng)": "price (VND)",
+    "truy xuất nguồn gốc": "traceability URL",
+    "sản phẩm": "product",
+    "loại": "kind",
+    "chuỗi": "chain",
+    "nhóm sản phẩm nhận": "product groups taken",
+    "hạng sao tối thiểu": "minimum stars",
+    "bên mua": "buyer",
+    "loại liên kết": "linkage kind",
+    "khối lượng mỗi tháng": "volume per month",
+    "bắt đầu": "started on",
+    "kết thúc": "ended on",
+    "liên kết": "linkage",
+    "số lượng mỗi tháng": "quantity per month",
+    "khoảng cách tối đa (km)": "maximum distance (km)",
+    "trạng thái": "status",
+    "yêu cầu tìm nguồn hàng": "sourcing request",
+}
+
+
+def _fill(po_path: Path, table: dict[str, str]) -> int:
+    text = po_path.read_text(encoding="utf-8")
+    filled = 0
+
+    def replace(match: re.Match) -> str:
+        nonlocal filled
+        msgid = match.group(1)
+        if msgid in table:
+            filled += 1
+            return f'msgid "{msgid}"\nmsgstr "{table[msgid]}"'
+        return match.group(0)
+
+    text = re.sub(r'msgid "(.+)"\nmsgstr ""', replace, text)
+    text = text.replace("#, fuzzy\n", "", 1)
+    po_path.write_text(text, encoding="utf-8")
+    return filled
+
+
+if __name__ == "__main__":
+    po = HERE / "en" / "LC_MESSAGES" / "django.po"
+    print(f"{_fill(po, VI_TO_EN)} English labels filled")
+    subprocess.run(["msgfmt", "-o", str(po.with_suffix(".mo")), str(po)], check=True)

@@ -1,0 +1,289 @@
+"""Programme statistics: pure frames in, frames out."""
+import datetime as dt
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analytics import statistics
+from linkage.dates import rating_expiry
+
+TODAY = dt.date(2025, 6, 30)
+
+
+def product(code, *, stars=4, potential=False, rated_on=dt.date(2024, 3, 1), category="food",
+            producer_id=1, producer_kind="cooperative", area_id=None, name=None):
+    return {
+        "code": code,
+        "name": name or f"Sản phẩm {code}",
+        "category": category,
+        "stars": stars,
+        "potential_five_star": potential,
+        "rated_on": rated_on,
+        "rating_expires_on": rating_expiry(rated_on),
+        "producer_id": producer_id,
+        "producer_kind": producer_kind,
+        "area_id": area_id,
+    }
+
+
+def frame(rows):
+    return pd.DataFrame(rows, columns=list(statistics.PRODUCT_COLUMNS))
+
+
+def hanoi_end_2021():
+    """1,649 products shaped like the published Hà Nội figures at the end of 2021."""
+    stars = [(5, False)] * 4 + [(4, True)] * 13 + [(4, False)] * 1098 + [(3, False)] * 534
+    groups = (["food"] * 1071 + ["beverages"] * 35 + ["herbal"] * 17 + ["handicraft"] * 492
+              + ["textiles"] * 34)
+    rows = []
+    for i, ((star, potential), group) in enumerate(zip(stars, groups, strict=True)):
+        year = 2019 + i % 3
+        rows.append(product(f"HN{i:05d}", stars=star, potential=potential, category=group,
+                            rated_on=dt.date(year, 1 + i % 12, 1 + i % 28), producer_id=i // 3))
+    return frame(rows)
+
+
+def test_by_stars_reproduces_the_published_hanoi_star_counts():
+    table = statistics.by_stars(hanoi_end_2021(), as_of=dt.date(2021, 12, 31))
+    assert table["products"].to_dict() == {"5": 4, "potential_5": 13, "4": 1098, "3": 534}
+    assert table["products"].sum() == 1649
+
+
+def test_by_group_reproduces_the_published_hanoi_group_counts_and_lists_every_group():
+    table = statistics.by_group(hanoi_end_2021(), as_of=dt.date(2021, 12, 31))
+    assert table["products"].to_dict() == {
+        "food": 1071, "beverages": 35, "herbal": 17, "textiles": 34, "handicraft": 492,
+        "tourism": 0,
+    }
+    assert table.loc["food", "share"] == pytest.approx(1071 / 1649, abs=1e-4)
+    assert table[list(statistics.STAR_CLASSES)].sum(axis=1).equals(table["products"])
+
+
+def test_products_below_three_stars_and_unrated_products_are_left_out():
+    products = frame([
+        product("A", stars=3), product("B", stars=2), product("C", stars=1),
+        product("D", stars=None), product("E", stars=4, rated_on=None),
+    ])
+    assert statistics.by_stars(products, as_of=TODAY)["products"].sum() == 1
+    headline = statistics.summary(products, as_of=TODAY)
+    assert headline["certified"] == 1
+    assert headline["below_3"] == 2
+
+
+def test_potential_five_star_counts_apart_from_plain_four_star():
+    products = frame([product("A", stars=4, potential=True), product("B", stars=4)])
+    counts = statistics.by_stars(products, as_of=TODAY)["products"]
+    assert counts["potential_5"] == 1
+    assert counts["4"] == 1
+
+
+def test_valid_basis_counts_only_ratings_in_force_at_the_date():
+    products = frame([
+        product("OLD", rated_on=dt.date(2021, 1, 10)),  # expired 2024-01-10
+        product("NEW", rated_on=dt.date(2023, 5, 1)),
+        product("LATER", rated_on=dt.date(2025, 1, 1)),
+    ])
+    day = dt.date(2024, 6, 1)
+    assert statistics.by_stars(products, as_of=day, basis="valid")["products"].sum() == 1
+    assert statistics.by_stars(products, as_of=day, basis="cumulative")["products"].sum() == 2
+
+
+def test_a_rating_is_no_longer_valid_on_its_expiry_day():
+    products = frame([product("A", rated_on=dt.date(2021, 3, 1))])
+    assert statistics.select(products, as_of=dt.date(2024, 2, 29), basis="valid").shape[0] == 1
+    assert statistics.select(products, as_of=dt.date(2024, 3, 1), basis="valid").shape[0] == 0
+
+
+def test_unknown_basis_is_refused():
+    with pytest.raises(ValueError, match="basis"):
+        statistics.by_stars(frame([product("A")]), basis="sometimes")
+
+
+def test_by_year_counts_ratings_per_year_with_running_and_valid_totals():
+    products = frame([
+        product("A", rated_on=dt.date(2019, 6, 1)),
+        product("B", rated_on=dt.date(2019, 9, 1), stars=3),
+        product("C", rated_on=dt.date(2021, 2, 1), stars=5),
+        product("D", rated_on=dt.date(2023, 2, 1)),
+        product("E", rated_on=dt.date(2025, 7, 1)),  # after as_of
+    ])
+    table = statistics.by_year(products, as_of=TODAY)
+    assert list(table.index) == [2019, 2020, 2021, 2022, 2023, 2024, 2025]
+    assert table["rated"].tolist() == [2, 0, 1, 0, 1, 0, 0]
+    assert table["cumulative"].tolist() == [2, 2, 3, 3, 4, 4, 4]
+    # A and B expire in 2022; C in 2024; D in 2026.
+    assert table["valid_at_year_end"].tolist() == [2, 2, 3, 1, 2, 1, 1]
+    assert table.loc[2019, "3"] == 1
+    assert table.loc[2021, "5"] == 1
+
+
+def test_by_year_of_no_products_is_an_empty_table_with_its_columns():
+    table = statistics.by_year(frame([]), as_of=TODAY)
+    assert table.empty
+    assert "cumulative" in table.columns
+
+
+def test_targets_compare_each_year_with_the_target():
+    rows = [product(f"A{i}", rated_on=dt.date(2022, 3, 1)) for i in range(5)]
+    rows += [product(f"B{i}", rated_on=dt.date(2023, 3, 1)) for i in range(2)]
+    table = statistics.targets(frame(rows), target=4, as_of=dt.date(2024, 1, 15))
+    assert table["rated"].to_dict() == {2022: 5, 2023: 2, 2024: 0}
+    assert table["met"].tolist() == [True, False, False]
+    assert table["shortfall"].tolist() == [0, 2, 4]
+    assert table.loc[2022, "share"] == pytest.approx(1.25)
+
+
+def test_targets_take_a_target_per_year():
+    rows = [product("A", rated_on=dt.date(2023, 3, 1))]
+    table = statistics.targets(frame(rows), target={2023: 1, 2024: 10}, as_of=dt.date(2024, 2, 1))
+    assert table["target"].tolist() == [1, 10]
+    assert table.loc[2023, "met"]
+
+
+def test_a_negative_target_is_refused():
+    with pytest.raises(ValueError, match="negative"):
+        statistics.targets(frame([product("A")]), target=-1, as_of=TODAY)
+
+
+def test_expiring_lists_ratings_ending_within_the_months_soonest_first():
+    products = frame([
+        product("GONE", rated_on=dt.date(2022, 6, 1)),  # expired 2025-06-01
+        product("SOON", rated_on=dt.date(2022, 7, 15)),  # 2025-07-15
+        product("EDGE", rated_on=dt.date(2022, 12, 30)),  # 2025-12-30: as_of + 6 months exactly
+        product("FIRST", rated_on=dt.date(2022, 6, 30)),  # 2025-06-30: today
+        product("LATER", rated_on=dt.date(2023, 1, 2)),
+        product("LOW", rated_on=dt.date(2022, 8, 1), stars=2),
+    ])
+    table = statistics.expiring(products, months=6, as_of=TODAY)
+    assert list(table.index) == ["FIRST", "SOON", "EDGE"]
+    assert table.loc["SOON", "days_left"] == 15
+    assert table.loc["SOON", "rating_expires_on"] == dt.date(2025, 7, 15)
+
+
+def test_negative_months_are_refused():
+    with pytest.raises(ValueError, match="months"):
+        statistics.expiring(frame([]), months=-1)
+
+
+def test_by_producer_kind_counts_products_and_distinct_producers():
+    products = frame([
+        product("A", producer_id=1, producer_kind="enterprise"),
+        product("B", producer_id=1, producer_kind="enterprise"),
+        product("C", producer_id=2, producer_kind="household"),
+    ])
+    table = statistics.by_producer_kind(products, as_of=TODAY)
+    assert table.loc["enterprise", "producers"] == 1
+    assert table.loc["enterprise", "products"] == 2
+    assert table.loc["cooperative", "products"] == 0
+    assert list(table.index)[:4] == ["household", "cooperative", "cooperative_group", "enterprise"]
+
+
+def areas_frame():
+    rows = [
+        (1, "HN", "Hà Nội", "province", None),
+        (2, "GL", "Gia Lâm", "district", 1),
+        (3, "BT", "Bát Tràng", "commune", 2),
+        (4, "KL", "Kim Lan", "commune", 2),
+        (5, "BV", "Ba Vì", "district", 1),
+        (6, "HT", "Hà Tây cũ", "district", 1),
+        (7, "SL", "Sơn La", "province", None),
+        (8, "MC", "Mộc Châu", "district", 7),
+    ]
+    return pd.DataFrame(rows, columns=["id", "code", "name", "level", "parent_id"]).set_index("id")
+
+
+def area_products():
+    return frame([
+        product("A", area_id=3), product("B", area_id=4, stars=3), product("C", area_id=5),
+        product("D", area_id=1),  # producer placed at province level only
+        product("E", area_id=None), product("F", area_id=8, stars=5),
+    ])
+
+
+def test_by_area_rolls_communes_up_to_their_district():
+    table = statistics.by_area(area_products(), areas_frame(), level="district", as_of=TODAY)
+    assert table.loc["GL", "products"] == 2
+    assert table.loc["GL", "3"] == 1
+    assert table.loc["BV", "products"] == 1
+    assert table.loc["HT", "products"] == 0
+    assert table.loc["MC", "products"] == 1
+    assert table.loc["", "products"] == 2  # province-only and no area
+    assert table["products"].sum() == 6
+
+
+def test_by_area_at_province_level_counts_every_located_product():
+    table = statistics.by_area(area_products(), areas_frame(), level="province", as_of=TODAY)
+    assert table.loc["HN", "products"] == 4
+    assert table.loc["SL", "products"] == 1
+    assert table.index[0] == "HN"
+
+
+def test_by_area_within_keeps_only_the_areas_inside():
+    table = statistics.by_area(
+        area_products(), areas_frame(), level="district", within="HN", as_of=TODAY
+    )
+    assert set(table.index) == {"GL", "BV", "HT"}
+    assert table["products"].sum() == 3
+
+
+def test_by_area_refuses_an_unknown_within_code():
+    with pytest.raises(ValueError, match="XX"):
+        statistics.by_area(area_products(), areas_frame(), within="XX")
+
+
+def test_by_area_survives_a_loop_in_the_parent_chain():
+    areas = areas_frame()
+    areas.loc[3, "parent_id"] = 4  # bad data: two communes inside each other
+    areas.loc[4, "parent_id"] = 3
+    table = statistics.by_area(area_products(), areas, level="district", as_of=TODAY)
+    assert table.loc["GL", "products"] == 0
+    assert table.loc["", "products"] == 4
+
+
+def test_summary_gives_the_headline_figures():
+    products = frame([
+        product("A", rated_on=dt.date(2025, 2, 1)),
+        product("B", rated_on=dt.date(2022, 7, 1), producer_id=2),  # expires 2025-07-01
+        product("C", rated_on=dt.date(2020, 1, 1), stars=5),  # expired
+    ])
+    headline = statistics.summary(products, as_of=TODAY, target=4)
+    assert headline["certified"] == 3
+    assert headline["valid"] == 2
+    assert headline["expiring"] == 1
+    assert headline["rated_this_year"] == 1
+    assert headline["target_share"] == 0.25
+    assert headline["by_stars"]["5"] == 1
+    assert headline["producers"] == 2
+
+
+def test_a_frame_missing_columns_is_refused_naming_them():
+    with pytest.raises(ValueError, match="rated_on"):
+        statistics.by_stars(pd.DataFrame({"code": ["A"]}))
+
+
+ratings = st.lists(
+    st.tuples(
+        st.integers(min_value=1, max_value=5),
+        st.booleans(),
+        st.dates(min_value=dt.date(2018, 1, 1), max_value=dt.date(2025, 12, 31)),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(ratings, st.dates(min_value=dt.date(2018, 1, 1), max_value=dt.date(2026, 12, 31)))
+def test_counts_agree_across_tables_and_valid_never_exceeds_cumulative(rows, day):
+    products = frame([
+        product(f"P{i}", stars=s, potential=p and s == 4, rated_on=d)
+        for i, (s, p, d) in enumerate(rows)
+    ])
+    cumulative = statistics.by_stars(products, as_of=day)["products"].sum()
+    valid = statistics.by_stars(products, as_of=day, basis="valid")["products"].sum()
+    years = statistics.by_year(products, as_of=day)
+    assert valid <= cumulative
+    assert statistics.by_group(products, as_of=day)["products"].sum() == cumulative
+    assert (years["cumulative"].iloc[-1] if len(years) else 0) == cumulative
+    assert (years["valid_at_year_end"].iloc[-1] if len(years) else 0) == valid
