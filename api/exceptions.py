@@ -5,11 +5,27 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+__all__ = ["django_error_detail", "exception_handler"]
+
+
+def django_error_detail(exc: DjangoValidationError) -> dict:
+    """A Django ValidationError as a DRF error body: field → messages, else "non_field_errors"."""
+    if not hasattr(exc, "error_dict"):
+        return {"non_field_errors": exc.messages}
+    return {
+        ("non_field_errors" if field == "__all__" else field): messages
+        for field, messages in exc.message_dict.items()
+    }
+
 
 def exception_handler(exc, context):
+    """DRF's handler, plus Django validation errors and database rule violations as 400.
+
+    Serializers check the model rules first; an IntegrityError still reaching here is a race (two
+    writes of the same code at once), which is the client's to retry, not a server fault.
+    """
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        exc = exceptions.ValidationError(detail)
+        exc = exceptions.ValidationError(django_error_detail(exc))
     elif isinstance(exc, IntegrityError):
         return Response(
             {"non_field_errors": [f"The change breaks a rule of the registry: {exc}"]},

@@ -1,0 +1,183 @@
+"""Query-string filters of the registry lists, and the accent-free name search."""
+import operator
+from functools import reduce
+
+import django_filters as df
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from rest_framework.filters import BaseFilterBackend
+
+from linkage.choices import AreaLevel, BuyerKind, Category, LinkageKind, ProducerKind, RequestStatus
+from linkage.models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
+from linkage.selectors import in_area
+from linkage.text import fold
+
+__all__ = [
+    "AreaFilter",
+    "BuyerFilter",
+    "FoldedSearchFilter",
+    "LinkageFilter",
+    "ProducerFilter",
+    "ProductFilter",
+    "SourcingRequestFilter",
+]
+
+AREA_HELP = _("Code of an area at any level: its communes, districts and the area itself match.")
+
+
+class FoldedSearchFilter(BaseFilterBackend):
+    """``?search=`` on folded names: "bat trang" finds "Bát Tràng" on SQLite and PostgreSQL.
+
+    Names are stored folded (lower-case ASCII) in ``name_folded``, so the query is folded the same
+    way and matched with a plain substring test: every word must appear in one of the view's
+    ``search_fields``.
+    """
+
+    search_param = "search"
+
+    def filter_queryset(self, request, queryset, view):
+        words = fold(request.query_params.get(self.search_param, "")).split()
+        fields = getattr(view, "search_fields", ())
+        if not words or not fields:
+            return queryset
+        for word in words:
+            queryset = queryset.filter(
+                reduce(operator.or_, (Q(**{f"{field}__contains": word}) for field in fields))
+            )
+        return queryset
+
+    def get_schema_operation_parameters(self, view):
+        if not getattr(view, "search_fields", ()):
+            return []
+        return [
+            {
+                "name": self.search_param,
+                "required": False,
+                "in": "query",
+                "description": str(_("Words of the name; accents and case are ignored.")),
+                "schema": {"type": "string"},
+            }
+        ]
+
+
+class AreaCodeFilter(df.CharFilter):
+    """An area code matching the record's area, its district or its province."""
+
+    def __init__(self, area_path: str = "area", **kwargs):
+        self.area_path = area_path
+        kwargs.setdefault("help_text", AREA_HELP)
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(in_area(self.area_path, value))
+
+
+class AreaFilter(df.FilterSet):
+    level = df.ChoiceFilter(choices=AreaLevel.choices)
+    parent = df.CharFilter(field_name="parent__code", help_text=_("Code of the parent area."))
+
+    class Meta:
+        model = Area
+        fields = ["level", "parent"]
+
+
+class ProducerFilter(df.FilterSet):
+    kind = df.ChoiceFilter(choices=ProducerKind.choices)
+    area = AreaCodeFilter()
+
+    class Meta:
+        model = Producer
+        fields = ["kind", "area"]
+
+
+class ProductFilter(df.FilterSet):
+    category = df.ChoiceFilter(choices=Category.choices)
+    stars = df.NumberFilter(field_name="stars")
+    stars_min = df.NumberFilter(field_name="stars", lookup_expr="gte")
+    potential_five_star = df.BooleanFilter()
+    producer = df.CharFilter(field_name="producer__code", help_text=_("Code of the producer."))
+    producer_kind = df.ChoiceFilter(field_name="producer__kind", choices=ProducerKind.choices)
+    area = AreaCodeFilter("producer__area")
+    expiring_before = df.DateFilter(
+        field_name="rating_expires_on",
+        lookup_expr="lte",
+        help_text=_("Ratings that expire on or before this date."),
+    )
+    rated_from = df.DateFilter(field_name="rated_on", lookup_expr="gte")
+    rated_to = df.DateFilter(field_name="rated_on", lookup_expr="lte")
+
+    class Meta:
+        model = Product
+        fields = [
+            "category",
+            "stars",
+            "stars_min",
+            "potential_five_star",
+            "producer",
+            "producer_kind",
+            "area",
+            "expiring_before",
+            "rated_from",
+            "rated_to",
+        ]
+
+
+class BuyerFilter(df.FilterSet):
+    kind = df.ChoiceFilter(choices=BuyerKind.choices)
+    chain = df.CharFilter(field_name="chain__code", help_text=_("Code of the retail chain."))
+    category = df.ChoiceFilter(
+        choices=Category.choices,
+        method="filter_category",
+        help_text=_("Buyers that take this product group (an empty list takes every group)."),
+    )
+    area = AreaCodeFilter()
+    min_stars = df.NumberFilter(
+        method="filter_min_stars",
+        help_text=_("Buyers that accept products of this many stars."),
+    )
+
+    class Meta:
+        model = Buyer
+        fields = ["kind", "chain", "category", "area", "min_stars"]
+
+    def filter_category(self, queryset, name, value):
+        # Whole codes only, so that one code never matches inside another.
+        return queryset.filter(
+            Q(categories="")
+            | Q(categories=value)
+            | Q(categories__startswith=f"{value},")
+            | Q(categories__endswith=f",{value}")
+            | Q(categories__contains=f",{value},")
+        )
+
+    def filter_min_stars(self, queryset, name, value):
+        return queryset.filter(Q(min_stars__isnull=True) | Q(min_stars__lte=value))
+
+
+class LinkageFilter(df.FilterSet):
+    kind = df.ChoiceFilter(choices=LinkageKind.choices)
+    source = df.CharFilter(method="filter_source", help_text=_("Code of the source actor."))
+    target = df.CharFilter(method="filter_target", help_text=_("Code of the target actor."))
+    product = df.CharFilter(field_name="product__code", help_text=_("Code of the product."))
+
+    class Meta:
+        model = Linkage
+        fields = ["kind", "source", "target", "product"]
+
+    def filter_source(self, queryset, name, value):
+        return queryset.filter(Q(source_producer__code=value) | Q(source_buyer__code=value))
+
+    def filter_target(self, queryset, name, value):
+        return queryset.filter(Q(target_producer__code=value) | Q(target_buyer__code=value))
+
+
+class SourcingRequestFilter(df.FilterSet):
+    buyer = df.CharFilter(field_name="buyer__code", help_text=_("Code of the buyer."))
+    category = df.ChoiceFilter(choices=Category.choices)
+    status = df.ChoiceFilter(choices=RequestStatus.choices)
+
+    class Meta:
+        model = SourcingRequest
+        fields = ["buyer", "category", "status"]

@@ -1,0 +1,332 @@
+"""HTTP views of the registry: thin viewsets over the selectors, plus import, export and GeoJSON."""
+import io
+import json
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.http import Http404, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from linkage import selectors
+
+from . import filters
+from . import serializers as s
+from .geojson import MEDIA_TYPE, feature_collection
+from .permissions import BUYER_ROLE, PRODUCER_ROLE, Account, IsPlanner, account_of
+
+__all__ = [
+    "AreaViewSet",
+    "BuyerViewSet",
+    "ExportTableView",
+    "ExportWorkbookView",
+    "ImportView",
+    "LinkageViewSet",
+    "ProducerViewSet",
+    "ProductViewSet",
+    "SourcingRequestViewSet",
+]
+
+GEOJSON_DEFAULT_LIMIT = 5000
+GEOJSON_MAX_LIMIT = 50000
+EXPORT_TABLES = ("areas", "producers", "products", "buyers", "linkages", "sourcing_requests")
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class RegistryViewSet(viewsets.ModelViewSet):
+    """A registry table addressed by code; writes limited to the records the account owns."""
+
+    lookup_field = "code"
+    lookup_value_regex = "[^/]+"
+    filter_backends = [DjangoFilterBackend, filters.FoldedSearchFilter, OrderingFilter]
+    search_fields = ["name_folded"]
+    ordering_fields = ["code", "name"]
+    write_roles: frozenset[str] = frozenset()
+    selector = None
+
+    def get_queryset(self):
+        queryset = type(self).selector()
+        if getattr(self, "swagger_fake_view", False) or self.request.method in SAFE_METHODS:
+            return queryset
+        account = account_of(self.request)
+        if account.is_planner:
+            return queryset
+        return queryset.filter(self.owned(account))
+
+    def owned(self, account: Account) -> Q:
+        """The records a non-planner account may change."""
+        return Q(pk__in=[])
+
+    # A savepoint per write: a database error rolls back this write alone and the connection
+    # stays usable (PostgreSQL refuses every later statement of a failed transaction).
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            serializer.save()
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            serializer.save()
+
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            instance.delete()
+
+
+def _geojson_limit(request) -> int:
+    raw = request.query_params.get("limit")
+    if raw in (None, ""):
+        return GEOJSON_DEFAULT_LIMIT
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise serializers.ValidationError({"limit": [_("A whole number is required.")]}) from None
+    if limit < 1:
+        raise serializers.ValidationError({"limit": [_("At least 1.")]})
+    return min(limit, GEOJSON_MAX_LIMIT)
+
+
+class GeoJSONMixin:
+    """``…/geojson/``: the filtered list as a FeatureCollection of points, ``limit`` at most."""
+
+    geojson_properties: dict[str, str] = {}
+
+    @extend_schema(
+        summary="Filtered list as GeoJSON (RFC 7946)",
+        filters=True,
+        parameters=[
+            OpenApiParameter(
+                "limit",
+                OpenApiTypes.INT,
+                description=(
+                    f"Most features to return (default {GEOJSON_DEFAULT_LIMIT}, "
+                    f"at most {GEOJSON_MAX_LIMIT}). Records without coordinates are left out."
+                ),
+            )
+        ],
+        responses={(200, MEDIA_TYPE): OpenApiTypes.OBJECT},
+    )
+    @action(detail=False, url_path="geojson", pagination_class=None)
+    def geojson(self, request, *args, **kwargs):
+        limit = _geojson_limit(request)
+        queryset = self.filter_queryset(self.get_queryset()).filter(
+            lat__isnull=False, lon__isnull=False
+        )
+        expressions = {
+            name: F(path) for name, path in self.geojson_properties.items() if name != path
+        }
+        plain = [name for name, path in self.geojson_properties.items() if name == path]
+        # One row past the limit tells whether the answer was cut.
+        rows = list(queryset.values("lat", "lon", *plain, **expressions)[: limit + 1])
+        body = feature_collection(
+            rows[:limit], list(self.geojson_properties), truncated=len(rows) > limit
+        )
+        return HttpResponse(json.dumps(body, ensure_ascii=False), content_type=MEDIA_TYPE)
+
+
+class AreaViewSet(GeoJSONMixin, RegistryViewSet):
+    """Provinces, districts and communes. Written by staff and planners only."""
+
+    selector = staticmethod(selectors.area_list)
+    serializer_class = s.AreaSerializer
+    filterset_class = filters.AreaFilter
+    ordering_fields = ["code", "name", "level", "population"]
+    geojson_properties = {
+        "code": "code",
+        "name": "name",
+        "level": "level",
+        "parent_code": "parent__code",
+        "population": "population",
+    }
+
+
+class ProducerViewSet(GeoJSONMixin, RegistryViewSet):
+    """OCOP producers. A producer account updates its own; only staff and planners create."""
+
+    selector = staticmethod(selectors.producer_list)
+    serializer_class = s.ProducerSerializer
+    filterset_class = filters.ProducerFilter
+    ordering_fields = ["code", "name", "kind", "members", "updated_at"]
+    write_roles = frozenset({PRODUCER_ROLE})
+    create_roles: frozenset[str] = frozenset()
+    geojson_properties = {
+        "code": "code",
+        "name": "name",
+        "kind": "kind",
+        "area_code": "area__code",
+        "members": "members",
+    }
+
+    def owned(self, account):
+        return Q(pk__in=account.producer_ids)
+
+
+class ProductViewSet(RegistryViewSet):
+    """Products with their OCOP rating. A producer account writes the products of its producers."""
+
+    selector = staticmethod(selectors.product_list)
+    serializer_class = s.ProductSerializer
+    filterset_class = filters.ProductFilter
+    search_fields = ["name_folded", "producer__name_folded"]
+    ordering_fields = ["code", "name", "stars", "rated_on", "rating_expires_on", "price_vnd"]
+    write_roles = frozenset({PRODUCER_ROLE})
+
+    def owned(self, account):
+        return Q(producer_id__in=account.producer_ids)
+
+
+class BuyerViewSet(GeoJSONMixin, RegistryViewSet):
+    """Chains, stores, sales points, platforms and traders.
+
+    A buyer account writes its own buyers and the stores of the chains it owns.
+    """
+
+    selector = staticmethod(selectors.buyer_list)
+    serializer_class = s.BuyerSerializer
+    filterset_class = filters.BuyerFilter
+    ordering_fields = ["code", "name", "kind", "min_stars", "updated_at"]
+    write_roles = frozenset({BUYER_ROLE})
+    geojson_properties = {
+        "code": "code",
+        "name": "name",
+        "kind": "kind",
+        "chain_code": "chain__code",
+        "area_code": "area__code",
+        "categories": "categories",
+        "min_stars": "min_stars",
+    }
+
+    def owned(self, account):
+        return account.buyer_q()
+
+
+class SourcingRequestViewSet(RegistryViewSet):
+    """Buyers' sourcing requests. A buyer account writes the requests of the buyers it writes."""
+
+    selector = staticmethod(selectors.sourcing_request_list)
+    serializer_class = s.SourcingRequestSerializer
+    filterset_class = filters.SourcingRequestFilter
+    search_fields: list[str] = []
+    ordering_fields = ["code", "quantity_per_month", "created_at", "updated_at"]
+    write_roles = frozenset({BUYER_ROLE})
+
+    def owned(self, account):
+        return account.buyer_q("buyer__")
+
+
+class LinkageViewSet(RegistryViewSet):
+    """Ties between actors, addressed by id.
+
+    A producer account writes linkages from its producers; a buyer account those to its buyers.
+    """
+
+    lookup_field = "pk"
+    lookup_value_regex = "[0-9]+"
+    selector = staticmethod(selectors.linkage_list)
+    serializer_class = s.LinkageSerializer
+    filterset_class = filters.LinkageFilter
+    search_fields: list[str] = []
+    ordering_fields = ["id", "kind", "started_on", "volume_per_month"]
+    write_roles = frozenset({PRODUCER_ROLE, BUYER_ROLE})
+
+    def owned(self, account):
+        return Q(source_producer_id__in=account.producer_ids) | account.buyer_q("target_buyer__")
+
+
+class ImportView(APIView):
+    """Upload a workbook or CSV file of the registry tables (staff and planners only)."""
+
+    permission_classes = [IsPlanner]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="Import a workbook or CSV file",
+        operation_id="import_upload",
+        tags=["import"],
+        request={"multipart/form-data": s.ImportUploadSerializer},
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The import report."),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="The report, with the bad rows."),
+        },
+    )
+    def post(self, request):
+        upload = s.ImportUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        from linkage.importer import import_upload
+
+        file = upload.validated_data["file"]
+        report = import_upload(
+            file,
+            filename=file.name,
+            dry_run=upload.validated_data["dry_run"],
+            skip_bad_rows=upload.validated_data["skip_bad_rows"],
+        )
+        code = status.HTTP_200_OK if report.ok else status.HTTP_400_BAD_REQUEST
+        return Response(report.as_dict(), status=code)
+
+
+def _download(content, media_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=media_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _known_table(exporter, table: str) -> str:
+    if table not in getattr(exporter, "TABLES", EXPORT_TABLES):
+        raise Http404(f"No table named {table}.")
+    return table
+
+
+class ExportTableView(APIView):
+    """One registry table as CSV (UTF-8) or as an Excel workbook of one sheet."""
+
+    @extend_schema(
+        summary="Export one table",
+        operation_id="export_table",
+        tags=["export"],
+        parameters=[
+            OpenApiParameter("table", str, OpenApiParameter.PATH, enum=EXPORT_TABLES),
+            OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=["csv", "xlsx"]),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, XLSX_MEDIA_TYPE): OpenApiTypes.BINARY,
+        },
+    )
+    def get(self, request, table: str, fmt: str):
+        from linkage import exporter
+
+        table = _known_table(exporter, table)
+        if fmt == "csv":
+            return _download(
+                exporter.table_csv(table), "text/csv; charset=utf-8", f"{table}.csv"
+            )
+        frame = exporter.export_frames()[table]
+        stream = io.BytesIO()
+        frame.to_excel(stream, sheet_name=table, index=False, engine="openpyxl")
+        return _download(stream.getvalue(), XLSX_MEDIA_TYPE, f"{table}.xlsx")
+
+
+class ExportWorkbookView(APIView):
+    """Every registry table in one Excel workbook, a sheet per table (the import format)."""
+
+    @extend_schema(
+        summary="Export all tables",
+        operation_id="export_workbook",
+        tags=["export"],
+        responses={(200, XLSX_MEDIA_TYPE): OpenApiTypes.BINARY}
+    )
+    def get(self, request):
+        from linkage import exporter
+
+        stream = io.BytesIO()
+        exporter.write_workbook(stream)
+        return _download(stream.getvalue(), XLSX_MEDIA_TYPE, "ocop-linkage.xlsx")
