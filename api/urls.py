@@ -40,6 +40,7 @@ urlpatterns = [
         name="export-table",
     ),
     path("", include(router.urls)),
+    path("", include("api.allocation_urls")),
 ]
 
 # Routes of other parts of the service, added once their modules exist.

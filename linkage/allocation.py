@@ -1,0 +1,130 @@
+"""The global allocation over the registry: read the rows, run ``linkage.matching.allocate``.
+
+Two queries: the open sourcing requests with their buyers and the buyers' stores (one row per
+store), and the rated, unexpired, placed products of the groups asked for with their producers.
+A request is measured from its buyer's stores when the buyer has placed stores (a chain is where
+its nearest store is), else from the buyer's own point; a buyer with neither has no distance limit
+applied and no distance cost (see ``linkage.matching``).
+"""
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .choices import RequestStatus
+from .matching import RequestRow, SupplyRow, allocate
+from .models import Product, SourcingRequest
+
+__all__ = ["allocation_inputs", "allocation_run", "check_request_codes"]
+
+
+def check_request_codes(codes: list[str]) -> list[str]:
+    """The codes, without repeats, if each names an open sourcing request.
+
+    Raises ValidationError on the "requests" field naming the unknown and the closed codes.
+    """
+    codes = list(dict.fromkeys(codes))
+    status = dict(SourcingRequest.objects.filter(code__in=codes).values_list("code", "status"))
+    unknown = [code for code in codes if code not in status]
+    closed = [code for code in codes if status.get(code, RequestStatus.OPEN) != RequestStatus.OPEN]
+    errors = []
+    if unknown:
+        errors.append(_("Unknown sourcing request: %s.") % ", ".join(unknown))
+    if closed:
+        errors.append(_("Sourcing request not open: %s.") % ", ".join(closed))
+    if errors:
+        raise ValidationError({"requests": errors})
+    return codes
+
+
+def allocation_inputs(
+    *, request_codes: list[str] | None = None, today: dt.date
+) -> tuple[list[RequestRow], list[SupplyRow]]:
+    """The open sourcing requests (all, or those of ``request_codes``) and the supply they may use.
+
+    Out: requests in code order and supply rows, ready for ``linkage.matching.allocate``.
+    """
+    rows = SourcingRequest.objects.filter(status=RequestStatus.OPEN)
+    if request_codes is not None:
+        rows = rows.filter(code__in=request_codes)
+    rows = rows.order_by("code").values_list(
+        "code",
+        "category",
+        "min_stars",
+        "quantity_per_month",
+        "max_distance_km",
+        "buyer__lat",
+        "buyer__lon",
+        "buyer__categories",
+        "buyer__min_stars",
+        "buyer__stores__lat",
+        "buyer__stores__lon",
+    )
+    by_code: dict[str, dict] = {}
+    for row in rows:
+        code, category, min_stars, quantity, reach, lat, lon, takes, buyer_stars = row[:9]
+        request = by_code.setdefault(
+            code,
+            {
+                "code": code,
+                "category": category,
+                "quantity": quantity,
+                "min_stars": min_stars,
+                "max_distance_km": reach,
+                "own": () if lat is None else ((lat, lon),),
+                "stores": [],
+                "buyer_categories": tuple(c for c in takes.split(",") if c),
+                "buyer_min_stars": buyer_stars,
+            },
+        )
+        store_lat, store_lon = row[9:]
+        if store_lat is not None:
+            request["stores"].append((store_lat, store_lon))
+    requests = [
+        RequestRow(
+            code=r["code"],
+            category=r["category"],
+            quantity=r["quantity"],
+            min_stars=r["min_stars"],
+            max_distance_km=r["max_distance_km"],
+            points=tuple(r["stores"]) or r["own"],
+            buyer_categories=r["buyer_categories"],
+            buyer_min_stars=r["buyer_min_stars"],
+        )
+        for r in by_code.values()
+    ]
+    categories = {r.category for r in requests}
+    products = Product.objects.filter(
+        category__in=categories,
+        stars__isnull=False,
+        rating_expires_on__gte=today,
+        producer__lat__isnull=False,
+    ).values_list(
+        "code",
+        "producer__code",
+        "category",
+        "stars",
+        "capacity_per_month",
+        "producer__lat",
+        "producer__lon",
+        "rating_expires_on",
+    )
+    # No request, no group to read: skip the second query.
+    supply = [
+        SupplyRow(code, producer, category, stars, capacity, (lat, lon), expires_on)
+        for code, producer, category, stars, capacity, lat, lon, expires_on in (
+            products if categories else ()
+        )
+    ]
+    return requests, supply
+
+
+def allocation_run(*, request_codes: list[str] | None = None) -> dict:
+    """Allocate the open sourcing requests (all, or ``request_codes``) as of today.
+
+    Out: ``AllocationResult.as_dict()`` plus "today" (ISO date). The background-job entry point.
+    """
+    today = timezone.localdate()
+    requests, supply = allocation_inputs(request_codes=request_codes, today=today)
+    return {"today": today.isoformat(), **allocate(requests, supply, today=today).as_dict()}
