@@ -1,0 +1,277 @@
+"""Coverage of areas and producers by the sales network, and the coverage gaps.
+
+Pure functions: pandas frames in, frames and dicts out; no database. Demand is the areas (weighted
+by population, measured at their centroid) and the producers (at their own point); supply is a set
+of facilities: OCOP sales points, the stores of a chain, or any buyer kinds the caller selected.
+
+An area is covered when its centroid lies within ``radius_km`` of a facility; a producer is covered
+when its own point does. For a product group, only facilities that take that group count, and only
+producers that make it are counted.
+
+The frames these functions take:
+
+- areas: index ``code``; columns ``name``, ``level``, ``parent_code``, ``lat``, ``lon``,
+  ``population`` (NaN when unknown: it counts 0 in population shares but the area still appears).
+- facilities: index ``code``; columns ``name``, ``kind``, ``lat``, ``lon``, ``categories``
+  (comma-separated group codes; empty means every group). Rows without coordinates are ignored.
+- producers: index ``code``; columns ``area_code`` (the reported area the producer belongs to, or
+  None), ``lat``, ``lon``, ``categories`` (comma-separated groups of its products). Producers
+  without coordinates cannot be measured: they are left out of the shares and counted as
+  unlocated.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from linkage.choices import Category
+
+from .geo import PointIndex
+
+__all__ = [
+    "AREA_COLUMNS",
+    "CATEGORY_CODES",
+    "GAP_RANKINGS",
+    "area_coverage",
+    "coverage_gaps",
+    "coverage_summary",
+    "facilities_taking",
+    "producer_coverage",
+    "producers_making",
+]
+
+CATEGORY_CODES: tuple[str, ...] = tuple(Category.values)
+GAP_RANKINGS = ("population", "producers")
+AREA_COLUMNS = [
+    "name",
+    "level",
+    "parent_code",
+    "lat",
+    "lon",
+    "population",
+    "nearest_facility",
+    "nearest_facility_name",
+    "distance_km",
+    "covered",
+    "uncovered_population",
+    "producers",
+    "producers_covered",
+    "producers_uncovered",
+]
+
+
+def _check_radius(radius_km: float) -> None:
+    if not np.isfinite(radius_km) or radius_km < 0:
+        raise ValueError("radius_km must be a finite number of kilometres, 0 or more")
+
+
+def _lists(categories: pd.Series, category: str, empty_means_all: bool) -> np.ndarray:
+    """Which comma-separated lists name ``category``; decided once per distinct list, since
+    thousands of rows share a handful of lists."""
+    codes = categories.fillna("").astype(str).to_numpy(dtype=object)
+    if len(codes) == 0:
+        return np.zeros(0, dtype=bool)
+    distinct, position = np.unique(codes, return_inverse=True)
+    answer = np.array(
+        [(empty_means_all and listed == "") or category in listed.split(",") for listed in distinct]
+    )
+    return answer[position.ravel()]
+
+
+def _distances(supply: pd.DataFrame, points: pd.DataFrame):
+    """Nearest facility position (-1 for none) and km (NaN) for the located rows of ``points``."""
+    located = (points["lat"].notna() & points["lon"].notna()).to_numpy()
+    position = np.full(len(points), -1, dtype=np.int64)
+    distance = np.full(len(points), np.nan)
+    if located.any() and len(supply):
+        index = PointIndex(supply["lat"].to_numpy(), supply["lon"].to_numpy())
+        position[located], distance[located] = index.nearest(
+            points["lat"].to_numpy()[located], points["lon"].to_numpy()[located]
+        )
+    return located, position, distance
+
+
+def facilities_taking(facilities: pd.DataFrame, category: str | None) -> pd.DataFrame:
+    """The located facilities that take ``category`` (all located ones when it is None)."""
+    located = facilities[facilities["lat"].notna() & facilities["lon"].notna()]
+    if category is None:
+        return located
+    return located[_lists(located["categories"], category, empty_means_all=True)]
+
+
+def producers_making(producers: pd.DataFrame, category: str | None) -> pd.DataFrame:
+    """The producers with a product of ``category`` (all of them when it is None)."""
+    if category is None:
+        return producers
+    return producers[_lists(producers["categories"], category, empty_means_all=False)]
+
+
+def producer_coverage(
+    producers: pd.DataFrame,
+    facilities: pd.DataFrame,
+    *,
+    radius_km: float,
+    category: str | None = None,
+) -> pd.DataFrame:
+    """Nearest facility of each producer (of ``category``, by facilities taking it).
+
+    Returns a frame indexed by producer ``code`` with columns ``area_code``, ``located`` (bool),
+    ``nearest_facility`` (code or None), ``distance_km`` (NaN when unmeasurable) and ``covered``.
+    Raises ValueError for a negative or infinite radius.
+    """
+    _check_radius(radius_km)
+    producers = producers_making(producers, category)
+    supply = facilities_taking(facilities, category)
+    located, position, distance = _distances(supply, producers)
+    nearest = np.full(len(producers), None, dtype=object)
+    nearest[position >= 0] = supply.index.to_numpy()[position[position >= 0]]
+    return pd.DataFrame(
+        {
+            "area_code": producers["area_code"].to_numpy(),
+            "located": located,
+            "nearest_facility": nearest,
+            "distance_km": distance,
+            "covered": np.nan_to_num(distance, nan=np.inf) <= radius_km,
+        },
+        index=producers.index,
+    )
+
+
+def area_coverage(
+    areas: pd.DataFrame,
+    facilities: pd.DataFrame,
+    producers: pd.DataFrame | None = None,
+    *,
+    radius_km: float,
+    category: str | None = None,
+) -> pd.DataFrame:
+    """Coverage of each area: nearest facility, distance, covered or not, producers covered.
+
+    Returns a frame indexed by area ``code`` with the columns of ``AREA_COLUMNS``:
+    ``nearest_facility`` and ``nearest_facility_name`` (None without any facility),
+    ``distance_km`` (centroid to the nearest facility; NaN when the area has no centroid or there is
+    no facility), ``covered`` (bool), ``uncovered_population`` (its population when not covered,
+    else 0), and ``producers`` / ``producers_covered`` / ``producers_uncovered``: counts of the
+    located producers of the area (of ``category`` when given). Raises ValueError for a bad radius.
+    """
+    _check_radius(radius_km)
+    supply = facilities_taking(facilities, category)
+    table = areas.reindex(columns=["name", "level", "parent_code", "lat", "lon", "population"])
+    _, position, distance = _distances(supply, table)
+    found = position >= 0
+    nearest = np.full(len(table), None, dtype=object)
+    nearest_name = np.full(len(table), None, dtype=object)
+    nearest[found] = supply.index.to_numpy()[position[found]]
+    nearest_name[found] = supply["name"].to_numpy()[position[found]]
+    covered = np.nan_to_num(distance, nan=np.inf) <= radius_km
+    population = table["population"].fillna(0).to_numpy(dtype=float)
+    table = table.assign(
+        nearest_facility=nearest,
+        nearest_facility_name=nearest_name,
+        distance_km=distance,
+        covered=covered,
+        uncovered_population=np.where(covered, 0.0, population),
+    )
+    counts = pd.DataFrame(0, index=table.index, columns=["producers", "producers_covered"])
+    if producers is not None and len(producers):
+        by_producer = producer_coverage(
+            producers, facilities, radius_km=radius_km, category=category
+        )
+        by_producer = by_producer[by_producer["located"]]
+        grouped = by_producer.groupby("area_code")["covered"].agg(["size", "sum"])
+        grouped.columns = ["producers", "producers_covered"]
+        counts = grouped.reindex(table.index, fill_value=0).astype(int)
+    table["producers"] = counts["producers"].to_numpy()
+    table["producers_covered"] = counts["producers_covered"].to_numpy()
+    table["producers_uncovered"] = table["producers"] - table["producers_covered"]
+    table.index.name = "code"
+    return table[AREA_COLUMNS]
+
+
+def _share(part: float, whole: float) -> float | None:
+    return None if whole <= 0 else float(part) / float(whole)
+
+
+def _totals(
+    areas: pd.DataFrame,
+    facilities: pd.DataFrame,
+    producers: pd.DataFrame | None,
+    radius_km: float,
+    category: str | None,
+) -> dict:
+    supply = facilities_taking(facilities, category)
+    _, _, distance = _distances(supply, areas)
+    covered = np.nan_to_num(distance, nan=np.inf) <= radius_km
+    people = areas["population"].fillna(0).to_numpy(dtype=float)
+    population, population_covered = float(people.sum()), float(people[covered].sum())
+    result = {
+        "facilities": int(len(supply)),
+        "areas": int(len(areas)),
+        "areas_covered": int(covered.sum()),
+        "population": population,
+        "population_covered": population_covered,
+        "population_share": _share(population_covered, population),
+    }
+    if producers is not None:
+        makers = producers_making(producers, category)
+        located, _, distance = _distances(supply, makers)
+        reached = int((distance[located] <= radius_km).sum())
+        result.update(
+            producers=int(located.sum()),
+            producers_covered=reached,
+            producers_share=_share(reached, located.sum()),
+            producers_unlocated=int((~located).sum()),
+        )
+    return result
+
+
+def coverage_summary(
+    areas: pd.DataFrame,
+    facilities: pd.DataFrame,
+    producers: pd.DataFrame | None = None,
+    *,
+    radius_km: float,
+    category: str | None = None,
+    categories: tuple[str, ...] = CATEGORY_CODES,
+) -> dict:
+    """Shares of population and of producers covered, overall and for each product group.
+
+    Returns ``{"radius_km", "category", "facilities", "areas", "areas_covered", "population",
+    "population_covered", "population_share", "producers", "producers_covered",
+    "producers_share", "producers_unlocated", "by_category": [{"category", ...same keys}]}``;
+    shares are fractions in [0, 1], or None when there is nothing to share (no population, no
+    located producer). The producer keys are present only when ``producers`` is given. With
+    ``category``, the headline figures are for that group and ``by_category`` holds it alone.
+    Raises ValueError for a bad radius.
+    """
+    _check_radius(radius_km)
+    summary = {"radius_km": float(radius_km), "category": category}
+    summary.update(_totals(areas, facilities, producers, radius_km, category))
+    groups = categories if category is None else (category,)
+    summary["by_category"] = [
+        {"category": group, **_totals(areas, facilities, producers, radius_km, group)}
+        for group in groups
+    ]
+    return summary
+
+
+def coverage_gaps(table: pd.DataFrame, *, rank_by: str = "population") -> pd.DataFrame:
+    """The coverage gaps of an ``area_coverage`` table, worst first.
+
+    A gap is an area whose centroid is not covered (with population or producers left out) or
+    that has uncovered producers. Ranked by uncovered population, then uncovered producers (the
+    other way round with ``rank_by="producers"``), then distance to the nearest facility. Returns
+    the same columns as the table plus ``rank`` (1 = worst), indexed by area ``code``.
+    Raises ValueError for an unknown ``rank_by``.
+    """
+    if rank_by not in GAP_RANKINGS:
+        raise ValueError(f"rank_by must be one of {', '.join(GAP_RANKINGS)}")
+    gaps = table[(table["uncovered_population"] > 0) | (table["producers_uncovered"] > 0)].copy()
+    keys = ["uncovered_population", "producers_uncovered"]
+    if rank_by == "producers":
+        keys.reverse()
+    gaps["_distance"] = gaps["distance_km"].fillna(np.inf)
+    gaps = gaps.sort_values([*keys, "_distance"], ascending=False, kind="mergesort")
+    gaps = gaps.drop(columns="_distance")
+    gaps.insert(0, "rank", np.arange(1, len(gaps) + 1))
+    return gaps

@@ -1,0 +1,93 @@
+"""Export of the registry in the interchange format of SPEC.md, the same the importer reads.
+
+A workbook (a sheet per table) or a folder of ``<table>.csv`` files, UTF-8; importing the export
+into an empty database gives the same records.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .importer import TABLES
+from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
+
+__all__ = ["COLUMNS", "export_frames", "write_workbook", "write_csv_folder", "table_csv"]
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "areas": ("code", "name", "level", "parent_code", "lat", "lon", "population"),
+    "producers": ("code", "name", "kind", "area_code", "address", "lat", "lon", "members"),
+    "products": ("code", "name", "producer_code", "category", "stars", "potential_five_star",
+                 "rated_on", "capacity_per_month", "unit", "price_vnd", "traceability_url"),
+    "buyers": ("code", "name", "kind", "chain_code", "area_code", "address", "lat", "lon",
+               "categories", "min_stars"),
+    "linkages": ("source_code", "target_code", "kind", "product_code", "volume_per_month",
+                 "started_on", "ended_on"),
+    "sourcing_requests": ("code", "buyer_code", "category", "min_stars", "quantity_per_month",
+                          "max_distance_km"),
+}
+
+# Interchange column → values() path; a column not listed is read under its own name.
+_PATHS = {
+    "areas": (Area, {"parent_code": "parent__code"}),
+    "producers": (Producer, {"area_code": "area__code"}),
+    "products": (Product, {"producer_code": "producer__code"}),
+    "buyers": (Buyer, {"chain_code": "chain__code", "area_code": "area__code"}),
+    "linkages": (Linkage, {"product_code": "product__code"}),
+    "sourcing_requests": (SourcingRequest, {"buyer_code": "buyer__code"}),
+}
+_WHOLE_NUMBERS = {"population", "members", "stars", "price_vnd", "min_stars"}
+_DATES = {"rated_on", "started_on", "ended_on"}
+
+
+def _frame(table: str) -> pd.DataFrame:
+    model, paths = _PATHS[table]
+    columns = COLUMNS[table]
+    if table == "linkages":
+        lookups = ["source_producer__code", "source_buyer__code", "target_producer__code",
+                   "target_buyer__code", *(paths.get(c, c) for c in columns[2:])]
+        rows = [
+            (sp or sb, tp or tb, *rest)
+            for sp, sb, tp, tb, *rest in model.objects.order_by("key").values_list(*lookups)
+        ]
+    else:
+        lookups = [paths.get(c, c) for c in columns]
+        rows = list(model.objects.order_by("code").values_list(*lookups))
+    frame = pd.DataFrame.from_records(rows, columns=list(columns))
+    for column in columns:
+        if column in _WHOLE_NUMBERS:
+            frame[column] = frame[column].astype("Int64")
+        elif column in _DATES:
+            frame[column] = frame[column].map(lambda d: d.isoformat() if d else None)
+    return frame
+
+
+def export_frames() -> dict[str, pd.DataFrame]:
+    """Every table as a DataFrame, keyed in TABLES order.
+
+    Columns are exactly the interchange columns of SPEC.md (``COLUMNS``), codes for references,
+    dates as ISO strings, a row per record ordered by code (linkages by their key); no index.
+    """
+    return {table: _frame(table) for table in TABLES}
+
+
+def write_workbook(target) -> None:
+    """Write an .xlsx workbook, a sheet per table named after it, to a path or a binary stream."""
+    with pd.ExcelWriter(target, engine="openpyxl") as writer:
+        for table, frame in export_frames().items():
+            frame.to_excel(writer, sheet_name=table, index=False)
+
+
+def write_csv_folder(path) -> None:
+    """Write ``<table>.csv`` (UTF-8) for every table into the folder ``path``, made if missing."""
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    for table, frame in export_frames().items():
+        frame.to_csv(folder / f"{table}.csv", index=False)
+
+
+def table_csv(table: str) -> str:
+    """One table as CSV text. Raises KeyError for a name that is not in TABLES."""
+    if table not in COLUMNS:
+        raise KeyError(table)
+    return _frame(table).to_csv(index=False)
