@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from api.permissions import BUYER_ROLE
 from linkage.allocation import allocation_run, check_request_codes
-from linkage.jobs import enqueue, job_status
+from linkage.jobs import JOB_STATUSES, enqueue, job_status
 
 __all__ = ["AllocationView", "JobStatusView"]
 
@@ -48,7 +48,7 @@ _JOB_STATUS = inline_serializer(
     "JobStatus",
     {
         "id": serializers.CharField(),
-        "status": serializers.ChoiceField(["queued", "started", "finished", "failed"]),
+        "status": serializers.ChoiceField(JOB_STATUSES),
         "result": serializers.JSONField(allow_null=True),
         "error": serializers.CharField(allow_null=True),
     },

@@ -12,11 +12,12 @@ from importlib import import_module
 from django.conf import settings
 from django.core.cache import cache
 
-__all__ = ["RESULT_TTL", "enqueue", "job_status"]
+__all__ = ["JOB_STATUSES", "RESULT_TTL", "enqueue", "job_status"]
 
 logger = logging.getLogger(__name__)
 
 RESULT_TTL = 24 * 3600
+JOB_STATUSES = ("queued", "started", "finished", "failed")
 _CACHE_PREFIX = "jobs:"
 # rq's statuses, folded into the four the API promises.
 _STATUS = {

@@ -180,6 +180,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SourcingRequestStatusEnum": "linkage.choices.RequestStatus",
+        "JobStatusEnum": "linkage.jobs.JOB_STATUSES",
+    },
 }
 
 # Geocoding: offline by default. Set GEOCODER=nominatim (and GEOCODER_USER_AGENT) to let imports ask
