@@ -309,7 +309,7 @@ class ExportTableView(APIView):
             return _download(
                 exporter.table_csv(table), "text/csv; charset=utf-8", f"{table}.csv"
             )
-        frame = exporter.export_frames()[table]
+        frame = exporter.table_frame(table)
         stream = io.BytesIO()
         frame.to_excel(stream, sheet_name=table, index=False, engine="openpyxl")
         return _download(stream.getvalue(), XLSX_MEDIA_TYPE, f"{table}.xlsx")

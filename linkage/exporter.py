@@ -12,7 +12,9 @@ import pandas as pd
 from .importer import TABLES
 from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
 
-__all__ = ["COLUMNS", "export_frames", "write_workbook", "write_csv_folder", "table_csv"]
+__all__ = [
+    "COLUMNS", "export_frames", "table_frame", "write_workbook", "write_csv_folder", "table_csv"
+]
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "areas": ("code", "name", "level", "parent_code", "lat", "lon", "population"),
@@ -40,7 +42,8 @@ _WHOLE_NUMBERS = {"population", "members", "stars", "price_vnd", "min_stars"}
 _DATES = {"rated_on", "started_on", "ended_on"}
 
 
-def _frame(table: str) -> pd.DataFrame:
+def table_frame(table: str) -> pd.DataFrame:
+    """One table as a DataFrame: the interchange columns, codes for references, ISO dates."""
     model, paths = _PATHS[table]
     columns = COLUMNS[table]
     if table == "linkages":
@@ -68,7 +71,7 @@ def export_frames() -> dict[str, pd.DataFrame]:
     Columns are exactly the interchange columns of SPEC.md (``COLUMNS``), codes for references,
     dates as ISO strings, a row per record ordered by code (linkages by their key); no index.
     """
-    return {table: _frame(table) for table in TABLES}
+    return {table: table_frame(table) for table in TABLES}
 
 
 def write_workbook(target) -> None:
@@ -90,4 +93,4 @@ def table_csv(table: str) -> str:
     """One table as CSV text. Raises KeyError for a name that is not in TABLES."""
     if table not in COLUMNS:
         raise KeyError(table)
-    return _frame(table).to_csv(index=False)
+    return table_frame(table).to_csv(index=False)
