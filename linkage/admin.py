@@ -1,5 +1,6 @@
 """The staff admin site; foreign keys use raw ids or autocomplete to stay fast at 200k rows."""
 from django.contrib import admin
+from django.db import models
 
 from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
 from .text import fold
@@ -41,6 +42,8 @@ class ProducerAdmin(RegistryAdmin):
 
 @admin.register(Product)
 class ProductAdmin(RegistryAdmin):
+    # Traceability links typed without a scheme are taken as https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
         "code",
         "name",
