@@ -5,6 +5,7 @@ Prints a Markdown table: the OR-Tools path end to end (eligibility + solve) agai
 HiGHS LP (two LPs: most served, then least cost) on the same eligible pairs, in the same run; and
 networkx's network simplex against OR-Tools on a smaller instance as a reference.
 """
+
 import argparse
 import datetime as dt
 import os
@@ -29,11 +30,31 @@ from linkage.matching import (  # noqa: E402
 TODAY = dt.date(2026, 1, 1)
 # Provincial centres from north to south: supply and buyers cluster around them.
 CENTRES = [
-    (22.48, 103.97), (21.39, 103.02), (21.85, 106.76), (21.59, 105.85), (21.03, 105.85),
-    (20.86, 106.68), (20.43, 106.17), (19.81, 105.78), (18.68, 105.68), (17.47, 106.60),
-    (16.46, 107.59), (16.05, 108.20), (15.12, 108.80), (13.78, 109.22), (13.98, 108.00),
-    (12.67, 108.04), (12.24, 109.19), (11.94, 108.44), (10.95, 106.82), (10.78, 106.70),
-    (10.36, 106.36), (10.03, 105.78), (10.38, 105.44), (9.60, 105.97), (9.18, 105.15),
+    (22.48, 103.97),
+    (21.39, 103.02),
+    (21.85, 106.76),
+    (21.59, 105.85),
+    (21.03, 105.85),
+    (20.86, 106.68),
+    (20.43, 106.17),
+    (19.81, 105.78),
+    (18.68, 105.68),
+    (17.47, 106.60),
+    (16.46, 107.59),
+    (16.05, 108.20),
+    (15.12, 108.80),
+    (13.78, 109.22),
+    (13.98, 108.00),
+    (12.67, 108.04),
+    (12.24, 109.19),
+    (11.94, 108.44),
+    (10.95, 106.82),
+    (10.78, 106.70),
+    (10.36, 106.36),
+    (10.03, 105.78),
+    (10.38, 105.44),
+    (9.60, 105.97),
+    (9.18, 105.15),
 ]
 CATEGORIES = ["food", "beverages", "herbal", "textiles", "handicraft", "tourism"]
 CATEGORY_SHARE = [0.62, 0.06, 0.05, 0.03, 0.22, 0.02]
@@ -182,44 +203,91 @@ def main():
     )
     cpu_small_nx = _timed.cpu
 
-    print(f"Machine: {platform.machine()}, 2 cores (shared); Python {platform.python_version()}; "
-          f"command: python bench/bench_allocation.py; load average before the run "
-          f"{load:.1f}")
+    print(
+        f"Machine: {platform.machine()}, 2 cores (shared); Python {platform.python_version()}; "
+        f"command: python bench/bench_allocation.py; load average before the run "
+        f"{load:.1f}"
+    )
     print()
+
     def row(instance, pairs_text, method, wall, cpu, served="", cost=""):
         served = f"{served:,.3f}" if served != "" else ""
         cost = f"{cost:,.3f}" if cost != "" else ""
-        print(f"| {instance} | {pairs_text} | {method} | {wall:.2f} | {cpu:.2f} | {served} "
-              f"| {cost} |")
+        print(
+            f"| {instance} | {pairs_text} | {method} | {wall:.2f} | {cpu:.2f} | {served} | {cost} |"
+        )
 
-    print("| instance | eligible pairs (flow arcs) | method | wall s | CPU s | served "
-          "| cost (qty × km) |")
+    print(
+        "| instance | eligible pairs (flow arcs) | method | wall s | CPU s | served "
+        "| cost (qty × km) |"
+    )
     print("| --- | --- | --- | ---: | ---: | ---: | ---: |")
     big = f"{args.requests:,} requests × {args.products:,} products"
     arcs = f"{result.eligible_pairs:,} ({result.flow_arcs:,})"
-    row(big, arcs, "OR-Tools, end to end (eligibility + solve + result)", t_ortools,
-        cpu_ortools, result.served, result.cost)
+    row(
+        big,
+        arcs,
+        "OR-Tools, end to end (eligibility + solve + result)",
+        t_ortools,
+        cpu_ortools,
+        result.served,
+        result.cost,
+    )
     row(big, f"{len(pairs.request):,}", "eligibility alone, per product", t_pairs, cpu_pairs)
     if not args.skip_lp:
-        row(big, f"{len(pairs.request):,}", "HiGHS LP ×2 (solve only, baseline)", t_lp, cpu_lp,
-            lp_served, lp_cost)
-    row(f"{big}, dense stress case", f"{dense.eligible_pairs:,} ({dense.flow_arcs:,})",
-        "OR-Tools, end to end", t_dense, cpu_dense, dense.served, dense.cost)
+        row(
+            big,
+            f"{len(pairs.request):,}",
+            "HiGHS LP ×2 (solve only, baseline)",
+            t_lp,
+            cpu_lp,
+            lp_served,
+            lp_cost,
+        )
+    row(
+        f"{big}, dense stress case",
+        f"{dense.eligible_pairs:,} ({dense.flow_arcs:,})",
+        "OR-Tools, end to end",
+        t_dense,
+        cpu_dense,
+        dense.served,
+        dense.cost,
+    )
     small = f"{args.small_requests:,} requests × {args.small_products:,} products"
     small_arcs = f"{small_or.eligible_pairs:,} ({small_or.flow_arcs:,})"
-    row(small, small_arcs, "OR-Tools, end to end", t_small_or, cpu_small_or, small_or.served,
-        small_or.cost)
-    row(small, small_arcs, "networkx max_flow_min_cost, end to end", t_small_nx, cpu_small_nx,
-        small_nx.served, small_nx.cost)
+    row(
+        small,
+        small_arcs,
+        "OR-Tools, end to end",
+        t_small_or,
+        cpu_small_or,
+        small_or.served,
+        small_or.cost,
+    )
+    row(
+        small,
+        small_arcs,
+        "networkx max_flow_min_cost, end to end",
+        t_small_nx,
+        cpu_small_nx,
+        small_nx.served,
+        small_nx.cost,
+    )
     print()
     if not args.skip_lp:
         same = result.served == lp_served and abs(result.cost - lp_cost) <= 1e-6 * max(1, lp_cost)
-        print(f"- OR-Tools and HiGHS agree on served and cost: {same} "
-              f"(cost difference {result.cost - lp_cost:+.6f}).")
-    print(f"- Demand {result.demand:,.3f}, unmet {result.unmet:,.3f}; networkx agrees on the small "
-          f"instance: {small_or.cost == small_nx.cost and small_or.served == small_nx.served}.")
-    print(f"- OR-Tools end to end within 2 s: wall clock {t_ortools <= 2.0}, CPU time "
-          f"{cpu_ortools <= 2.0} (the wall clock includes waiting for a core on a shared machine).")
+        print(
+            f"- OR-Tools and HiGHS agree on served and cost: {same} "
+            f"(cost difference {result.cost - lp_cost:+.6f})."
+        )
+    print(
+        f"- Demand {result.demand:,.3f}, unmet {result.unmet:,.3f}; networkx agrees on the small "
+        f"instance: {small_or.cost == small_nx.cost and small_or.served == small_nx.served}."
+    )
+    print(
+        f"- OR-Tools end to end within 2 s: wall clock {t_ortools <= 2.0}, CPU time "
+        f"{cpu_ortools <= 2.0} (the wall clock includes waiting for a core on a shared machine)."
+    )
 
 
 if __name__ == "__main__":

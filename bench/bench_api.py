@@ -9,6 +9,7 @@ number of SQL queries. The baseline, measured in the same run, is the ORM alone 
 rows with ``values()`` (no permissions, filters, serializers or JSON): the floor the HTTP layer
 adds to. Prints a Markdown table.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -100,15 +101,20 @@ def main(argv=None) -> None:
         ("producers, page 1", "/api/v1/producers/", "producers"),
         (f"producers ?search={words}", f"/api/v1/producers/?search={words}", "search"),
         (f"products ?area={province} (province)", f"/api/v1/products/?area={province}", "area"),
-        ("products ?expiring_before=2026-06-30", "/api/v1/products/?expiring_before=2026-06-30",
-         "products"),
+        (
+            "products ?expiring_before=2026-06-30",
+            "/api/v1/products/?expiring_before=2026-06-30",
+            "products",
+        ),
         ("buyers ?category=food", "/api/v1/buyers/?category=food", "buyers"),
         ("producers/geojson (5000 features)", "/api/v1/producers/geojson/", "geojson"),
     ]
-    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, SQLite {connection.Database.sqlite_version}; "
-          f"{Producer.objects.count():,} producers, {Product.objects.count():,} products, "
-          f"{Buyer.objects.count():,} buyers; median of {args.repeat}.\n")
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, SQLite {connection.Database.sqlite_version}; "
+        f"{Producer.objects.count():,} producers, {Product.objects.count():,} products, "
+        f"{Buyer.objects.count():,} buyers; median of {args.repeat}.\n"
+    )
     print("| request | API ms | SQL queries | ORM-only baseline ms |")
     print("| --- | ---: | ---: | ---: |")
     for label, url, base in cases:

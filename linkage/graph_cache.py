@@ -1,0 +1,109 @@
+"""The linkage graph kept warm in each process, and rebuilt when the registry changes.
+
+Every write to a registry model bumps a version token kept in the Django cache (Redis in
+production, so all API processes share it). A process keeps its graph, and the recommender's index
+built from it, together with the version they were built at; each read compares that with the
+cache's version (one cache round trip) and rebuilds on a difference. The rebuilt graph is also put
+in the cache under its version, so that the other processes load it instead of querying the
+database again.
+
+The version is a random token rather than a counter: a counter restarted by a cache flush could
+reach a number a process has already seen with other data.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import networkx as nx
+from django.core.cache import cache
+
+from .graph import graph_from_db
+
+__all__ = ["VERSION_KEY", "bump_version", "current_version", "get_graph", "get_index", "reset"]
+
+VERSION_KEY = "linkage:graph:version"
+GRAPH_KEY = "linkage:graph:{version}"
+GRAPH_TIMEOUT = 24 * 3600
+# When the cache cannot be reached (Redis down, errors ignored) a process cannot learn of writes
+# from others; it then rebuilds at most this often instead of on every request.
+UNSHARED_MAX_AGE = 60.0
+
+
+@dataclass
+class _Warm:
+    version: str | None = None
+    graph: nx.DiGraph | None = None
+    index: object | None = None
+    built_at: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_warm = _Warm()
+
+
+def current_version() -> str | None:
+    """The shared version token, created when missing; None when the cache cannot be reached."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def bump_version() -> str:
+    """Mark every process's graph as stale; bulk writes that skip signals must call this."""
+    version = uuid.uuid4().hex
+    cache.set(VERSION_KEY, version, timeout=None)
+    return version
+
+
+def reset() -> None:
+    """Forget this process's graph (tests, and after a bulk load in the same process)."""
+    with _warm.lock:
+        _warm.version, _warm.graph, _warm.index, _warm.built_at = None, None, None, 0.0
+
+
+def _is_fresh(version: str | None) -> bool:
+    if _warm.graph is None:
+        return False
+    if version is None:
+        return time.monotonic() - _warm.built_at < UNSHARED_MAX_AGE
+    return _warm.version == version
+
+
+def get_graph() -> nx.DiGraph:
+    """The current linkage graph; built from the database (five queries) only when stale."""
+    version = current_version()
+    if _is_fresh(version):
+        return _warm.graph
+    with _warm.lock:
+        if _is_fresh(version):
+            return _warm.graph
+        graph = cache.get(GRAPH_KEY.format(version=version)) if version else None
+        if graph is None:
+            # The version is read before the build: a write during the build bumps it again, so
+            # a graph that misses that write is never kept under the newer version.
+            graph = graph_from_db()
+            if version:
+                cache.set(GRAPH_KEY.format(version=version), graph, timeout=GRAPH_TIMEOUT)
+        _warm.version, _warm.graph, _warm.index = version, graph, None
+        _warm.built_at = time.monotonic()
+        return graph
+
+
+def get_index():
+    """The recommender's index over the current graph, built once per graph."""
+    from .recommend import RecommenderIndex
+
+    graph = get_graph()
+    index = _warm.index
+    if index is not None and index.graph is graph:
+        return index
+    with _warm.lock:
+        if _warm.index is None or _warm.index.graph is not graph:
+            _warm.index = RecommenderIndex(graph)
+        return _warm.index
