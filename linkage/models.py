@@ -33,7 +33,9 @@ def _coordinate_constraints(prefix: str) -> list[models.CheckConstraint]:
             name=f"{prefix}_lon_range",
         ),
         models.CheckConstraint(
-            condition=Q(lat__isnull=True, lon__isnull=True) | Q(lat__isnull=False, lon__isnull=False),
+            condition=(
+                Q(lat__isnull=True, lon__isnull=True) | Q(lat__isnull=False, lon__isnull=False)
+            ),
             name=f"{prefix}_lat_lon_together",
         ),
     ]
@@ -49,13 +51,13 @@ class Located(models.Model):
     class Meta:
         abstract = True
 
-    def fill_derived(self) -> None:
-        """Set the columns derived from others; bulk writes call this since they skip save()."""
-        self.name_folded = fold(self.name)
-
     def save(self, *args, **kwargs):
         self.fill_derived()
         super().save(*args, **kwargs)
+
+    def fill_derived(self) -> None:
+        """Set the columns derived from others; bulk writes call this since they skip save()."""
+        self.name_folded = fold(self.name)
 
     def clean(self):
         super().clean()
@@ -178,14 +180,14 @@ class Product(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.fill_derived()
+        super().save(*args, **kwargs)
+
     def fill_derived(self) -> None:
         """Set the columns derived from others; bulk writes call this since they skip save()."""
         self.name_folded = fold(self.name)
         self.rating_expires_on = rating_expiry(self.rated_on)
-
-    def save(self, *args, **kwargs):
-        self.fill_derived()
-        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()
@@ -196,7 +198,7 @@ class Product(models.Model):
 
 
 class Buyer(Located):
-    """Who sells OCOP products on: a chain, a chain's store, a sales point, a platform or a trader."""
+    """Who sells OCOP products on: a chain, its store, a sales point, a platform or a trader."""
 
     code = models.CharField(_("mã"), max_length=40, unique=True)
     name = models.CharField(_("tên"), max_length=300)
@@ -264,7 +266,9 @@ class Buyer(Located):
         super().clean()
         unknown = [c for c in self.categories.split(",") if c and c not in Category.values]
         if unknown:
-            raise ValidationError({"categories": _("Unknown product group: %s") % ", ".join(unknown)})
+            raise ValidationError(
+                {"categories": _("Unknown product group: %s") % ", ".join(unknown)}
+            )
         if self.chain_id and self.chain.kind != BuyerKind.RETAIL_CHAIN:
             raise ValidationError({"chain": _("A store belongs to a retail chain.")})
 
@@ -339,6 +343,10 @@ class Linkage(models.Model):
     def __str__(self):
         return self.key
 
+    def save(self, *args, **kwargs):
+        self.fill_derived()
+        super().save(*args, **kwargs)
+
     @property
     def source(self):
         return self.source_producer or self.source_buyer
@@ -359,10 +367,6 @@ class Linkage(models.Model):
             self.target.code,
             self.product.code if self.product_id else None,
         )
-
-    def save(self, *args, **kwargs):
-        self.fill_derived()
-        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()

@@ -1,4 +1,4 @@
-"""The two run modes: the API keeps answering without Redis; production settings pass the deploy check."""
+"""The two run modes: the API answers without Redis; production settings pass the deploy check."""
 import os
 import subprocess
 import sys
