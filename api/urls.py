@@ -1,6 +1,4 @@
 """Routes of the REST API, under /api/v1/."""
-import importlib.util
-
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
@@ -19,14 +17,6 @@ router.register("linkages", views.LinkageViewSet, basename="linkage")
 router.register("sourcing-requests", views.SourcingRequestViewSet, basename="sourcing-request")
 
 
-def _module_exists(name: str) -> bool:
-    """Whether a module can be imported, without importing it; a missing parent counts too."""
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
@@ -41,10 +31,6 @@ urlpatterns = [
     ),
     path("", include(router.urls)),
     path("", include("api.allocation_urls")),
+    path("", include("api.network_urls")),
+    path("analytics/", include("analytics.urls")),
 ]
-
-# Routes of other parts of the service, added once their modules exist.
-if _module_exists("api.network_urls"):
-    urlpatterns.append(path("", include("api.network_urls")))
-if _module_exists("analytics.urls"):
-    urlpatterns.append(path("analytics/", include("analytics.urls")))

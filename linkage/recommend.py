@@ -491,6 +491,17 @@ def score_buyers_for_product(
     }
 
 
+def _why_no_buyer(index: RecommenderIndex, code: str, as_of: dt.date) -> str:
+    """Why no buyer passed the hard rules for a product, in the producer's terms."""
+    product = index.products[code]
+    expires = product["rating_expires_on"]
+    if expires is not None and expires < as_of:
+        return f"rating expired on {expires.isoformat()}: the product must be re-rated"
+    if not product["stars"]:
+        return "no star rating: buyers take rated products only"
+    return "no buyer takes this product group at this star level within the distance given"
+
+
 def _expiry_flags(expires: dt.date | None, as_of: dt.date) -> list[str]:
     if expires is None:
         return ["rating_date_unknown"]
@@ -573,9 +584,10 @@ def recommend_buyers(
 
     Give exactly one of ``producer`` or ``product`` (codes). ``weights`` are normalised weights
     (see ``parse_weights``). Returns ``{"producer", "product", "weights", "results": [{"buyer",
-    "product", "score", "parts", "distance_km", "nearest_stores", "already_linked", "flags"}]}``,
-    best first; ``nearest_stores`` is filled for chains. Raises ``KeyError`` for an unknown code
-    and ``ValueError`` when neither or both codes are given.
+    "product", "score", "parts", "distance_km", "nearest_stores", "already_linked", "flags"}],
+    "not_recommended": [{"product", "reason"}]}``, results best first; ``nearest_stores`` is
+    filled for chains; ``not_recommended`` names the products no buyer passed the rules for.
+    Raises ``KeyError`` for an unknown code and ``ValueError`` when neither or both are given.
     """
     if (producer is None) == (product is None):
         raise ValueError("give exactly one of producer or product")
@@ -653,6 +665,11 @@ def recommend_buyers(
         "product": product,
         "weights": {name: round(w, 4) for name, w in weights.items()},
         "results": results[:k],
+        "not_recommended": [
+            {"product": code, "reason": _why_no_buyer(index, code, as_of)}
+            for code, scored in zip(codes, all_scored, strict=True)
+            if len(scored["units"]) == 0
+        ],
     }
 
 

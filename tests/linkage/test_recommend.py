@@ -64,9 +64,13 @@ def test_an_expired_rating_has_no_buyer_and_one_expiring_soon_is_flagged():
     index = _world(buyers=[_buyer("B1")])
     expired = r.recommend_buyers(index, product="SP", as_of=dt.date(2027, 1, 2))
     assert expired["results"] == []
+    [why] = expired["not_recommended"]
+    assert why["product"] == "SP" and why["reason"].startswith("rating expired on")
     soon = r.recommend_buyers(index, product="SP", as_of=dt.date(2026, 9, 1))
     assert soon["results"][0]["flags"] == ["rating_expiring_soon"]
-    assert r.recommend_buyers(index, product="SP", as_of=TODAY)["results"][0]["flags"] == []
+    valid = r.recommend_buyers(index, product="SP", as_of=TODAY)
+    assert valid["results"][0]["flags"] == []
+    assert valid["not_recommended"] == []
 
 
 def test_the_maximum_distance_excludes_far_buyers_but_not_platforms():

@@ -10,18 +10,20 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Count, Max, Q
 from rest_framework.authtoken.models import Token
 
 from linkage.choices import BuyerKind, ProducerKind
+from linkage.dates import add_months
 from linkage.demo import hanoi_demo_tables
 from linkage.importer import TABLES, import_tables
-from linkage.models import Buyer, Producer
+from linkage.models import Buyer, Producer, Product
 
 PLANNERS_GROUP = "planners"
 DEMO_PRODUCER_USER = "demo_producer"
 DEMO_BUYER_USER = "demo_buyer"
 DEMO_PLANNER_USER = "demo_planner"
-# The cooperative and chain the demo accounts manage: the first cooperative by code, and AEON.
+# The chain the demo buyer account manages.
 DEMO_CHAIN_CODE = "CH-AEON"
 
 
@@ -46,9 +48,15 @@ def demo_accounts() -> dict[str, dict]:
     Returns {role: {"username", "token", "manages"}}. Raises CommandError when the demo records
     are missing (the import did not run).
     """
+    # The cooperative with the most recently rated products, so that the demo producer account
+    # finds buyers for them rather than ratings that have expired.
+    latest = Product.objects.aggregate(latest=Max("rated_on"))["latest"]
+    recent = Q(products__rated_on__gt=add_months(latest, -12)) if latest else Q(pk=None)
     cooperative = (
         Producer.objects.filter(kind=ProducerKind.COOPERATIVE, code__startswith="HN-P")
-        .order_by("code").first()
+        .annotate(recent_products=Count("products", filter=recent))
+        .order_by("-recent_products", "code")
+        .first()
     )
     chain = Buyer.objects.filter(code=DEMO_CHAIN_CODE, kind=BuyerKind.RETAIL_CHAIN).first()
     if cooperative is None or chain is None:
