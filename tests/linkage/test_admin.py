@@ -30,3 +30,11 @@ def test_admin_search_ignores_accents(admin_client_):
     page = admin_client_.get("/admin/linkage/product/?q=bat trang").content.decode()
     assert "Gốm Bát Tràng" in page
     assert "Chè Thái" not in page
+
+
+def test_admin_speaks_vietnamese_and_english(admin_client_):
+    vietnamese = admin_client_.get("/admin/linkage/producer/", HTTP_ACCEPT_LANGUAGE="vi")
+    english = admin_client_.get("/admin/linkage/producer/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "chủ thể OCOP" in vietnamese.content.decode()
+    assert "OCOP producer" in english.content.decode()
+    assert "chủ thể OCOP" not in english.content.decode()
