@@ -28,6 +28,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.excel import excel_safe
 from api.geojson import MEDIA_TYPE as GEOJSON_MEDIA_TYPE
 from api.geojson import feature_collection
 from linkage.choices import AreaLevel, Category
@@ -121,8 +122,12 @@ def _integer(params, field: str, default: int, low: int) -> int:
 
 
 def _supply(params) -> selectors.Supply:
+    text = params.get("supply")
+    if text and "\x00" in text:
+        # PostgreSQL refuses a NUL character in a query; no chain code holds one.
+        raise ValidationError({"supply": ["Null characters are not allowed."]})
     try:
-        return selectors.parse_supply(params.get("supply"))
+        return selectors.parse_supply(text)
     except ValueError as error:
         raise ValidationError({"supply": [str(error)]}) from None
 
@@ -176,7 +181,7 @@ def _download(frame: pd.DataFrame, output: str, stem: str, sheet: str) -> HttpRe
         frame.to_csv(response, lineterminator="\n")
     else:
         buffer = io.BytesIO()
-        frame.to_excel(buffer, sheet_name=sheet[:31], engine="openpyxl")
+        excel_safe(frame).to_excel(buffer, sheet_name=sheet[:31], engine="openpyxl")
         response = HttpResponse(buffer.getvalue(), content_type=XLSX_MEDIA_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{stem}.{output}"'
     return response

@@ -20,6 +20,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.excel import excel_safe
 from linkage.choices import AreaLevel
 from linkage.models import Area, Product
 
@@ -30,6 +31,8 @@ __all__ = ["area_frame", "product_frame", "urlpatterns"]
 FORMATS = ("json", "csv", "xlsx")
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_MONTHS = 120
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
 
 
 def product_frame() -> pd.DataFrame:
@@ -81,9 +84,15 @@ def _date(value: str | None, field: str) -> dt.date | None:
     if value in (None, ""):
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise ValidationError({field: [f"Not a date in the form YYYY-MM-DD: {value!r}."]}) from None
+    # Windows of up to MAX_MONTHS are counted from the date, and pandas holds dates up to 2262.
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValidationError(
+            {field: [f"Must be between {EARLIEST_DATE} and {LATEST_DATE}, not {value!r}."]}
+        )
+    return day
 
 
 def _integer(value: str | None, field: str, default: int, low: int, high: int) -> int:
@@ -164,7 +173,7 @@ def _respond(frame: pd.DataFrame, output: str, name: str, meta: dict):
     else:
         buffer = io.BytesIO()
         # Excel sheet names are at most 31 characters.
-        frame.to_excel(buffer, sheet_name=name[:31], engine="openpyxl")
+        excel_safe(frame).to_excel(buffer, sheet_name=name[:31], engine="openpyxl")
         response = HttpResponse(buffer.getvalue(), content_type=XLSX_MEDIA_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

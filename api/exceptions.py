@@ -1,6 +1,6 @@
 """Errors as JSON with the field and the reason, never an HTML 500 page for bad input."""
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -19,7 +19,8 @@ def django_error_detail(exc: DjangoValidationError) -> dict:
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus Django validation errors and database rule violations as 400.
+    """DRF's handler, plus Django validation errors, database rule violations and values the
+    database refuses as 400.
 
     Serializers check the model rules first; an IntegrityError still reaching here is a race (two
     writes of the same code at once), which is the client's to retry, not a server fault.
@@ -29,6 +30,13 @@ def exception_handler(exc, context):
     elif isinstance(exc, IntegrityError):
         return Response(
             {"non_field_errors": [f"The change breaks a rule of the registry: {exc}"]},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    elif isinstance(exc, DataError):
+        # A value the database cannot hold (PostgreSQL: a NUL character, a number out of range)
+        # that reached a query unchecked, e.g. in a header: the request's fault, not the server's.
+        return Response(
+            {"non_field_errors": [f"A value cannot be stored or looked up: {exc}"]},
             status=status.HTTP_400_BAD_REQUEST,
         )
     return drf_exception_handler(exc, context)

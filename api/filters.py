@@ -5,6 +5,7 @@ from functools import reduce
 import django_filters as df
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
 from linkage.choices import AreaLevel, BuyerKind, Category, LinkageKind, ProducerKind, RequestStatus
@@ -36,7 +37,10 @@ class FoldedSearchFilter(BaseFilterBackend):
     search_param = "search"
 
     def filter_queryset(self, request, queryset, view):
-        words = fold(request.query_params.get(self.search_param, "")).split()
+        text = request.query_params.get(self.search_param, "")
+        if "\x00" in text:
+            raise ValidationError({self.search_param: [_("Null characters are not allowed.")]})
+        words = fold(text).split()
         fields = getattr(view, "search_fields", ())
         if not words or not fields:
             return queryset

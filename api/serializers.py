@@ -1,5 +1,6 @@
 """JSON shapes of the registry. Relations are written and read by code; owners are never written."""
 import copy
+import datetime as dt
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
@@ -8,10 +9,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from linkage.allocation import MAX_QUANTITY_PER_MONTH
 from linkage.choices import Category
 from linkage.models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
 from linkage.selectors import rating_status
 
+from .excel import ILLEGAL_CHARACTERS_RE
 from .exceptions import django_error_detail
 from .permissions import account_of
 
@@ -26,12 +29,39 @@ __all__ = [
 ]
 
 
+# Dates the rating rules can count from: an expiry 36 months on, an expiring window of years,
+# all inside what Python dates and pandas timestamps (up to 2262) can hold.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
+
+
+def _date_in_range(value):
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise serializers.ValidationError(
+            _("Must be between %(low)s and %(high)s.")
+            % {"low": EARLIEST_DATE.isoformat(), "high": LATEST_DATE.isoformat()}
+        )
+
+
+class CodeRelatedField(serializers.SlugRelatedField):
+    """A related record named by its code; a code the database cannot hold is simply unknown.
+
+    PostgreSQL refuses text holding NUL characters, so such a code is answered here instead of
+    failing the query.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid")
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().to_internal_value(str(data))
+
+
 def _code_field(model, source=None, **kwargs):
     if source:
         kwargs["source"] = source
-    return serializers.SlugRelatedField(
-        slug_field="code", queryset=model.objects.all(), **kwargs
-    )
+    return CodeRelatedField(slug_field="code", queryset=model.objects.all(), **kwargs)
 
 
 class ModelRulesMixin:
@@ -43,6 +73,14 @@ class ModelRulesMixin:
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
+        # Control characters other than tab and line breaks cannot go into an Excel export.
+        control = {
+            name: [_("Control characters are not allowed.")]
+            for name, value in attrs.items()
+            if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value)
+        }
+        if control:
+            raise serializers.ValidationError(control)
         record = copy.copy(self.instance) if self.instance else self.Meta.model()
         for name, value in attrs.items():
             setattr(record, name, value)
@@ -138,6 +176,7 @@ class ProductSerializer(ModelRulesMixin, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["rating_expires_on", "updated_at"]
+        extra_kwargs = {"rated_on": {"validators": [_date_in_range]}}
 
     @extend_schema_field(
         serializers.ChoiceField(choices=["valid", "expiring", "expired"], allow_null=True)
@@ -218,6 +257,7 @@ class SourcingRequestSerializer(ModelRulesMixin, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {"quantity_per_month": {"max_value": MAX_QUANTITY_PER_MONTH}}
 
     def validate_buyer(self, buyer):
         if not self._account().owns_buyer(buyer):
@@ -295,6 +335,10 @@ class LinkageSerializer(ModelRulesMixin, serializers.ModelSerializer):
             "key",
         ]
         read_only_fields = ["id", "key"]
+        extra_kwargs = {
+            "started_on": {"validators": [_date_in_range]},
+            "ended_on": {"validators": [_date_in_range]},
+        }
 
     def validate(self, attrs):
         for end in ("source", "target"):

@@ -2,6 +2,7 @@
 import io
 import json
 
+import pandas as pd
 from django.db import transaction
 from django.db.models import F, Q
 from django.http import Http404, HttpResponse
@@ -21,6 +22,7 @@ from linkage import selectors
 
 from . import filters
 from . import serializers as s
+from .excel import excel_safe
 from .geojson import MEDIA_TYPE, feature_collection
 from .permissions import BUYER_ROLE, PRODUCER_ROLE, Account, IsPlanner, account_of
 
@@ -65,6 +67,12 @@ class RegistryViewSet(viewsets.ModelViewSet):
     def owned(self, account: Account) -> Q:
         """The records a non-planner account may change."""
         return Q(pk__in=[])
+
+    def get_object(self):
+        # PostgreSQL refuses a NUL character in a query, and no code holds one: simply not found.
+        if "\x00" in str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")):
+            raise Http404
+        return super().get_object()
 
     # A savepoint per write: a database error rolls back this write alone and the connection
     # stays usable (PostgreSQL refuses every later statement of a failed transaction).
@@ -309,7 +317,7 @@ class ExportTableView(APIView):
             return _download(
                 exporter.table_csv(table), "text/csv; charset=utf-8", f"{table}.csv"
             )
-        frame = exporter.table_frame(table)
+        frame = excel_safe(exporter.table_frame(table))
         stream = io.BytesIO()
         frame.to_excel(stream, sheet_name=table, index=False, engine="openpyxl")
         return _download(stream.getvalue(), XLSX_MEDIA_TYPE, f"{table}.xlsx")
@@ -328,5 +336,8 @@ class ExportWorkbookView(APIView):
         from linkage import exporter
 
         stream = io.BytesIO()
-        exporter.write_workbook(stream)
+        # As exporter.write_workbook, with each sheet made safe for Excel first.
+        with pd.ExcelWriter(stream, engine="openpyxl") as writer:
+            for table, frame in exporter.export_frames().items():
+                excel_safe(frame).to_excel(writer, sheet_name=table, index=False)
         return _download(stream.getvalue(), XLSX_MEDIA_TYPE, "ocop-linkage.xlsx")

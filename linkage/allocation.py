@@ -16,7 +16,11 @@ from .choices import RequestStatus
 from .matching import RequestRow, SupplyRow, allocate
 from .models import Product, SourcingRequest
 
-__all__ = ["allocation_inputs", "allocation_run", "check_request_codes"]
+__all__ = ["MAX_QUANTITY_PER_MONTH", "allocation_inputs", "allocation_run", "check_request_codes"]
+
+# The solver works in int64 thousandths of a unit times metres: a million units a month per
+# request keeps a national run's total cost far below 2**63 (larger asks overflow it silently).
+MAX_QUANTITY_PER_MONTH = 1_000_000
 
 
 def check_request_codes(codes: list[str]) -> list[str]:
@@ -44,6 +48,8 @@ def allocation_inputs(
     """The open sourcing requests (all, or those of ``request_codes``) and the supply they may use.
 
     Out: requests in code order and supply rows, ready for ``linkage.matching.allocate``.
+    Raises ValidationError on "requests" naming any request that asks for more than
+    ``MAX_QUANTITY_PER_MONTH`` (rows written before that limit, e.g. by hand in the database).
     """
     rows = SourcingRequest.objects.filter(status=RequestStatus.OPEN)
     if request_codes is not None:
@@ -94,6 +100,19 @@ def allocation_inputs(
         )
         for r in by_code.values()
     ]
+    too_large = [r.code for r in requests if not 0 <= r.quantity <= MAX_QUANTITY_PER_MONTH]
+    if too_large:
+        raise ValidationError(
+            {
+                "requests": [
+                    _("Sourcing request asks for more than %(max)s a month: %(codes)s.")
+                    % {"max": f"{MAX_QUANTITY_PER_MONTH:,}", "codes": ", ".join(too_large)}
+                ]
+            }
+        )
+    # No product can hand out more than is asked in all; a larger stated capacity (even inf)
+    # changes nothing but would overflow the solver's integers.
+    ceiling = float(sum(r.quantity for r in requests))
     categories = {r.category for r in requests}
     products = Product.objects.filter(
         category__in=categories,
@@ -112,7 +131,15 @@ def allocation_inputs(
     )
     # No request, no group to read: skip the second query.
     supply = [
-        SupplyRow(code, producer, category, stars, capacity, (lat, lon), expires_on)
+        SupplyRow(
+            code,
+            producer,
+            category,
+            stars,
+            None if capacity is None else min(capacity, ceiling),
+            (lat, lon),
+            expires_on,
+        )
         for code, producer, category, stars, capacity, lat, lon, expires_on in (
             products if categories else ()
         )

@@ -30,6 +30,7 @@ from django.db import models as dj_models
 from django.utils import timezone
 from unidecode import unidecode
 
+from .allocation import MAX_QUANTITY_PER_MONTH
 from .choices import (
     NON_PHYSICAL_BUYER_KINDS,
     AreaLevel,
@@ -57,6 +58,8 @@ __all__ = [
 
 TABLES = ("areas", "producers", "products", "buyers", "linkages", "sourcing_requests")
 BATCH_SIZE = 2000
+# Far above the national dataset (half a million rows in all): a larger member is a zip bomb.
+MAX_ZIP_MEMBER_BYTES = 512 * 2**20
 
 
 @dataclass
@@ -367,8 +370,21 @@ def _read_zip(fileobj) -> tuple[dict, dict, list[str]]:
             if table is None or table in tables:
                 warnings.append(f"{info.filename}: not a table of the registry; ignored")
                 continue
-            with archive.open(info) as member:
-                tables[table], names[table] = _read_csv(io.BytesIO(member.read())), base
+            if info.file_size > MAX_ZIP_MEMBER_BYTES:
+                raise ValueError(
+                    f"{info.filename}: larger than {MAX_ZIP_MEMBER_BYTES // 2**20} MB unpacked"
+                )
+            try:
+                with archive.open(info) as member:
+                    content = member.read(MAX_ZIP_MEMBER_BYTES + 1)
+            except (RuntimeError, NotImplementedError) as error:
+                # zipfile's words for an encrypted member or an unknown compression method.
+                raise ValueError(f"{info.filename}: {error}") from None
+            if len(content) > MAX_ZIP_MEMBER_BYTES:
+                raise ValueError(
+                    f"{info.filename}: larger than {MAX_ZIP_MEMBER_BYTES // 2**20} MB unpacked"
+                )
+            tables[table], names[table] = _read_csv(io.BytesIO(content)), base
     return tables, names, warnings
 
 
@@ -606,6 +622,53 @@ def _parse_column(values: list, column: _Column) -> tuple[list, dict[int, str]]:
     return out, bad
 
 
+# Dates the rating rules can count from (an expiry 36 months on) and pandas can hold (to 2262).
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
+# Control characters but tab, line feed and carriage return (as openpyxl refuses them).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _range_check(spec: _Table, column: _Column) -> Callable[[Any], str | None] | None:
+    """The column's check of a parsed value: the reason it cannot be stored, else None."""
+    if column.kind in ("text", "actor", "ref", "url"):
+        # PostgreSQL refuses NUL; the other control characters cannot go into an Excel export.
+        reason = "must not contain control characters"
+        return lambda value: reason if _CONTROL.search(value) else None
+    if column.kind == "int":
+        internal = spec.model._meta.get_field(column.field).get_internal_type()
+        high = connection.ops.integer_field_range(internal)[1]
+        if high is None:
+            return None
+        return lambda value: f"must be at most {high}" if value > high else None
+    if column.kind == "date":
+        reason = f"must be between {EARLIEST_DATE} and {LATEST_DATE}"
+        return lambda value: None if EARLIEST_DATE <= value <= LATEST_DATE else reason
+    if column.name == "quantity_per_month":
+        reason = f"must be at most {MAX_QUANTITY_PER_MONTH}"
+        return lambda value: reason if value > MAX_QUANTITY_PER_MONTH else None
+    return None
+
+
+def _out_of_range(spec: _Table, column: _Column, values: list, bad: dict[int, str]):
+    """{position: reason} for parsed cells the database, the exports or the later sums cannot
+    hold: text with control characters (PostgreSQL refuses NUL, Excel the others), integers past
+    the column's range, dates outside EARLIEST_DATE..LATEST_DATE and monthly quantities past
+    MAX_QUANTITY_PER_MONTH. Those cells are set to None in ``values``.
+    """
+    check = _range_check(spec, column)
+    found: dict[int, str] = {}
+    if check is None:
+        return found
+    for pos, value in enumerate(values):
+        if value is not None and pos not in bad:
+            reason = check(value)
+            if reason:
+                found[pos] = reason
+                values[pos] = None
+    return found
+
+
 # --- one table, parsed --------------------------------------------------------------------------
 
 @dataclass
@@ -671,6 +734,7 @@ def _parse_table(spec: _Table, data, file: str, warnings: list[str]) -> _Parsed:
             parsed.cols[column.name] = [None] * len(keep)
             continue
         values, bad = _parse_column(raw[column.name], column)
+        bad.update(_out_of_range(spec, column, values, bad))
         for pos, reason in bad.items():
             parsed.fail(pos, column.name, reason)
         if column.required and not missing:

@@ -272,3 +272,11 @@ def test_siting_job_runs_through_the_real_queue(client, district):
 
 def test_unknown_siting_job_is_404(client, db):
     assert client.get("/api/v1/analytics/siting/jobs/nope/").status_code == 404
+
+
+@pytest.mark.parametrize("supply", ["chain:\x00", "chain:WIN\x00"])
+def test_a_supply_with_a_nul_character_is_a_400_naming_it(client, district, supply):
+    # PostgreSQL refuses NUL in a query: the chain lookup used to fail there with a 500.
+    response = client.get(URL, {"supply": supply})
+    assert response.status_code == 400
+    assert "supply" in response.json()

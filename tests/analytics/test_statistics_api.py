@@ -195,3 +195,32 @@ def test_json_names_the_columns_in_order_since_browsers_reorder_numeric_keys(cli
     assert body["columns"] == [
         "category", "label", "products", "share", "5", "potential_5", "4", "3"
     ]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "params"),
+    [
+        ("summary/", {"as_of": "9999-12-31"}),
+        ("expiring/", {"as_of": "9999-12-31", "months": "120"}),
+        ("by-year/", {"as_of": "1000-01-01"}),
+        ("by-group/", {"as_of": "2300-01-01", "basis": "valid"}),
+    ],
+)
+def test_an_as_of_outside_the_countable_years_is_a_400_naming_it(client, registry, endpoint,
+                                                                 params):
+    # 9999-12-31 plus the expiry window used to overflow the date arithmetic: a 500.
+    response = client.get(BASE + endpoint, params)
+    assert response.status_code == 400
+    assert "as_of" in response.json()
+
+
+def test_xlsx_download_drops_control_characters_excel_cannot_hold(client, registry):
+    producer = ProducerFactory(code="HTX\x02", name="Hộ\x1f A")
+    ProductFactory(code="SP\x03", name="Trà\x01", producer=producer, stars=4,
+                   rated_on=dt.date(2022, 1, 1))
+    response = client.get(BASE + "expiring/", {"format": "xlsx", "months": "120",
+                                                "as_of": "2019-01-01"})
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    cells = {cell for row in sheet.iter_rows(values_only=True) for cell in row}
+    assert {"HTX", "Hộ A", "SP", "Trà"} <= cells

@@ -105,3 +105,20 @@ def test_an_async_allocation_answers_202_and_its_job_has_the_result(runner, regi
 def test_an_unknown_job_is_a_404(anonymous):
     assert anonymous.get("/api/v1/jobs/0123abcd/").status_code == 404
     assert anonymous.get("/api/v1/jobs/not%20a%20job/").status_code == 404
+
+
+def test_a_stored_request_too_large_to_count_is_a_400_naming_it(runner, registry):
+    # Written straight to the database, past the serializer's limit: the solver's integers used
+    # to overflow with a 500.
+    SourcingRequestFactory(code="YC-HUGE", quantity_per_month=1e308)
+    response = runner.post(URL, {}, format="json")
+    assert response.status_code == 400
+    assert "YC-HUGE" in str(response.json()["requests"])
+    assert runner.post(URL, {"requests": ["YC1"]}, format="json").status_code == 200
+
+
+def test_a_product_with_a_huge_capacity_serves_what_is_asked(runner, registry):
+    ProductFactory(code="SP-HUGE", capacity_per_month=1e308)
+    response = runner.post(URL, {}, format="json")
+    assert response.status_code == 200
+    assert response.json()["served"] == 1200

@@ -130,3 +130,37 @@ def test_an_unknown_filter_choice_is_a_bad_request_naming_the_filter(anonymous):
     response = anonymous.get("/api/v1/products/?category=weapons")
     assert response.status_code == 400
     assert "category" in response.json()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/producers/?search=b%00t",
+        "/api/v1/products/?search=%00",
+        "/api/v1/areas/?search=a%00",
+    ],
+)
+def test_a_search_with_a_nul_character_is_a_bad_request_naming_search(anonymous, url):
+    # PostgreSQL refuses NUL in a query: the search used to fail there with a 500.
+    ProducerFactory(name="Bát Tràng")
+    response = anonymous.get(url)
+    assert response.status_code == 400
+    assert "search" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/products/?stars=nan", "stars"),
+        ("/api/v1/products/?stars_min=1e309", "stars_min"),
+        ("/api/v1/products/?expiring_before=2024-13-45", "expiring_before"),
+        ("/api/v1/products/?rated_from=notadate", "rated_from"),
+        ("/api/v1/buyers/?min_stars=inf", "min_stars"),
+        ("/api/v1/linkages/?source=%00", "source"),
+        ("/api/v1/producers/?area=%00", "area"),
+    ],
+)
+def test_filter_values_that_are_not_numbers_dates_or_text_are_bad_requests(anonymous, url, field):
+    response = anonymous.get(url)
+    assert response.status_code == 400
+    assert field in response.json()

@@ -1,3 +1,6 @@
+import io
+
+import openpyxl
 import pytest
 from django.db import connection
 
@@ -317,3 +320,93 @@ def test_a_database_rule_broken_by_a_race_is_a_bad_request(planner, monkeypatch)
     )
     assert response.status_code == 400
     assert "non_field_errors" in response.json()
+
+
+@pytest.mark.parametrize("rated_on", ["9999-12-31", "9997-06-01", "1899-12-31"])
+def test_a_rating_date_outside_the_countable_years_is_a_bad_request(planner, rated_on):
+    # The 36-month expiry of 9997-06-01 does not exist: saving it used to be a 500.
+    producer = ProducerFactory(code="P-1")
+    body = {"code": "SP-1", "name": "Mật ong", "producer": producer.code, "category": "food",
+            "stars": 3, "rated_on": rated_on}
+    response = planner.post("/api/v1/products/", body, format="json")
+    assert response.status_code == 400
+    assert "rated_on" in response.json()
+    product = ProductFactory(code="SP-2", producer=producer)
+    response = planner.patch(f"/api/v1/products/{product.code}/", {"rated_on": rated_on},
+                             format="json")
+    assert response.status_code == 400
+    assert "rated_on" in response.json()
+
+
+@pytest.mark.parametrize("field", ["started_on", "ended_on"])
+def test_a_linkage_date_outside_the_countable_years_is_a_bad_request(planner, field):
+    producer, buyer = ProducerFactory(code="P-1"), BuyerFactory(code="B-1")
+    body = {"kind": "sells_to", "source_code": producer.code, "target_code": buyer.code,
+            field: "9999-12-31"}
+    response = planner.post("/api/v1/linkages/", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_a_monthly_quantity_the_allocation_cannot_count_is_a_bad_request(planner):
+    buyer = BuyerFactory(code="B-1")
+    body = {"code": "YC-1", "buyer": buyer.code, "category": "food", "quantity_per_month": 1e308}
+    response = planner.post("/api/v1/sourcing-requests/", body, format="json")
+    assert response.status_code == 400
+    assert "quantity_per_month" in response.json()
+
+
+@pytest.mark.parametrize("code", ["P-\x00", "\x00"])
+def test_a_related_code_with_a_nul_character_is_an_unknown_code(planner, code):
+    # PostgreSQL refuses NUL in a query: the lookup used to fail there with a 500.
+    ProducerFactory(code="P-1")
+    body = {"code": "SP-1", "name": "Mật ong", "producer": code, "category": "food"}
+    response = planner.post("/api/v1/products/", body, format="json")
+    assert response.status_code == 400
+    assert "producer" in response.json()
+
+
+@pytest.mark.parametrize("producer", [["P-1"], {"code": "P-1"}, True])
+def test_a_related_code_that_is_not_text_is_a_bad_request(planner, producer):
+    ProducerFactory(code="P-1")
+    body = {"code": "SP-1", "name": "Mật ong", "producer": producer, "category": "food"}
+    response = planner.post("/api/v1/products/", body, format="json")
+    assert response.status_code == 400
+    assert "producer" in response.json()
+
+
+def test_a_record_address_with_a_nul_character_is_not_found(planner):
+    ProducerFactory(code="P-1")
+    assert planner.get("/api/v1/producers/P-1%00/").status_code == 404
+    assert planner.patch("/api/v1/producers/%00/", {"name": "x"}, format="json").status_code == 404
+
+
+@pytest.mark.parametrize(("field", "value"), [("name", "HTX\x01"), ("address", "Số 1\x1b[31m")])
+def test_control_characters_in_text_are_a_bad_request_naming_the_field(planner, field, value):
+    # They cannot go into an Excel export: one such name used to make every export.xlsx a 500.
+    body = {"code": "P-1", "name": "HTX", "kind": "cooperative", field: value}
+    response = planner.post("/api/v1/producers/", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_tabs_and_line_breaks_in_text_are_accepted(planner):
+    body = {"code": "P-1", "name": "HTX", "kind": "cooperative", "address": "Thôn 1\r\n\tXã A"}
+    assert planner.post("/api/v1/producers/", body, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("url", ["/api/v1/export.xlsx", "/api/v1/export/producers.xlsx"])
+def test_xlsx_exports_drop_control_characters_of_rows_stored_before_the_check(anonymous, url):
+    ProducerFactory(code="P-1", name="HTX\x01 Gốm\x1f")
+    response = anonymous.get(url)
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    sheet = book["producers"]
+    names = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names == ["HTX Gốm"]
+
+
+def test_a_token_with_a_nul_character_is_refused_not_a_server_error(anonymous):
+    # PostgreSQL refuses NUL in the token lookup: that used to be a 500 there.
+    response = anonymous.get("/api/v1/producers/", HTTP_AUTHORIZATION="Token abc\x00def")
+    assert response.status_code in (400, 401)

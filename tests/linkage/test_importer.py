@@ -469,3 +469,99 @@ def test_workbook_reads_the_same_without_the_fast_reader(monkeypatch):
     report = import_path(EXAMPLE / "ocop_example.xlsx")
     assert report.ok, report.errors
     assert Product.objects.get(code="SP-0002").rated_on == dt.date(2022, 8, 15)
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        ({"rated_on": "31/12/9999"}, "rated_on"),
+        ({"rated_on": dt.datetime(9997, 6, 1)}, "rated_on"),
+        ({"rated_on": "1899-12-31"}, "rated_on"),
+        ({"price_vnd": "99999999999999999999999999"}, "price_vnd"),
+        ({"code": "S\x00"}, "code"),
+        ({"producer_code": "P1\x00"}, "producer_code"),
+    ],
+)
+def test_cells_the_database_cannot_hold_are_reported_by_column(row, column):
+    # Each used to pass the checks and fail the write: a 500 from the upload.
+    ProducerFactory(code="P1")
+    base = {"code": "S", "name": "N", "producer_code": "P1", "category": "food"}
+    report = import_tables({"products": [{**base, **row}]})
+    assert [e.column for e in report.errors] == [column]
+    assert not Product.objects.exists()
+
+
+def test_counts_past_the_columns_range_and_huge_requests_are_reported_by_column():
+    BuyerFactory(code="B1")
+    report = import_tables({
+        "areas": [{"code": "A1", "name": "Xã", "level": "commune", "population": "1e30"}],
+        "producers": [{"code": "P9", "name": "Hộ", "kind": "household", "members": 10**20}],
+        "sourcing_requests": [{"code": "R1", "buyer_code": "B1", "category": "food",
+                               "quantity_per_month": "1e300"}],
+    })
+    assert sorted(e.column for e in report.errors) == [
+        "members", "population", "quantity_per_month"
+    ]
+    assert not report.written
+
+
+def _zip_member_flagged(flag_offset: int, value: int) -> bytes:
+    """A zip of one CSV whose headers claim what zipfile cannot read (encryption, a method)."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("products.csv", "code,name\n")
+    data = bytearray(archive.getvalue())
+    central = data.find(b"PK\x01\x02")
+    if flag_offset == 6:  # general purpose flag: bit 0 = encrypted
+        data[6] |= value
+        data[central + 8] |= value
+    else:  # compression method
+        data[8] = value
+        data[central + 10] = value
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (_zip_member_flagged(6, 1), "encrypted"),
+        (_zip_member_flagged(8, 99), "compression method"),
+    ],
+)
+def test_upload_of_a_zip_that_cannot_be_unpacked_is_a_reported_error(content, words):
+    report = import_upload(io.BytesIO(content), filename="ocop.zip")
+    assert not report.ok and not report.written
+    assert "cannot be read" in report.errors[0].reason and words in report.errors[0].reason
+
+
+def test_upload_of_a_zip_bomb_is_a_reported_error(monkeypatch):
+    monkeypatch.setattr("linkage.importer.MAX_ZIP_MEMBER_BYTES", 100)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("products.csv", "code,name\n" + "a,b\n" * 100)
+    report = import_upload(io.BytesIO(archive.getvalue()), filename="ocop.zip")
+    assert not report.ok and "larger than" in report.errors[0].reason
+
+
+def test_upload_of_a_bom_csv_with_vietnamese_headings_in_nested_zip_folders():
+    ProducerFactory(code="P1")
+    csv = (
+        "\ufeffMã sản phẩm,Tên sản phẩm,Mã chủ thể,Nhóm sản phẩm,Hạng sao\n"
+        "S1,Trà,P1,Thực phẩm,4 sao\n"
+    )
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("a/b/c/Sản phẩm.csv", csv.encode())
+        zipped.writestr("__MACOSX/a/._x.csv", b"\x00\x01")
+    report = import_upload(io.BytesIO(archive.getvalue()), filename="ocop.zip")
+    assert report.ok, report.errors
+    assert Product.objects.get().stars == 4
+
+
+def test_control_characters_in_text_cells_are_reported_but_tabs_and_breaks_are_kept():
+    report = import_tables({"producers": [
+        {"code": "P1", "name": "Hộ\x01 A", "kind": "household"},
+        {"code": "P2", "name": "Hộ B", "kind": "household", "address": "Thôn 1\n\tXã A"},
+    ]}, skip_bad_rows=True)
+    assert [(e.row, e.column) for e in report.errors] == [(2, "name")]
+    assert Producer.objects.get().address == "Thôn 1\n\tXã A"
