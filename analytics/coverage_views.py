@@ -28,10 +28,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.excel import excel_safe
 from api.geojson import MEDIA_TYPE as GEOJSON_MEDIA_TYPE
 from api.geojson import feature_collection
 from linkage.choices import AreaLevel, Category
+from linkage.exporter import excel_safe
 
 from . import selectors
 from .coverage import GAP_RANKINGS, area_coverage, coverage_gaps, coverage_summary

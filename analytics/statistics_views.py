@@ -20,8 +20,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.excel import excel_safe
 from linkage.choices import AreaLevel
+from linkage.dates import EARLIEST_DATE, LATEST_DATE
+from linkage.exporter import excel_safe
 from linkage.models import Area, Product
 
 from . import statistics
@@ -31,8 +32,6 @@ __all__ = ["area_frame", "product_frame", "urlpatterns"]
 FORMATS = ("json", "csv", "xlsx")
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_MONTHS = 120
-EARLIEST_DATE = dt.date(1900, 1, 1)
-LATEST_DATE = dt.date(2199, 12, 31)
 
 
 def product_frame() -> pd.DataFrame:

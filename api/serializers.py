@@ -1,20 +1,20 @@
 """JSON shapes of the registry. Relations are written and read by code; owners are never written."""
 import copy
-import datetime as dt
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from rest_framework import serializers
 
 from linkage.allocation import MAX_QUANTITY_PER_MONTH
 from linkage.choices import Category
+from linkage.dates import EARLIEST_DATE, LATEST_DATE
 from linkage.models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
 from linkage.selectors import rating_status
 
-from .excel import ILLEGAL_CHARACTERS_RE
 from .exceptions import django_error_detail
 from .permissions import account_of
 
@@ -29,10 +29,6 @@ __all__ = [
 ]
 
 
-# Dates the rating rules can count from: an expiry 36 months on, an expiring window of years,
-# all inside what Python dates and pandas timestamps (up to 2262) can hold.
-EARLIEST_DATE = dt.date(1900, 1, 1)
-LATEST_DATE = dt.date(2199, 12, 31)
 
 
 def _date_in_range(value):
@@ -126,6 +122,16 @@ class AreaSerializer(ModelRulesMixin, serializers.ModelSerializer):
         return parent
 
 
+def _code_not_used_by(model, code: str, label: str) -> str:
+    """Linkages name their ends by code alone, so one code names one producer or buyer."""
+    if model.objects.filter(code=code).exists():
+        raise serializers.ValidationError(
+            _("The code %(code)s already names a %(label)s; choose another.")
+            % {"code": code, "label": label}
+        )
+    return code
+
+
 class ProducerSerializer(ModelRulesMixin, serializers.ModelSerializer):
     area = _code_field(Area, required=False, allow_null=True)
     area_name = serializers.CharField(source="area.name", read_only=True, default=None)
@@ -147,6 +153,9 @@ class ProducerSerializer(ModelRulesMixin, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["updated_at"]
+
+    def validate_code(self, code):
+        return _code_not_used_by(Buyer, code, _("buyer"))
 
 
 class ProductSerializer(ModelRulesMixin, serializers.ModelSerializer):
@@ -215,6 +224,9 @@ class BuyerSerializer(ModelRulesMixin, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["updated_at"]
+
+    def validate_code(self, code):
+        return _code_not_used_by(Producer, code, _("producer"))
 
     def validate_chain(self, chain):
         account = self._account()

@@ -2,7 +2,6 @@
 import io
 import json
 
-import pandas as pd
 from django.db import transaction
 from django.db.models import F, Q
 from django.http import Http404, HttpResponse
@@ -22,7 +21,6 @@ from linkage import selectors
 
 from . import filters
 from . import serializers as s
-from .excel import excel_safe
 from .geojson import MEDIA_TYPE, feature_collection
 from .permissions import BUYER_ROLE, PRODUCER_ROLE, Account, IsPlanner, account_of
 
@@ -317,7 +315,7 @@ class ExportTableView(APIView):
             return _download(
                 exporter.table_csv(table), "text/csv; charset=utf-8", f"{table}.csv"
             )
-        frame = excel_safe(exporter.table_frame(table))
+        frame = exporter.excel_safe(exporter.table_frame(table))
         stream = io.BytesIO()
         frame.to_excel(stream, sheet_name=table, index=False, engine="openpyxl")
         return _download(stream.getvalue(), XLSX_MEDIA_TYPE, f"{table}.xlsx")
@@ -336,8 +334,5 @@ class ExportWorkbookView(APIView):
         from linkage import exporter
 
         stream = io.BytesIO()
-        # As exporter.write_workbook, with each sheet made safe for Excel first.
-        with pd.ExcelWriter(stream, engine="openpyxl") as writer:
-            for table, frame in exporter.export_frames().items():
-                excel_safe(frame).to_excel(writer, sheet_name=table, index=False)
+        exporter.write_workbook(stream)
         return _download(stream.getvalue(), XLSX_MEDIA_TYPE, "ocop-linkage.xlsx")

@@ -4,7 +4,12 @@ import datetime as dt
 
 from .choices import RATING_VALID_MONTHS
 
-__all__ = ["add_months", "rating_expiry"]
+__all__ = ["EARLIEST_DATE", "LATEST_DATE", "add_months", "rating_expiry"]
+
+# Dates the rating rules can count from: an expiry 36 months on, an expiring window of years,
+# all inside what Python dates and pandas timestamps (up to 2262) can hold.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -8,12 +8,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .importer import TABLES
 from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
 
 __all__ = [
-    "COLUMNS", "export_frames", "table_frame", "write_workbook", "write_csv_folder", "table_csv"
+    "COLUMNS",
+    "excel_safe",
+    "export_frames",
+    "table_frame",
+    "write_workbook",
+    "write_csv_folder",
+    "table_csv",
 ]
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -74,11 +81,36 @@ def export_frames() -> dict[str, pd.DataFrame]:
     return {table: table_frame(table) for table in TABLES}
 
 
+def _clean(value):
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def _textual(dtype) -> bool:
+    return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+
+
+def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the control characters a sheet cannot hold removed from its text cells and
+    text index (tab, newline and carriage return stay). Other cells are unchanged; the input is
+    not modified.
+
+    Input is checked for these characters, but rows written before that check, or by other
+    means, must still export rather than fail the whole download.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if _textual(out[column].dtype):
+            out[column] = out[column].map(_clean)
+    if _textual(out.index.dtype):
+        out.index = out.index.map(_clean)
+    return out
+
+
 def write_workbook(target) -> None:
     """Write an .xlsx workbook, a sheet per table named after it, to a path or a binary stream."""
     with pd.ExcelWriter(target, engine="openpyxl") as writer:
         for table, frame in export_frames().items():
-            frame.to_excel(writer, sheet_name=table, index=False)
+            excel_safe(frame).to_excel(writer, sheet_name=table, index=False)
 
 
 def write_csv_folder(path) -> None:

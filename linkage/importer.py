@@ -39,7 +39,7 @@ from .choices import (
     LinkageKind,
     ProducerKind,
 )
-from .dates import rating_expiry
+from .dates import EARLIEST_DATE, LATEST_DATE, rating_expiry
 from .geocoding import geocoder_chain
 from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
 from .text import fold, fold_key
@@ -622,9 +622,6 @@ def _parse_column(values: list, column: _Column) -> tuple[list, dict[int, str]]:
     return out, bad
 
 
-# Dates the rating rules can count from (an expiry 36 months on) and pandas can hold (to 2262).
-EARLIEST_DATE = dt.date(1900, 1, 1)
-LATEST_DATE = dt.date(2199, 12, 31)
 # Control characters but tab, line feed and carriage return (as openpyxl refuses them).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -950,6 +947,8 @@ class _Run:
                     self._check_ref(parsed, column)
             if table == "buyers" and "chain_code" in parsed.present:
                 self._check_chains(parsed)
+            if table in ("producers", "buyers"):
+                self._check_actor_codes(parsed)
             if table == "linkages":
                 self._check_actors(parsed)
             if table in ("areas", "buyers"):
@@ -995,6 +994,14 @@ class _Run:
                 code = parent[code]
             if code is not None and code in seen:
                 parsed.fail(pos, column, f"{column} makes a loop back to {code!r}")
+
+    def _check_actor_codes(self, parsed: _Parsed) -> None:
+        """Linkages name their ends by code alone, so one code names one producer or buyer."""
+        other = "buyers" if parsed.spec.name == "producers" else "producers"
+        taken = self.stored(other).rows.keys() | self._import_codes(other)
+        for pos, code in enumerate(parsed.keys):
+            if code is not None and code in taken and pos not in parsed.bad:
+                parsed.fail(pos, "code", f"{code!r} is already the code of a {other[:-1]}")
 
     def _check_actors(self, parsed: _Parsed) -> None:
         producers = self.stored("producers").rows.keys() | self._import_codes("producers")

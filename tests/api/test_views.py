@@ -115,6 +115,13 @@ def test_page_size_defaults_to_50_and_is_capped_at_500(anonymous):
     assert len(anonymous.get("/api/v1/areas/?page_size=100000").json()["results"]) == 500
 
 
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5"])
+def test_a_page_that_is_not_a_whole_number_is_a_bad_request(anonymous, page):
+    response = anonymous.get("/api/v1/producers/", {"page": page})
+    assert response.status_code == 400
+    assert "page" in response.json()
+
+
 def test_records_are_addressed_by_code(anonymous):
     ProductFactory(code="HN/GL.01-x", name="Bình gốm")
     ProductFactory(code="SP.1", name="Chè")
@@ -213,6 +220,19 @@ def test_duplicate_code_is_a_bad_request_naming_the_code(planner):
     )
     assert response.status_code == 400
     assert "code" in response.json()
+
+
+def test_a_code_names_one_producer_or_buyer(planner):
+    ProducerFactory(code="HN-1")
+    BuyerFactory(code="HN-2")
+    buyer = planner.post("/api/v1/buyers/", {"code": "HN-1", "name": "Điểm", "kind": "sales_point"})
+    assert buyer.status_code == 400
+    assert "code" in buyer.json()
+    producer = planner.post(
+        "/api/v1/producers/", {"code": "HN-2", "name": "HTX", "kind": "cooperative"}
+    )
+    assert producer.status_code == 400
+    assert "code" in producer.json()
 
 
 def test_buyer_categories_are_a_list_in_json_and_stored_comma_separated(planner):

@@ -76,6 +76,19 @@ def test_build_graph_leaves_out_ended_linkages_and_unknown_actors():
     assert graph.number_of_edges() == 0
 
 
+def test_a_buyer_reusing_a_producers_code_stays_out_and_the_producer_keeps_its_products():
+    graph = g.build_graph(
+        _tables(
+            producers=[("X1", COOP, "")],
+            products=[("SP1", "X1")],
+            buyers=[("X1", "sales_point", None)],
+        )
+    )
+    assert graph.nodes["X1"]["type"] == "producer"
+    assert graph.nodes["X1"]["products"] == ["SP1"]
+    assert g.hubs(graph)
+
+
 def test_build_graph_reads_semicolon_or_comma_separated_categories():
     tables = _tables(buyers=[("B1", "sales_point", None)])
     tables["buyers"][0]["categories"] = "food; herbal"

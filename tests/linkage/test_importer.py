@@ -64,6 +64,24 @@ def test_bad_row_writes_nothing_and_names_file_row_and_column():
     assert "between 1 and 5" in error.reason
 
 
+def test_a_code_names_one_producer_or_buyer_in_the_file_and_in_the_registry():
+    BuyerFactory(code="HN-OLD")
+    report = import_tables(
+        {
+            "producers": [
+                {"code": "HN-OLD", "name": "HTX A", "kind": "cooperative"},
+                {"code": "HN-NEW", "name": "HTX B", "kind": "cooperative"},
+            ],
+            "buyers": [{"code": "HN-NEW", "name": "Điểm bán", "kind": "sales_point"}],
+        },
+        source_names={"producers": "producers.csv", "buyers": "buyers.csv"},
+    )
+    assert not report.written
+    found = {(e.file, e.row, e.column) for e in report.errors}
+    assert ("producers.csv", 2, "code") in found
+    assert ("producers.csv", 3, "code") in found or ("buyers.csv", 2, "code") in found
+
+
 def test_second_import_of_same_file_changes_nothing():
     import_path(EXAMPLE / "csv")
     before = list(Product.objects.values_list("updated_at", flat=True))

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from api.excel import excel_safe
+from linkage.exporter import excel_safe
 
 
 def test_excel_safe_removes_control_characters_but_keeps_tabs_and_line_breaks():
