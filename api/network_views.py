@@ -4,6 +4,7 @@ Each view checks its query parameters (400 naming the parameter), takes the warm
 from ``linkage.graph_cache`` and calls one function of ``linkage.graph`` or ``linkage.recommend``.
 Whole-graph analyses are cached under the graph's version, so they are computed once per change.
 """
+import datetime as dt
 
 from django.core.cache import cache
 from django.http import Http404
@@ -16,7 +17,6 @@ from rest_framework.views import APIView
 
 from linkage import graph as linkage_graph
 from linkage import graph_cache
-from linkage import signals as _signals  # noqa: F401  (every web process invalidates on writes)
 from linkage.choices import Category, ProducerKind
 from linkage.models import SourcingRequest
 from linkage.recommend import PARTS, parse_weights, recommend_buyers, recommend_suppliers
@@ -43,11 +43,13 @@ def _query(serializer_class, request) -> dict:
 
 def _cached(name: str, params: dict, compute):
     """``compute(graph)``, cached under the graph's version and the parameters."""
-    graph = graph_cache.get_graph()
+    # The version is read first: a write after it bumps the version, so a result computed on a
+    # graph that misses that write is never stored under the newer version.
     version = graph_cache.current_version()
+    graph = graph_cache.get_graph()
     if version is None:
         return compute(graph)
-    key = f"linkage:network:{name}:{version}:" + ":".join(
+    key = f"linkage:network:{name}:{version}:{dt.date.today()}:" + ":".join(
         f"{k}={params[k]}" for k in sorted(params)
     )
     found = cache.get(key)

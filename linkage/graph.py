@@ -481,6 +481,7 @@ def _market_reach(graph: nx.DiGraph) -> tuple[nx.DiGraph, str]:
     market = ("market",)
     flow = nx.DiGraph()
     flow.add_nodes_from(graph)
+    flow.add_node(market)  # even with no buyer at all
     for source, target, data in graph.edges(data=True):
         if any(link["kind"] in FLOW_KINDS for link in data["links"]):
             flow.add_edge(target, source)

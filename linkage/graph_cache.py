@@ -8,26 +8,31 @@ in the cache under its version, so that the other processes load it instead of q
 database again.
 
 The version is a random token rather than a counter: a counter restarted by a cache flush could
-reach a number a process has already seen with other data.
+reach a number a process has already seen with other data. A graph is also only good for the day
+it was built on, since linkages that have ended leave it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 
 import networkx as nx
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 
 from .graph import graph_from_db
 
 __all__ = ["VERSION_KEY", "bump_version", "current_version", "get_graph", "get_index", "reset"]
 
 VERSION_KEY = "linkage:graph:version"
-GRAPH_KEY = "linkage:graph:{version}"
-GRAPH_TIMEOUT = 24 * 3600
+GRAPH_KEY = "linkage:graph:{version}:{day}"
+# Long enough for the other processes to pick the graph up after a write, short enough that the
+# copies of older versions do not pile up in Redis.
+GRAPH_TIMEOUT = 15 * 60
 # When the cache cannot be reached (Redis down, errors ignored) a process cannot learn of writes
 # from others; it then rebuilds at most this often instead of on every request.
 UNSHARED_MAX_AGE = 60.0
@@ -39,6 +44,7 @@ class _Warm:
     graph: nx.DiGraph | None = None
     index: object | None = None
     built_at: float = 0.0
+    built_on: dt.date | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -65,14 +71,19 @@ def reset() -> None:
     """Forget this process's graph (tests, and after a bulk load in the same process)."""
     with _warm.lock:
         _warm.version, _warm.graph, _warm.index, _warm.built_at = None, None, None, 0.0
+        _warm.built_on = None
 
 
 def _is_fresh(version: str | None) -> bool:
-    if _warm.graph is None:
+    if _warm.graph is None or _warm.built_on != dt.date.today():
         return False
     if version is None:
         return time.monotonic() - _warm.built_at < UNSHARED_MAX_AGE
     return _warm.version == version
+
+
+def _local_cache() -> bool:
+    return isinstance(caches["default"], LocMemCache)
 
 
 def get_graph() -> nx.DiGraph:
@@ -83,15 +94,19 @@ def get_graph() -> nx.DiGraph:
     with _warm.lock:
         if _is_fresh(version):
             return _warm.graph
-        graph = cache.get(GRAPH_KEY.format(version=version)) if version else None
+        today = dt.date.today()
+        # An in-process cache is this process's own: a copy there would only cost memory.
+        shared = version is not None and not _local_cache()
+        key = GRAPH_KEY.format(version=version, day=today.isoformat())
+        graph = cache.get(key) if shared else None
         if graph is None:
             # The version is read before the build: a write during the build bumps it again, so
             # a graph that misses that write is never kept under the newer version.
             graph = graph_from_db()
-            if version:
-                cache.set(GRAPH_KEY.format(version=version), graph, timeout=GRAPH_TIMEOUT)
+            if shared:
+                cache.set(key, graph, timeout=GRAPH_TIMEOUT)
         _warm.version, _warm.graph, _warm.index = version, graph, None
-        _warm.built_at = time.monotonic()
+        _warm.built_at, _warm.built_on = time.monotonic(), today
         return graph
 
 

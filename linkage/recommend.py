@@ -179,7 +179,8 @@ class RecommenderIndex:
         self.u_min_stars = np.array([nodes[c]["min_stars"] or 0 for c in units], dtype=float)
         self.u_takes = {
             cat: np.array(
-                [not nodes[c]["categories"] or cat in nodes[c]["categories"] for c in units]
+                [not nodes[c]["categories"] or cat in nodes[c]["categories"] for c in units],
+                dtype=bool,
             )
             for cat in CATEGORIES
         }
@@ -458,13 +459,18 @@ def score_buyers_for_product(
     eligible = index.u_takes.get(category, np.zeros(n_units, bool)).copy()
     eligible &= index.u_min_stars <= stars
     expires = product["rating_expires_on"]
-    if expires is not None and expires < as_of:
+    if not stars or (expires is not None and expires < as_of):
         eligible[:] = False
     lat = None if np.isnan(index.p_lat[p]) else index.p_lat[p]
     lon = None if np.isnan(index.p_lon[p]) else index.p_lon[p]
     distance = _unit_distances(index, lat, lon)
     if max_distance_km is not None:
-        eligible &= np.isnan(distance) | (distance <= max_distance_km)
+        if lat is None:
+            # A producer with no place cannot show that a shop is near: only platforms stay.
+            eligible &= ~index.u_located
+        else:
+            # NaN is a buyer with no place (a platform), within any reach.
+            eligible &= np.isnan(distance) | (distance <= max_distance_km)
     linked = np.zeros(n_units, bool)
     linked[_linked_units(index, p, product_code)] = True
     if not include_linked:
@@ -639,6 +645,8 @@ def recommend_buyers(
         if stores:
             # The listed pair gets the ellipsoidal distance; ranking used the spherical one.
             distance = geodesic_km(origin, stores[0]["point"])
+            if max_distance_km is not None and distance > max_distance_km:
+                continue  # within reach on the sphere, a few metres past it on the ellipsoid
             parts["distance"][i] = float(np.exp(-distance / DISTANCE_SCALE_KM))
         for store in stores:
             del store["point"]
@@ -840,6 +848,8 @@ def recommend_suppliers(
                 np.argmin(haversine_km(data["lat"], data["lon"], points[:, 0], points[:, 1]))
             ]
             distance = _regeodesic(parts, j, distance, (data["lat"], data["lon"]), tuple(nearest))
+            if max_distance_km is not None and distance > max_distance_km:
+                continue  # within reach on the sphere, a few metres past it on the ellipsoid
         score = sum(weights[name] * parts[name][j] for name in PARTS)
         score, explained = _explain(weights, parts, j, score)
         expires = product["rating_expires_on"]

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 
 import linkage.signals  # noqa: F401  (connects the invalidation signals until apps.ready does)
 from linkage import graph as g
@@ -253,13 +254,36 @@ def test_cached_graph_is_reused_until_a_write_bumps_the_version(django_assert_nu
 
 
 @pytest.mark.django_db
-def test_another_process_loads_the_graph_from_the_shared_cache(django_assert_num_queries):
+def test_another_process_loads_the_graph_from_the_shared_cache(
+    django_assert_num_queries, monkeypatch
+):
+    monkeypatch.setattr(graph_cache, "_local_cache", lambda: False)  # as Redis is
     graph_cache.reset()
     ProducerFactory(code="P-SHARED")
     graph_cache.get_graph()
     graph_cache.reset()  # as a fresh process would be
     with django_assert_num_queries(0):
         assert "P-SHARED" in graph_cache.get_graph()
+
+
+@pytest.mark.django_db
+def test_an_in_process_cache_holds_no_copy_of_the_graph(monkeypatch):
+    monkeypatch.setattr(graph_cache, "_local_cache", lambda: True)
+    graph_cache.reset()
+    ProducerFactory(code="P-LOCAL")
+    graph_cache.get_graph()
+    version = graph_cache.current_version()
+    key = graph_cache.GRAPH_KEY.format(version=version, day=dt.date.today().isoformat())
+    assert cache.get(key) is None
+
+
+@pytest.mark.django_db
+def test_a_graph_built_on_an_earlier_day_is_rebuilt(monkeypatch):
+    graph_cache.reset()
+    ProducerFactory(code="P-DAY")
+    first = graph_cache.get_graph()
+    monkeypatch.setattr(graph_cache._warm, "built_on", dt.date(2000, 1, 1))
+    assert graph_cache.get_graph() is not first
 
 
 @pytest.mark.django_db

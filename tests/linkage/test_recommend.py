@@ -362,3 +362,29 @@ def test_bulk_haversine_agrees_with_geodesic_within_the_spheres_error(lat1, lon1
     bulk = r.haversine_km(lat1, lon1, np.array([lat2]), np.array([lon2]))[0]
     exact = r.geodesic_km((lat1, lon1), (lat2, lon2))
     assert bulk == pytest.approx(exact, rel=0.006, abs=0.01)
+
+
+def test_no_buyer_at_all_gives_an_empty_answer_not_an_error():
+    result = r.recommend_buyers(_world(), product="SP", as_of=TODAY)
+    assert result["results"] == []
+    assert result["not_recommended"][0]["product"] == "SP"
+
+
+def test_an_unrated_product_has_no_buyer():
+    products = [{"code": "SP", "producer_code": "P", "category": "food", "stars": None}]
+    index = _world(buyers=[_buyer("B1")], products=products)
+    result = r.recommend_buyers(index, product="SP", as_of=TODAY)
+    assert result["results"] == []
+    assert "no star rating" in result["not_recommended"][0]["reason"]
+
+
+def test_a_producer_without_a_place_keeps_only_platforms_under_a_maximum_distance():
+    producers = [{"code": "P", "kind": "cooperative"}]
+    buyers = [_buyer("NEAR"), _buyer("SHOPEE", lat=None, lon=None, kind="ecommerce")]
+    index = _world(buyers=buyers, producers=producers)
+    assert _codes(r.recommend_buyers(index, product="SP", as_of=TODAY)) == ["NEAR", "SHOPEE"] or (
+        sorted(_codes(r.recommend_buyers(index, product="SP", as_of=TODAY)))
+        == ["NEAR", "SHOPEE"]
+    )
+    limited = r.recommend_buyers(index, product="SP", max_distance_km=5, as_of=TODAY)
+    assert _codes(limited) == ["SHOPEE"]
