@@ -14,6 +14,7 @@ from linkage.choices import Category
 from linkage.dates import EARLIEST_DATE, LATEST_DATE
 from linkage.models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
 from linkage.selectors import rating_status
+from linkage.text import looks_like_formula
 
 from .exceptions import django_error_detail
 from .permissions import account_of
@@ -77,6 +78,13 @@ class ModelRulesMixin:
         }
         if control:
             raise serializers.ValidationError(control)
+        formulas = {
+            name: [_("Text may not start with =, + or @: spreadsheets would run it as a formula.")]
+            for name, value in attrs.items()
+            if isinstance(value, str) and looks_like_formula(value)
+        }
+        if formulas:
+            raise serializers.ValidationError(formulas)
         record = copy.copy(self.instance) if self.instance else self.Meta.model()
         for name, value in attrs.items():
             setattr(record, name, value)

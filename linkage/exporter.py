@@ -12,6 +12,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .importer import TABLES
 from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
+from .text import FORMULA_START
 
 __all__ = [
     "COLUMNS",
@@ -82,7 +83,12 @@ def export_frames() -> dict[str, pd.DataFrame]:
 
 
 def _clean(value):
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    # A leading apostrophe keeps a spreadsheet from running the text as a formula (OWASP's
+    # advice against formula injection); input refuses such text, older rows may still hold it.
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _textual(dtype) -> bool:
@@ -91,8 +97,8 @@ def _textual(dtype) -> bool:
 
 def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with the control characters a sheet cannot hold removed from its text cells and
-    text index (tab, newline and carriage return stay). Other cells are unchanged; the input is
-    not modified.
+    text index (tab, newline and carriage return stay), and text that a spreadsheet would run as
+    a formula quoted. Other cells are unchanged; the input is not modified.
 
     Input is checked for these characters, but rows written before that check, or by other
     means, must still export rather than fail the whole download.
@@ -118,11 +124,11 @@ def write_csv_folder(path) -> None:
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     for table, frame in export_frames().items():
-        frame.to_csv(folder / f"{table}.csv", index=False)
+        excel_safe(frame).to_csv(folder / f"{table}.csv", index=False)
 
 
 def table_csv(table: str) -> str:
     """One table as CSV text. Raises KeyError for a name that is not in TABLES."""
     if table not in COLUMNS:
         raise KeyError(table)
-    return table_frame(table).to_csv(index=False)
+    return excel_safe(table_frame(table)).to_csv(index=False)

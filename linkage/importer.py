@@ -42,7 +42,7 @@ from .choices import (
 from .dates import EARLIEST_DATE, LATEST_DATE, rating_expiry
 from .geocoding import geocoder_chain
 from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
-from .text import fold, fold_key
+from .text import fold, fold_key, looks_like_formula
 
 __all__ = [
     "TABLES",
@@ -631,7 +631,10 @@ def _range_check(spec: _Table, column: _Column) -> Callable[[Any], str | None] |
     if column.kind in ("text", "actor", "ref", "url"):
         # PostgreSQL refuses NUL; the other control characters cannot go into an Excel export.
         reason = "must not contain control characters"
-        return lambda value: reason if _CONTROL.search(value) else None
+        formula = "must not start with =, + or @ (a spreadsheet would run it as a formula)"
+        return lambda value: (
+            reason if _CONTROL.search(value) else formula if looks_like_formula(value) else None
+        )
     if column.kind == "int":
         internal = spec.model._meta.get_field(column.field).get_internal_type()
         high = connection.ops.integer_field_range(internal)[1]

@@ -3,9 +3,11 @@ import re
 
 from unidecode import unidecode
 
-__all__ = ["fold", "fold_key"]
+__all__ = ["FORMULA_START", "fold", "fold_key", "looks_like_formula"]
 
 _SPACES = re.compile(r"\s+")
+# What a spreadsheet takes for the start of a formula when it opens a CSV or an xlsx cell.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -25,3 +27,11 @@ def fold_key(text: str | None) -> str:
     "Tên sản phẩm" gives "ten_san_pham"; "producer-code" gives "producer_code".
     """
     return _NON_WORD.sub("_", fold(text)).strip("_")
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a spreadsheet would run ``text`` as a formula: it starts with =, + or @.
+
+    "-" is left out here: "- không -" is a plain name; exports still quote it (see the exporter).
+    """
+    return text[:1] in ("=", "+", "@")

@@ -430,3 +430,11 @@ def test_a_token_with_a_nul_character_is_refused_not_a_server_error(anonymous):
     # PostgreSQL refuses NUL in the token lookup: that used to be a 500 there.
     response = anonymous.get("/api/v1/producers/", HTTP_AUTHORIZATION="Token abc\x00def")
     assert response.status_code in (400, 401)
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x","y")', "+cmd", "@SUM(A1)"])
+def test_text_a_spreadsheet_would_run_as_a_formula_is_a_bad_request(planner, name):
+    response = planner.post("/api/v1/producers/", {"code": "HTX-F", "name": name,
+                                                   "kind": "cooperative"})
+    assert response.status_code == 400
+    assert "name" in response.json()

@@ -12,3 +12,13 @@ def test_excel_safe_removes_control_characters_but_keeps_tabs_and_line_breaks():
     assert safe["n"].tolist() == [1, 2, 3]
     assert safe.index.tolist() == ["x", "y", "z"] and safe.index.name == "code"
     assert frame.loc["x\x1f", "name"] == "a\x01b"
+
+
+def test_excel_safe_quotes_text_a_spreadsheet_would_run_as_a_formula():
+    frame = pd.DataFrame({"name": ['=HYPERLINK("http://x","y")', "+1", "@SUM(A1)", "Gốm = đẹp"]})
+    assert excel_safe(frame)["name"].tolist() == [
+        '\'=HYPERLINK("http://x","y")',
+        "'+1",
+        "'@SUM(A1)",
+        "Gốm = đẹp",
+    ]

@@ -3,7 +3,6 @@ import datetime as dt
 import pytest
 from django.core.cache import cache
 
-import linkage.signals  # noqa: F401  (connects the invalidation signals until apps.ready does)
 from linkage import graph as g
 from linkage import graph_cache
 from linkage.choices import BuyerKind, LinkageKind, ProducerKind

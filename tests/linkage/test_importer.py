@@ -82,6 +82,16 @@ def test_a_code_names_one_producer_or_buyer_in_the_file_and_in_the_registry():
     assert ("producers.csv", 3, "code") in found or ("buyers.csv", 2, "code") in found
 
 
+def test_text_a_spreadsheet_would_run_as_a_formula_is_refused_with_its_cell():
+    report = import_tables(
+        {"producers": [{"code": "P-F", "name": "=1+1", "kind": "cooperative"}]},
+        source_names={"producers": "producers.csv"},
+    )
+    [error] = report.errors
+    assert (error.file, error.row, error.column) == ("producers.csv", 2, "name")
+    assert "formula" in error.reason
+
+
 def test_second_import_of_same_file_changes_nothing():
     import_path(EXAMPLE / "csv")
     before = list(Product.objects.values_list("updated_at", flat=True))
