@@ -70,6 +70,12 @@ class ModelRulesMixin:
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
+        stored_code = getattr(self.instance, "code", None)
+        if stored_code is not None and attrs.get("code", stored_code) != stored_code:
+            # Imports match rows on codes and linkages keep them in their keys.
+            raise serializers.ValidationError(
+                {"code": [_("A code is the record's stable key and cannot change.")]}
+            )
         # Control characters other than tab and line breaks cannot go into an Excel export.
         control = {
             name: [_("Control characters are not allowed.")]

@@ -12,6 +12,13 @@ class RegistryAdmin(admin.ModelAdmin):
     # Counting every row for "x of 200,000" on each filtered page costs more than the page.
     show_full_result_count = False
 
+    def get_readonly_fields(self, request, obj=None):
+        # A code is the stable key imports match on and linkages keep in their keys.
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and hasattr(obj, "code"):
+            fields.append("code")
+        return fields
+
     def get_search_results(self, request, queryset, search_term):
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         folded = fold(search_term)

@@ -438,3 +438,14 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_a_bad_request(planner, nam
                                                    "kind": "cooperative"})
     assert response.status_code == 400
     assert "name" in response.json()
+
+
+def test_a_records_code_cannot_change(planner):
+    ProducerFactory(code="P-KEEP")
+    response = planner.patch("/api/v1/producers/P-KEEP/", {"code": "P-NEW"},
+                             content_type="application/json")
+    assert response.status_code == 400
+    assert "code" in response.json()
+    same = planner.patch("/api/v1/producers/P-KEEP/", {"code": "P-KEEP", "members": 5},
+                         content_type="application/json")
+    assert same.status_code == 200
