@@ -117,7 +117,7 @@ def allocation_inputs(
     products = Product.objects.filter(
         category__in=categories,
         stars__isnull=False,
-        rating_expires_on__gte=today,
+        rating_expires_on__gt=today,
         producer__lat__isnull=False,
     ).values_list(
         "code",

@@ -205,7 +205,7 @@ def eligible_pairs(
             s.stars is not None
             and s.point is not None
             and s.expires_on is not None
-            and s.expires_on >= today
+            and s.expires_on > today
             for s in supply
         ],
         dtype=bool,
@@ -468,12 +468,13 @@ def _interchangeable_sets(supply, today):
     """Usable products grouped by (group, stars, point): one representative row per set."""
     keyed: dict[tuple, list[int]] = {}
     for index, s in enumerate(supply):
-        if s.stars is None or s.point is None or s.expires_on is None or s.expires_on < today:
+        if s.stars is None or s.point is None or s.expires_on is None or s.expires_on <= today:
             continue
         keyed.setdefault((s.category, s.stars, s.point), []).append(index)
     sets = [
-        SupplyRow("", "", category, stars, None, point, today)
-        for category, stars, point in keyed
+        # Every member is usable today; the set stands for them with the latest expiry.
+        SupplyRow("", "", category, stars, None, point, max(supply[i].expires_on for i in rows))
+        for (category, stars, point), rows in keyed.items()
     ]
     return sets, [np.array(indices, dtype=np.int64) for indices in keyed.values()]
 

@@ -459,7 +459,7 @@ def score_buyers_for_product(
     eligible = index.u_takes.get(category, np.zeros(n_units, bool)).copy()
     eligible &= index.u_min_stars <= stars
     expires = product["rating_expires_on"]
-    if not stars or (expires is not None and expires < as_of):
+    if not stars or (expires is not None and expires <= as_of):
         eligible[:] = False
     lat = None if np.isnan(index.p_lat[p]) else index.p_lat[p]
     lon = None if np.isnan(index.p_lon[p]) else index.p_lon[p]
@@ -501,7 +501,7 @@ def _why_no_buyer(index: RecommenderIndex, code: str, as_of: dt.date) -> str:
     """Why no buyer passed the hard rules for a product, in the producer's terms."""
     product = index.products[code]
     expires = product["rating_expires_on"]
-    if expires is not None and expires < as_of:
+    if expires is not None and expires <= as_of:
         return f"rating expired on {expires.isoformat()}: the product must be re-rated"
     if not product["stars"]:
         return "no star rating: buyers take rated products only"
@@ -809,7 +809,7 @@ def recommend_suppliers(
         table = index.group_products.get(group)
         if table is None:
             continue
-        ok = (table["stars"] >= minimum) & (table["expires"] >= as_of.toordinal())
+        ok = (table["stars"] >= minimum) & (table["expires"] > as_of.toordinal())
         producers = table["producer"]
         distance = distance_to[producers]
         if max_distance_km is not None and len(points):

@@ -65,7 +65,8 @@ def rating_status(expires_on: dt.date | None, today: dt.date | None = None) -> s
     if expires_on is None:
         return None
     today = today or dt.date.today()
-    if expires_on < today:
+    # The expiry day is the first day without a valid rating (36 months from the rating).
+    if expires_on <= today:
         return "expired"
     if expires_on <= add_months(today, EXPIRING_WITHIN_MONTHS):
         return "expiring"
