@@ -278,8 +278,9 @@ def expiring(
 ) -> pd.DataFrame:
     """Certified products whose rating runs out within ``months`` of ``as_of`` (default today).
 
-    A rating counts when ``as_of <= rating_expires_on <= as_of + months`` (calendar months);
-    ratings already expired are left out. Index ``code``; columns ``name``, ``category``,
+    A rating counts when ``as_of < rating_expires_on <= as_of + months`` (calendar months):
+    the expiry day is the first day without a valid rating, so ratings expiring on ``as_of`` or
+    before are already expired and left out. Index ``code``; columns ``name``, ``category``,
     ``star_class``, ``producer_id``, ``area_id``, ``rated_on``, ``rating_expires_on`` (dates) and
     ``days_left``, then the ``extra_columns`` of ``products`` asked for; soonest first. Raises
     ValueError when ``months`` is negative.
@@ -289,7 +290,7 @@ def expiring(
     day = _day(as_of)
     until = pd.Timestamp(add_months(day.date(), months))
     frame = _prepared(products)
-    frame = frame[(frame["rating_expires_on"] >= day) & (frame["rating_expires_on"] <= until)]
+    frame = frame[(frame["rating_expires_on"] > day) & (frame["rating_expires_on"] <= until)]
     frame = frame.sort_values(["rating_expires_on", "code"])
     columns = ["name", "category", "star_class", "producer_id", "area_id", "rated_on"]
     result = frame.set_index("code")[[*columns, "rating_expires_on"]].copy()

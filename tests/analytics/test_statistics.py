@@ -152,7 +152,8 @@ def test_expiring_lists_ratings_ending_within_the_months_soonest_first():
         product("GONE", rated_on=dt.date(2022, 6, 1)),  # expired 2025-06-01
         product("SOON", rated_on=dt.date(2022, 7, 15)),  # 2025-07-15
         product("EDGE", rated_on=dt.date(2022, 12, 30)),  # 2025-12-30: as_of + 6 months exactly
-        product("FIRST", rated_on=dt.date(2022, 6, 30)),  # 2025-06-30: today
+        product("TODAY", rated_on=dt.date(2022, 6, 30)),  # 2025-06-30: expired today
+        product("FIRST", rated_on=dt.date(2022, 7, 1)),  # 2025-07-01: valid until today
         product("LATER", rated_on=dt.date(2023, 1, 2)),
         product("LOW", rated_on=dt.date(2022, 8, 1), stars=2),
     ])
