@@ -954,6 +954,8 @@ class _Run:
                 self._check_actor_codes(parsed)
             if table == "linkages":
                 self._check_actors(parsed)
+                if "product_code" in parsed.present:
+                    self._check_linkage_products(parsed)
             if table in ("areas", "buyers"):
                 self._check_cycles(parsed)
 
@@ -1005,6 +1007,25 @@ class _Run:
         for pos, code in enumerate(parsed.keys):
             if code is not None and code in taken and pos not in parsed.bad:
                 parsed.fail(pos, "code", f"{code!r} is already the code of a {other[:-1]}")
+
+    def _check_linkage_products(self, parsed: _Parsed) -> None:
+        """A linkage's product belongs to one of its two ends."""
+        owner: dict[str, str] = {}
+        stored = self.stored("products")
+        if "producer_code" in stored.names:
+            at = stored.names.index("producer_code")
+            owner = {code: values[at] for code, (_, values) in stored.rows.items()}
+        products = self.parsed.get("products")
+        if products is not None and "producer_code" in products.present:
+            for pos in products.good():
+                owner[products.keys[pos]] = products.cols["producer_code"][pos]
+        for pos, product in enumerate(parsed.cols["product_code"]):
+            if product is None or pos in parsed.bad or product not in owner:
+                continue
+            if owner[product] not in (parsed.cols["source_code"][pos],
+                                      parsed.cols["target_code"][pos]):
+                parsed.fail(pos, "product_code",
+                            f"{product!r} is a product of {owner[product]!r}, not of either end")
 
     def _check_actors(self, parsed: _Parsed) -> None:
         producers = self.stored("producers").rows.keys() | self._import_codes("producers")

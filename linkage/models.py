@@ -376,6 +376,13 @@ class Linkage(models.Model):
             raise ValidationError(_("A linkage has exactly one target: a producer or a buyer."))
         if self.source == self.target:
             raise ValidationError(_("A linkage cannot join an actor to itself."))
+        if self.product_id and self.product.producer_id not in (
+            self.source_producer_id,
+            self.target_producer_id,
+        ):
+            raise ValidationError(
+                {"product": _("The product must belong to the producer at one end of the linkage.")}
+            )
 
 
 class SourcingRequest(models.Model):

@@ -449,3 +449,13 @@ def test_a_records_code_cannot_change(planner):
     same = planner.patch("/api/v1/producers/P-KEEP/", {"code": "P-KEEP", "members": 5},
                          content_type="application/json")
     assert same.status_code == 200
+
+
+def test_a_linkage_product_of_neither_end_is_a_bad_request(planner):
+    ProducerFactory(code="P-A")
+    ProductFactory(code="SP-B", producer=ProducerFactory(code="P-B"))
+    BuyerFactory(code="B-1")
+    response = planner.post("/api/v1/linkages/", {"kind": "sells_to", "source_code": "P-A",
+                                                  "target_code": "B-1", "product_code": "SP-B"})
+    assert response.status_code == 400
+    assert "product" in str(response.json())

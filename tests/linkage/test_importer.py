@@ -92,6 +92,23 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_refused_with_its_cell():
     assert "formula" in error.reason
 
 
+def test_a_linkage_product_belongs_to_one_of_its_ends():
+    ProducerFactory(code="P-A")
+    ProducerFactory(code="P-B")
+    BuyerFactory(code="B-1")
+    report = import_tables(
+        {
+            "products": [{"code": "SP-B", "name": "Chè", "producer_code": "P-B",
+                          "category": "beverages", "stars": 4}],
+            "linkages": [{"source_code": "P-A", "target_code": "B-1", "kind": "sells_to",
+                          "product_code": "SP-B"}],
+        },
+        source_names={"linkages": "linkages.csv"},
+    )
+    [error] = report.errors
+    assert (error.file, error.row, error.column) == ("linkages.csv", 2, "product_code")
+
+
 def test_second_import_of_same_file_changes_nothing():
     import_path(EXAMPLE / "csv")
     before = list(Product.objects.values_list("updated_at", flat=True))
