@@ -42,6 +42,18 @@ def check_request_codes(codes: list[str]) -> list[str]:
     return codes
 
 
+def _stricter_of_store_and_chain(
+    store_takes: str, store_stars: int | None, chain_takes: str | None, chain_stars: int | None
+) -> tuple[str, int | None]:
+    """A store sells under its chain's rules too: the groups both take, the higher minimum."""
+    store = {c for c in store_takes.split(",") if c}
+    chain = {c for c in (chain_takes or "").split(",") if c}
+    takes = store & chain if store and chain else store or chain
+    stars = max((s for s in (store_stars, chain_stars) if s is not None), default=None)
+    # Groups that do not overlap leave a store that takes nothing; "-" stands for no group.
+    return ",".join(sorted(takes)) if takes or not (store and chain) else "-", stars
+
+
 def allocation_inputs(
     *, request_codes: list[str] | None = None, today: dt.date
 ) -> tuple[list[RequestRow], list[SupplyRow]]:
@@ -64,12 +76,15 @@ def allocation_inputs(
         "buyer__lon",
         "buyer__categories",
         "buyer__min_stars",
+        "buyer__chain__categories",
+        "buyer__chain__min_stars",
         "buyer__stores__lat",
         "buyer__stores__lon",
     )
     by_code: dict[str, dict] = {}
     for row in rows:
         code, category, min_stars, quantity, reach, lat, lon, takes, buyer_stars = row[:9]
+        takes, buyer_stars = _stricter_of_store_and_chain(takes, buyer_stars, *row[9:11])
         request = by_code.setdefault(
             code,
             {
@@ -84,7 +99,7 @@ def allocation_inputs(
                 "buyer_min_stars": buyer_stars,
             },
         )
-        store_lat, store_lon = row[9:]
+        store_lat, store_lon = row[11:]
         if store_lat is not None:
             request["stores"].append((store_lat, store_lon))
     requests = [

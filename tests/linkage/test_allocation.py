@@ -103,6 +103,19 @@ def test_allocation_run_reports_supply_used_up():
     assert outcome["unmet"] == 3800
 
 
+def test_a_store_request_follows_its_chains_rules_too():
+    chain = ChainFactory(min_stars=5, categories="food")
+    store = StoreFactory(chain=chain, min_stars=None, categories="")
+    SourcingRequestFactory(code="YC1", buyer=store, min_stars=3, quantity_per_month=10)
+    ProductFactory(stars=4, capacity_per_month=100)
+    [outcome] = allocation_run()["requests"]
+    assert outcome["served"] == 0
+    assert outcome["reason"] == NO_ELIGIBLE_SUPPLY
+    ProductFactory(stars=5, capacity_per_month=100)
+    [outcome] = allocation_run()["requests"]
+    assert outcome["served"] == 10
+
+
 def test_check_request_codes_names_unknown_and_closed_codes():
     SourcingRequestFactory(code="YC1")
     SourcingRequestFactory(code="YC2", status=RequestStatus.CLOSED)
