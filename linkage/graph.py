@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from itertools import islice
 
 import networkx as nx
 
@@ -287,8 +288,9 @@ def supply_paths(graph: nx.DiGraph, product_code: str, *, limit: int = 200) -> d
     """The supply-chain paths through the producer of a product.
 
     A path starts at an upstream origin (a household or other producer that supplies, directly or
-    through others, the product's producer, and that nobody supplies in turn), passes the producer,
-    and ends at a buyer that sells the product on, followed by the buyer's chain when it is a store.
+    through others, the product's producer, and that nobody supplies in turn), passes the producer
+    and any producers it supplies in turn (a cooperative supplying an enterprise), and ends at a
+    buyer that sells the product on, followed by the buyer's chain when it is a store.
     Links for another product are ignored. Returns ``{"product", "producer", "paths": [[node
     summary, ...]], "truncated", "upstream", "buyers"}``; at most ``limit`` paths are listed.
     Raises ``KeyError`` for an unknown product.
@@ -296,32 +298,44 @@ def supply_paths(graph: nx.DiGraph, product_code: str, *, limit: int = 200) -> d
     product = graph.graph["products"][product_code]
     producer = product["producer"]
     flow = _flow_view(graph, product_code)
-    upstream_view = nx.subgraph_view(
+    between_producers = nx.subgraph_view(
         flow,
         filter_edge=lambda s, t: graph.nodes[t]["type"] == "producer"
         and graph.nodes[s]["type"] == "producer",
     )
-    upstream = nx.ancestors(upstream_view, producer)
-    origins = sorted(n for n in upstream if upstream_view.in_degree(n) == 0) or [producer]
-    sinks = [t for t in flow.successors(producer) if graph.nodes[t]["type"] == "buyer"]
+    upstream = nx.ancestors(between_producers, producer)
+    origins = sorted(n for n in upstream if between_producers.in_degree(n) == 0) or [producer]
 
-    def downstream(buyer):
+    def buyers_of(node):
+        return sorted(t for t in flow.successors(node) if graph.nodes[t]["type"] == "buyer")
+
+    def with_chain(buyer):
         chain = graph.nodes[buyer].get("chain")
         return [buyer, chain] if chain and chain in graph else [buyer]
+
+    # Downstream, the product may pass further producers (a cooperative supplying an
+    # enterprise) before a buyer sells it on.
+    tails = [with_chain(buyer) for buyer in buyers_of(producer)]
+    sinks = set(buyers_of(producer))
+    for middle in sorted(nx.descendants(between_producers, producer)):
+        for route in islice(nx.all_simple_paths(between_producers, producer, middle), limit):
+            for buyer in buyers_of(middle):
+                tails.append([*route[1:], *with_chain(buyer)])
+                sinks.add(buyer)
 
     paths, truncated = [], False
     for origin in origins:
         heads = (
             [[producer]]
             if origin == producer
-            else nx.all_simple_paths(upstream_view, origin, producer)
+            else nx.all_simple_paths(between_producers, origin, producer)
         )
         for head in heads:
-            for buyer in sorted(sinks):
+            for tail in tails:
                 if len(paths) >= limit:
                     truncated = True
                     break
-                paths.append([_summary(graph, n) for n in [*head, *downstream(buyer)]])
+                paths.append([_summary(graph, n) for n in [*head, *tail]])
             if truncated:
                 break
         if truncated:

@@ -142,6 +142,24 @@ def test_supply_paths_run_from_households_through_the_producer_to_buyers_and_cha
     assert paths["truncated"] is False
 
 
+def test_supply_paths_follow_the_product_through_producers_it_is_supplied_to():
+    graph = g.build_graph(
+        _tables(
+            producers=[("H", HOUSEHOLD, ""), ("CO", COOP, ""), ("EN", ENTERPRISE, "")],
+            products=[("SP", "CO")],
+            buyers=[("B", "sales_point", None)],
+            linkages=[
+                ("H", "CO", "supplies", None, 10),
+                ("CO", "EN", "supplies", "SP", 10),
+                ("EN", "B", "sells_to", None, 10),
+            ],
+        )
+    )
+    paths = g.supply_paths(graph, "SP")
+    assert [[step["code"] for step in path] for path in paths["paths"]] == [["H", "CO", "EN", "B"]]
+    assert paths["buyers"] == 1
+
+
 def test_supply_paths_stop_at_the_limit():
     assert g.supply_paths(_chain_world(), "SP", limit=1)["truncated"] is True
 
