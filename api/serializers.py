@@ -131,9 +131,20 @@ class AreaSerializer(ModelRulesMixin, serializers.ModelSerializer):
         fields = ["code", "name", "level", "level_label", "parent", "lat", "lon", "population"]
 
     def validate_parent(self, parent):
-        if parent is not None and self.instance is not None and parent.pk == self.instance.pk:
+        if self.instance is not None and _reaches(parent, self.instance, "parent"):
             raise serializers.ValidationError(_("An area cannot contain itself."))
         return parent
+
+
+def _reaches(start, record, link: str) -> bool:
+    """Whether following ``link`` (parent, chain) up from ``start`` comes back to ``record``."""
+    seen = set()
+    while start is not None and start.pk not in seen:
+        if start.pk == record.pk:
+            return True
+        seen.add(start.pk)
+        start = getattr(start, link)
+    return False
 
 
 def _code_not_used_by(model, code: str, label: str) -> str:
@@ -244,7 +255,7 @@ class BuyerSerializer(ModelRulesMixin, serializers.ModelSerializer):
 
     def validate_chain(self, chain):
         account = self._account()
-        if self.instance is not None and chain is not None and chain.pk == self.instance.pk:
+        if self.instance is not None and _reaches(chain, self.instance, "chain"):
             raise serializers.ValidationError(_("A buyer cannot be its own chain."))
         if account.is_planner:
             return chain

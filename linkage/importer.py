@@ -945,13 +945,17 @@ class _Run:
             parsed = self.parsed.get(table)
             if parsed is None:
                 continue
+            # Checks that refuse rows come before the references, so that with skip_bad_rows a
+            # row pointing at a refused one (a store of a refused chain) is refused in turn.
+            if table in ("producers", "buyers"):
+                self._check_actor_codes(parsed)
+            if table == "buyers":
+                self._check_chain_kinds(parsed)
+            if table == "buyers" and "chain_code" in parsed.present:
+                self._check_chains(parsed)
             for column in parsed.spec.columns:
                 if column.kind == "ref" and column.name in parsed.present:
                     self._check_ref(parsed, column)
-            if table == "buyers" and "chain_code" in parsed.present:
-                self._check_chains(parsed)
-            if table in ("producers", "buyers"):
-                self._check_actor_codes(parsed)
             if table == "linkages":
                 self._check_actors(parsed)
                 if "product_code" in parsed.present:
@@ -973,6 +977,16 @@ class _Run:
                 break
             own = self._import_codes(column.ref)  # a failed parent fails its children in turn
 
+    def _check_chain_kinds(self, parsed: _Parsed) -> None:
+        """A chain that has stores stays a chain."""
+        with_stores = set(
+            Buyer.objects.order_by().filter(stores__isnull=False).values_list("code", flat=True)
+        )
+        for pos, code in enumerate(parsed.keys):
+            kind = parsed.cols["kind"][pos]
+            if code in with_stores and kind and kind != BuyerKind.RETAIL_CHAIN:
+                parsed.fail(pos, "kind", f"{code!r} has stores; move them before changing its kind")
+
     def _check_chains(self, parsed: _Parsed) -> None:
         kinds = {code: kind for code, kind in
                  Buyer.objects.order_by().filter(kind=BuyerKind.RETAIL_CHAIN)
@@ -990,8 +1004,16 @@ class _Run:
 
     def _check_cycles(self, parsed: _Parsed) -> None:
         column = "parent_code" if parsed.spec.name == "areas" else "chain_code"
-        parent = {parsed.keys[i]: parsed.cols[column][i] for i in parsed.good()
-                  if parsed.keys[i] is not None}
+        if column not in parsed.present:
+            return
+        # The file's rows over the stored ones: a loop may close through records already there.
+        stored = self.stored(parsed.spec.name)
+        at = stored.names.index(column)
+        parent = {code: values[at] for code, (_, values) in stored.rows.items()}
+        parent.update(
+            (parsed.keys[i], parsed.cols[column][i]) for i in parsed.good()
+            if parsed.keys[i] is not None
+        )
         for pos in list(parsed.good()):
             seen, code = set(), parsed.keys[pos]
             while code in parent and code not in seen:

@@ -271,6 +271,10 @@ class Buyer(Located):
             )
         if self.chain_id and self.chain.kind != BuyerKind.RETAIL_CHAIN:
             raise ValidationError({"chain": _("A store belongs to a retail chain.")})
+        if self.pk and self.kind != BuyerKind.RETAIL_CHAIN and self.stores.exists():
+            raise ValidationError(
+                {"kind": _("This chain has stores; move them before changing its kind.")}
+            )
 
 
 class Linkage(models.Model):

@@ -8,6 +8,7 @@ from linkage.models import Buyer, Product
 from tests.factories import (
     AreaFactory,
     BuyerFactory,
+    ChainFactory,
     LinkageFactory,
     ProducerFactory,
     ProductFactory,
@@ -459,3 +460,19 @@ def test_a_linkage_product_of_neither_end_is_a_bad_request(planner):
                                                   "target_code": "B-1", "product_code": "SP-B"})
     assert response.status_code == 400
     assert "product" in str(response.json())
+
+
+def test_an_area_loop_through_the_api_is_a_bad_request(planner):
+    province = AreaFactory(code="A", level="province")
+    AreaFactory(code="B", level="district", parent=province)
+    response = planner.patch("/api/v1/areas/A/", {"parent": "B"}, content_type="application/json")
+    assert response.status_code == 400
+    assert "parent" in response.json()
+
+
+def test_a_chain_with_stores_keeps_its_kind(planner):
+    StoreFactory(chain=ChainFactory(code="CH"))
+    response = planner.patch("/api/v1/buyers/CH/", {"kind": "wholesaler"},
+                             content_type="application/json")
+    assert response.status_code == 400
+    assert "kind" in response.json()

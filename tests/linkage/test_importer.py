@@ -109,6 +109,49 @@ def test_a_linkage_product_belongs_to_one_of_its_ends():
     assert (error.file, error.row, error.column) == ("linkages.csv", 2, "product_code")
 
 
+def test_skipping_a_refused_chain_skips_its_stores_and_writes_the_rest():
+    ProducerFactory(code="X1")
+    report = import_tables(
+        {
+            "buyers": [
+                {"code": "X1", "name": "Chuỗi", "kind": "retail_chain"},
+                {"code": "S1", "name": "Cửa hàng", "kind": "store", "chain_code": "X1",
+                 "lat": 21.0, "lon": 105.8},
+                {"code": "S2", "name": "Điểm bán", "kind": "sales_point", "lat": 21.0,
+                 "lon": 105.8},
+            ]
+        },
+        skip_bad_rows=True,
+    )
+    assert report.written
+    assert {(e.row, e.column) for e in report.errors} == {(2, "code"), (3, "chain_code")}
+    assert list(Buyer.objects.values_list("code", flat=True)) == ["S2"]
+
+
+def test_a_parent_loop_through_stored_areas_is_refused():
+    import_tables({"areas": [{"code": "A", "name": "A", "level": "province"},
+                             {"code": "B", "name": "B", "level": "district", "parent_code": "A"}]})
+    report = import_tables(
+        {"areas": [{"code": "A", "name": "A", "level": "province", "parent_code": "B"}]},
+        source_names={"areas": "areas.csv"},
+    )
+    assert not report.written
+    [error] = report.errors
+    assert (error.row, error.column) == (2, "parent_code")
+
+
+def test_a_chain_with_stores_keeps_its_kind_in_an_import():
+    from tests.factories import ChainFactory, StoreFactory
+
+    StoreFactory(chain=ChainFactory(code="CH"))
+    report = import_tables(
+        {"buyers": [{"code": "CH", "name": "Chuỗi", "kind": "wholesaler"}]},
+        source_names={"buyers": "buyers.csv"},
+    )
+    [error] = report.errors
+    assert (error.row, error.column) == (2, "kind")
+
+
 def test_second_import_of_same_file_changes_nothing():
     import_path(EXAMPLE / "csv")
     before = list(Product.objects.values_list("updated_at", flat=True))
