@@ -4,10 +4,11 @@ Each view checks its query parameters (400 naming the parameter), takes the warm
 from ``linkage.graph_cache`` and calls one function of ``linkage.graph`` or ``linkage.recommend``.
 Whole-graph analyses are cached under the graph's version, so they are computed once per change.
 """
-import datetime as dt
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -16,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from linkage import graph as linkage_graph
-from linkage import graph_cache
+from linkage import graph_cache, jobs
 from linkage.choices import Category, ProducerKind
 from linkage.models import SourcingRequest
 from linkage.recommend import PARTS, parse_weights, recommend_buyers, recommend_suppliers
@@ -32,7 +33,10 @@ __all__ = [
     "UnlinkedProducersView",
 ]
 
-ANALYSIS_TIMEOUT = 24 * 3600
+ANALYSIS_TIMEOUT = graph_cache.ANALYSIS_TIMEOUT
+# Past this many actors (the national registry has about 220,000) Louvain communities and
+# betweenness take tens of seconds: with a job queue they go to a worker.
+HEAVY_ANALYSIS_NODES = 50_000
 
 
 def _query(serializer_class, request) -> dict:
@@ -49,14 +53,39 @@ def _cached(name: str, params: dict, compute):
     graph = graph_cache.get_graph()
     if version is None:
         return compute(graph)
-    key = f"linkage:network:{name}:{version}:{dt.date.today()}:" + ":".join(
-        f"{k}={params[k]}" for k in sorted(params)
-    )
+    key = graph_cache.analysis_key(name, version, params)
     found = cache.get(key)
     if found is None:
         found = compute(graph)
         cache.set(key, found, timeout=ANALYSIS_TIMEOUT)
     return found
+
+
+def _background_available() -> bool:
+    return bool(settings.REDIS_URL)
+
+
+def _analysis(request, name: str, params: dict, *, heavy: bool = True) -> Response:
+    """A slow whole-graph analysis: from the cache, or computed now on a small graph, or, on a
+    large graph with a job queue, sent to a worker with 202 and the job's status URL (the same
+    request answers 200 from the cache once the job has finished)."""
+    version = graph_cache.current_version()
+    large = heavy and len(graph_cache.get_graph()) > HEAVY_ANALYSIS_NODES
+    if version is not None and large and _background_available():
+        key = graph_cache.analysis_key(name, version, params)
+        found = cache.get(key)
+        if found is not None:
+            return Response(found)
+        job_id = cache.get(key + ":job")
+        if job_id is None:
+            job_id = jobs.enqueue(
+                "linkage.graph_cache.run_analysis", name=name, params=params, key=key
+            )
+            cache.set(key + ":job", job_id, timeout=ANALYSIS_TIMEOUT)
+        status_url = request.build_absolute_uri(reverse("job-status", args=[job_id]))
+        return Response({"job_id": job_id, "status_url": status_url}, status=202)
+    function = getattr(linkage_graph, name)
+    return Response(_cached(name, params, lambda g: function(g, **params)))
 
 
 def _page(rows: list, limit: int, offset: int) -> dict:
@@ -176,7 +205,7 @@ class HubsView(APIView):
     @_schema(HubsQuery, "Hubs by kind")
     def get(self, request):
         params = _query(HubsQuery, request)
-        return Response(_cached("hubs", params, lambda g: linkage_graph.hubs(g, **params)))
+        return _analysis(request, "hubs", params, heavy=params["measure"] == "betweenness")
 
 
 class CommunitiesView(APIView):
@@ -185,9 +214,7 @@ class CommunitiesView(APIView):
     @_schema(CommunitiesQuery, "Communities of the linkage graph")
     def get(self, request):
         params = _query(CommunitiesQuery, request)
-        return Response(
-            _cached("communities", params, lambda g: linkage_graph.communities(g, **params))
-        )
+        return _analysis(request, "communities", params)
 
 
 class DependenceView(APIView):

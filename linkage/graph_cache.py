@@ -26,7 +26,16 @@ from django.core.cache.backends.locmem import LocMemCache
 
 from .graph import graph_from_db
 
-__all__ = ["VERSION_KEY", "bump_version", "current_version", "get_graph", "get_index", "reset"]
+__all__ = [
+    "VERSION_KEY",
+    "analysis_key",
+    "bump_version",
+    "current_version",
+    "get_graph",
+    "get_index",
+    "reset",
+    "run_analysis",
+]
 
 VERSION_KEY = "linkage:graph:version"
 GRAPH_KEY = "linkage:graph:{version}:{day}"
@@ -122,3 +131,32 @@ def get_index():
         if _warm.index is None or _warm.index.graph is not graph:
             _warm.index = RecommenderIndex(graph)
         return _warm.index
+
+
+ANALYSIS_TIMEOUT = 24 * 3600
+# Whole-graph analyses of linkage.graph a job may run.
+_ANALYSES = frozenset(
+    {"hubs", "communities", "dependence", "critical_actors", "unlinked_producers"}
+)
+
+
+def analysis_key(name: str, version: str, params: dict) -> str:
+    """The cache key of an analysis of the graph at ``version`` on this day, with ``params``."""
+    return f"linkage:network:{name}:{version}:{dt.date.today()}:" + ":".join(
+        f"{k}={params[k]}" for k in sorted(params)
+    )
+
+
+def run_analysis(*, name: str, params: dict, key: str) -> dict:
+    """Job: run ``linkage.graph.<name>(graph, **params)`` and keep the result under ``key``.
+
+    The key was taken from the version read before the graph, as the views do, so a write in
+    between only leaves a result nobody will ask for.
+    """
+    from . import graph as linkage_graph
+
+    if name not in _ANALYSES:
+        raise ValueError(f"unknown analysis {name!r}")
+    result = getattr(linkage_graph, name)(get_graph(), **params)
+    cache.set(key, result, timeout=ANALYSIS_TIMEOUT)
+    return {"cached_as": key}

@@ -1,7 +1,6 @@
 import pytest
 from rest_framework.test import APIClient
 
-import linkage.signals  # noqa: F401
 from linkage import graph_cache
 from linkage.choices import LinkageKind, ProducerKind
 from tests.factories import (
@@ -87,6 +86,19 @@ def test_bad_parameters_give_400_naming_the_parameter(client, world, url, params
     response = client.get(url, params)
     assert response.status_code == 400
     assert field in response.json()
+
+
+def test_a_slow_analysis_of_a_large_graph_goes_to_the_job_queue(client, world, monkeypatch):
+    monkeypatch.setattr("api.network_views.HEAVY_ANALYSIS_NODES", 0)
+    monkeypatch.setattr("api.network_views._background_available", lambda: True)
+    queued = client.get("/api/v1/network/communities/", {"min_size": 2})
+    assert queued.status_code == 202
+    status = client.get(queued.json()["status_url"]).json()
+    assert status["status"] == "finished"
+    answered = client.get("/api/v1/network/communities/", {"min_size": 2})
+    assert answered.status_code == 200
+    assert answered.json()["communities"]
+    assert client.get("/api/v1/network/hubs/").status_code == 200  # degree stays quick
 
 
 def test_all_weights_zero_is_refused(client, world):
