@@ -23,11 +23,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from analytics.responses import JSONOnly, records
 from api.geojson import MEDIA_TYPE as GEOJSON_MEDIA_TYPE
 from api.geojson import feature_collection
 from linkage.choices import AreaLevel, Category
@@ -74,16 +74,6 @@ SITE_PROPERTIES = [
     "marginal_gain",
 ]
 SITE_COLUMNS = ["rank", "code", "name", "lat", "lon", *SITE_PROPERTIES[3:]]
-
-
-class _JSONOnly(BaseContentNegotiation):
-    """JSON for the DRF response; ``format`` is this API's own parameter, read by the views."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
 
 
 def _choice(params, field: str, choices, default: str | None) -> str | None:
@@ -151,12 +141,6 @@ def _common(params) -> dict:
     }
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as plain dicts with the index as the first key; missing values as null."""
-    flat = frame.reset_index().astype(object)
-    return flat.where(flat.notna(), None).to_dict(orient="records")
-
-
 def _meta(options: dict) -> dict:
     return {
         "radius_km": options["radius_km"],
@@ -222,7 +206,7 @@ class CoverageView(APIView):
     """Each area's nearest facility and coverage, with the shares of population and producers."""
 
     renderer_classes = [JSONRenderer]
-    content_negotiation_class = _JSONOnly
+    content_negotiation_class = JSONOnly
 
     def get(self, request):
         options = _common(request.query_params)
@@ -237,8 +221,8 @@ class CoverageView(APIView):
         )
         meta = {**_meta(options), "summary": summary}
         if output == "geojson":
-            return _geojson(_records(table), AREA_PROPERTIES, **meta)
-        return Response({**meta, "count": len(table), "areas": _records(table)})
+            return _geojson(records(table), AREA_PROPERTIES, **meta)
+        return Response({**meta, "count": len(table), "areas": records(table)})
 
 
 @extend_schema(
@@ -254,7 +238,7 @@ class CoverageGapsView(APIView):
     """Areas with uncovered population or producers, ranked by what is left out."""
 
     renderer_classes = [JSONRenderer]
-    content_negotiation_class = _JSONOnly
+    content_negotiation_class = JSONOnly
 
     def get(self, request):
         params = request.query_params
@@ -278,8 +262,8 @@ class CoverageGapsView(APIView):
             return _download(gaps, output, _file_stem("coverage-gaps", options), "coverage_gaps")
         meta = {**_meta(options), "rank_by": rank_by, "total": total}
         if output == "geojson":
-            return _geojson(_records(gaps), ["rank", *AREA_PROPERTIES], **meta)
-        return Response({**meta, "count": len(gaps), "gaps": _records(gaps)})
+            return _geojson(records(gaps), ["rank", *AREA_PROPERTIES], **meta)
+        return Response({**meta, "count": len(gaps), "gaps": records(gaps)})
 
 
 def _points(value: str | None) -> list[list[float]] | None:
@@ -334,7 +318,7 @@ class SitingView(APIView):
     """The chosen sites in pick order, each with its marginal gain, and coverage before/after."""
 
     renderer_classes = [JSONRenderer]
-    content_negotiation_class = _JSONOnly
+    content_negotiation_class = JSONOnly
 
     def get(self, request):
         params = request.query_params

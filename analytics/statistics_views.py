@@ -15,11 +15,11 @@ from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from analytics.responses import JSONOnly, records
 from linkage.choices import AreaLevel
 from linkage.dates import EARLIEST_DATE, LATEST_DATE
 from linkage.exporter import excel_safe
@@ -69,16 +69,6 @@ def area_frame() -> pd.DataFrame:
     return frame.set_index("id")
 
 
-class _JSONOnly(BaseContentNegotiation):
-    """JSON for the DRF response; ``format`` is this API's own parameter, read by the views."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-
 def _date(value: str | None, field: str) -> dt.date | None:
     if value in (None, ""):
         return None
@@ -114,12 +104,6 @@ def _choice(value: str | None, field: str, choices, default: str) -> str:
     return value
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as plain dicts with the index as the first key; missing values as null."""
-    flat = frame.reset_index().astype(object)
-    return flat.where(flat.notna(), None).to_dict(orient="records")
-
-
 COMMON_PARAMETERS = [
     OpenApiParameter("format", str, enum=list(FORMATS), description="json (default), csv or xlsx"),
     OpenApiParameter("as_of", OpenApiTypes.DATE, description="the date counted at (default today)"),
@@ -137,7 +121,7 @@ class StatisticsView(APIView):
     """One statistics table; subclasses say how to build it from the request's parameters."""
 
     renderer_classes = [JSONRenderer]
-    content_negotiation_class = _JSONOnly
+    content_negotiation_class = JSONOnly
     name = "statistics"
     takes_basis = True
 
@@ -163,7 +147,7 @@ def _respond(frame: pd.DataFrame, output: str, name: str, meta: dict):
         # column order travels separately.
         columns = [*frame.index.names, *frame.columns]
         return Response(
-            {**meta, "count": len(frame), "columns": columns, "results": _records(frame)}
+            {**meta, "count": len(frame), "columns": columns, "results": records(frame)}
         )
     filename = f"ocop-{name}-{meta['as_of']}.{output}"
     if output == "csv":
@@ -191,7 +175,7 @@ class SummaryView(APIView):
     """Products rated 3–5 stars, in force, by star class, below 3 stars, expiring, this year."""
 
     renderer_classes = [JSONRenderer]
-    content_negotiation_class = _JSONOnly
+    content_negotiation_class = JSONOnly
 
     def get(self, request):
         params = request.query_params
