@@ -34,7 +34,7 @@ from linkage.choices import AreaLevel, Category
 from linkage.exporter import excel_safe
 
 from . import selectors
-from .coverage import GAP_RANKINGS, area_coverage, coverage_gaps, coverage_summary
+from .coverage import AREA_COLUMNS, GAP_RANKINGS, area_coverage, coverage_gaps, coverage_summary
 from .siting import METHODS
 from .siting_jobs import run_siting
 
@@ -50,21 +50,8 @@ BACKGROUND_CHOICES = ("auto", "always", "never")
 # national scale (3,321 × 3,321) does; a province (126 communes) answers at once.
 SITING_INLINE_PAIRS = 250_000
 MAX_POINTS = 5000
-AREA_PROPERTIES = [
-    "code",
-    "name",
-    "level",
-    "parent_code",
-    "population",
-    "nearest_facility",
-    "nearest_facility_name",
-    "distance_km",
-    "covered",
-    "uncovered_population",
-    "producers",
-    "producers_covered",
-    "producers_uncovered",
-]
+# A GeoJSON feature carries its point as geometry, not among its properties.
+AREA_PROPERTIES = ["code", *(column for column in AREA_COLUMNS if column not in ("lat", "lon"))]
 SITE_PROPERTIES = [
     "rank",
     "code",

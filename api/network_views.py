@@ -69,9 +69,11 @@ def _analysis(request, name: str, params: dict, *, heavy: bool = True) -> Respon
     """A slow whole-graph analysis: from the cache, or computed now on a small graph, or, on a
     large graph with a job queue, sent to a worker with 202 and the job's status URL (the same
     request answers 200 from the cache once the job has finished)."""
-    version = graph_cache.current_version()
-    large = heavy and len(graph_cache.get_graph()) > HEAVY_ANALYSIS_NODES
-    if version is not None and large and _background_available():
+    large = heavy and _background_available() and (
+        len(graph_cache.get_graph()) > HEAVY_ANALYSIS_NODES
+    )
+    version = graph_cache.current_version() if large else None
+    if version is not None:
         key = graph_cache.analysis_key(name, version, params)
         found = cache.get(key)
         if found is not None:
