@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -143,14 +144,20 @@ def _weight(part):
 
 
 class WeightsQuery(serializers.Serializer):
+    w_learned = _weight("learned")
     w_category = _weight("category")
     w_distance = _weight("distance")
     w_capacity = _weight("capacity")
     w_stars = _weight("stars")
     w_graph = _weight("graph")
-    k = serializers.IntegerField(min_value=1, max_value=100, default=10)
+    k = serializers.IntegerField(
+        min_value=1, max_value=100, default=10, help_text="how many outlets (or products) to list"
+    )
     include_linked = serializers.BooleanField(default=False)
-    max_distance_km = serializers.FloatField(min_value=0, required=False)
+    max_distance_km = serializers.FloatField(min_value=0, max_value=5000, required=False)
+    as_of = serializers.DateField(
+        required=False, help_text="date the ratings are checked on (default today)"
+    )
 
     def validate(self, attrs):
         raw = {part: attrs[f"w_{part}"] for part in PARTS if f"w_{part}" in attrs}
@@ -273,21 +280,23 @@ class BuyerRecommendationsView(APIView):
     @_schema(BuyersQuery, "Buyers for a producer or a product")
     def get(self, request):
         params = _query(BuyersQuery, request)
-        index = graph_cache.get_index()
+        recommender = graph_cache.get_recommender()
         producer, product = params.get("producer"), params.get("product")
-        if producer is not None and producer not in index.p_pos:
+        if producer is not None and producer not in recommender.index.p_pos:
             raise Http404(f"No producer with code {producer}.")
-        if product is not None and product not in index.products:
+        if product is not None and product not in recommender.index.item_pos:
             raise Http404(f"No product with code {product}.")
         return Response(
             recommend_buyers(
-                index,
+                recommender,
                 producer=producer,
                 product=product,
                 k=params["k"],
                 weights=params["weights"],
                 include_linked=params["include_linked"],
                 max_distance_km=params.get("max_distance_km"),
+                as_of=params.get("as_of"),
+                language=get_language(),
             )
         )
 
@@ -298,7 +307,7 @@ class SupplierRecommendationsView(APIView):
     @_schema(SuppliersQuery, "Suppliers for a buyer or a sourcing request")
     def get(self, request):
         params = _query(SuppliersQuery, request)
-        index = graph_cache.get_index()
+        recommender = graph_cache.get_recommender()
         wanted = {
             name: params[name]
             for name in ("category", "min_stars", "quantity_per_month", "max_distance_km")
@@ -318,14 +327,17 @@ class SupplierRecommendationsView(APIView):
             buyer = found.pop("buyer__code")
             # Parameters given with the request override what it states.
             wanted = {**found, **wanted}
-        if buyer not in index.buyer_unit:
+        node = recommender.graph.nodes.get(buyer) if buyer is not None else None
+        if node is None or node["type"] != "buyer":
             raise Http404(f"No buyer with code {buyer}.")
         result = recommend_suppliers(
-            index,
+            recommender,
             buyer=buyer,
             k=params["k"],
             weights=params["weights"],
             include_linked=params["include_linked"],
+            as_of=params.get("as_of"),
+            language=get_language(),
             **wanted,
         )
         result["request"]["code"] = params.get("request")

@@ -1,16 +1,26 @@
-"""Offline quality of the buyer recommender: hide some sales, recommend, see where they rank.
+"""Offline quality of the outlet recommendations: hide sales, rank outlets, see where they land.
 
-Works on interchange tables (``linkage.demo`` worlds, or ``linkage.graph.tables_from_db()``):
-a share of the sales (``sells_to`` linkages from a producer to a buyer) is hidden, the graph is
-built from the rest, and for every product (or producer, for sales naming no product) whose sales
-were hidden, each method ranks the eligible buyers — the same hard rules and the same candidates
-for every method, so only the ordering is compared. A sale to a store counts as a sale to its
-chain, as chains are what the recommender lists.
+Works on interchange tables (``linkage.demo`` and ``linkage.worlds`` worlds, or
+``linkage.graph.tables_from_db()``). A share of the producer → outlet sale pairs is hidden — every
+sale, listing or memorandum between the pair, so a hidden pair leaves no trace — the graph is built
+from the rest, the ranking is fitted on that graph alone, and for every producer with hidden pairs
+each method ranks the same candidates: the outlets the producer may sell to (the hard rules) and
+does not sell to yet.
 
-Methods: ``recommender`` (``linkage.recommend``), and the baselines ``popularity`` (most current
-suppliers first), ``nearest`` (nearest eligible buyer first) and ``group_fit_x_distance`` (the
-recommender's category part times its distance part). Metrics, averaged over queries: recall@k
-(share of a query's hidden buyers in its top k) and MRR (1 / rank of its first hidden buyer).
+Methods: ``learned`` (``linkage.ranking``, the heuristic when too few sales to learn from) and the
+baselines, exactly as defined:
+
+* ``popularity``: most current suppliers first;
+* ``nearest``: nearest eligible outlet first;
+* ``category_distance_popularity``: fit × exp(−d / 10 km) × (1 + ln(1 + current suppliers)), fit
+  being the share of the producer's products in groups the outlet takes;
+* ``co_buyers``: outlets of the producers who share an outlet with the producer, by how many of
+  them sell there;
+* ``true_preference`` when the world carries its hidden preferences (``_truth``): the ceiling.
+
+Metrics, averaged over producers: recall@5, recall@10 (share of a producer's hidden outlets in its
+top k), MRR (1 / rank of the first hidden outlet) and nDCG@10. At ``level="chain"`` a store counts
+as its chain and a ranking keeps each chain's first store only.
 """
 
 from __future__ import annotations
@@ -22,51 +32,77 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .graph import build_graph
-from .recommend import RecommenderIndex, parse_weights, score_buyers_for_product
+from .graph import SALE_KINDS, build_graph
+from .ranking import (
+    OUTLET_KINDS,
+    OutletIndex,
+    build_evidence,
+    eligible_outlets,
+    fit_ranking,
+    offers_of,
+    pair_features,
+)
 
-__all__ = ["METHODS", "data_date", "evaluate", "format_table", "metrics", "split_sales"]
+__all__ = [
+    "BASELINES",
+    "LEVELS",
+    "METRICS",
+    "data_date",
+    "evaluate",
+    "format_table",
+    "rank_metrics",
+    "split_outlet_sales",
+]
 
-METHODS = ("recommender", "popularity", "nearest", "group_fit_x_distance")
+BASELINES = ("popularity", "nearest", "category_distance_popularity", "co_buyers")
+METRICS = ("recall_at_5", "recall_at_10", "mrr", "ndcg_at_10")
+LEVELS = ("outlet", "chain")
 
 
-def _unit_of(tables: Mapping) -> dict[str, str]:
-    chains = {str(b["code"]): str(b.get("chain_code") or "") for b in tables.get("buyers", ())}
-    return {code: chain if chain in chains else code for code, chain in chains.items()}
+def _outlets(tables: Mapping) -> dict[str, str]:
+    """Outlet code → the unit it counts as at chain level (its chain, or itself)."""
+    buyers = {str(b["code"]): b for b in tables.get("buyers", ())}
+    chains_with_stores = {str(b.get("chain_code") or "") for b in buyers.values()}
+    outlets = {}
+    for code, row in buyers.items():
+        chain = str(row.get("chain_code") or "")
+        if row.get("kind") in OUTLET_KINDS:
+            outlets[code] = chain if chain in buyers else code
+        elif row.get("kind") == "retail_chain" and code not in chains_with_stores:
+            outlets[code] = code
+    return outlets
 
 
-def split_sales(
+def split_outlet_sales(
     tables: Mapping, *, share: float = 0.2, seed: int = 0, as_of: dt.date | None = None
-) -> tuple[dict, dict[tuple[str, str | None], set[str]]]:
-    """Tables with a share of the current sales hidden, and what was hidden.
+) -> tuple[dict, dict[str, set[str]]]:
+    """Tables with a share of the producer → outlet sale pairs hidden, and what was hidden.
 
-    Sales are grouped by (producer, product, buyer unit) so that a hidden pair leaves no trace in
-    the training tables; sales that ended before ``as_of`` (default today) are never hidden, as
-    the graph leaves them out anyway. Returns ``(training_tables, hidden)`` where ``hidden`` maps
-    ``(producer_code, product_code or None)`` to the set of hidden buyer units. Raises
-    ``ValueError`` unless 0 < share < 1.
+    A pair is hidden whole: all its current sales, listings and memoranda leave the training
+    tables. Sales that ended before ``as_of`` are never hidden (the graph leaves them out anyway).
+    Returns ``(training_tables, hidden)``, ``hidden`` mapping producer codes to hidden outlets.
+    Raises ``ValueError`` unless 0 < share < 1.
     """
     if not 0 < share < 1:
         raise ValueError("share must be between 0 and 1")
     as_of = (as_of or dt.date.today()).isoformat()
     producers = {str(p["code"]) for p in tables.get("producers", ())}
-    unit_of = _unit_of(tables)
-    groups = defaultdict(list)
+    outlets = _outlets(tables)
+    rows_of = defaultdict(list)
     for i, row in enumerate(tables.get("linkages", ())):
         source, target = str(row.get("source_code")), str(row.get("target_code"))
         ended = str(row.get("ended_on") or "")[:10]
         if ended and ended < as_of:
             continue
-        if row.get("kind") == "sells_to" and source in producers and target in unit_of:
-            product = str(row.get("product_code") or "") or None
-            groups[(source, product, unit_of[target])].append(i)
-    keys = sorted(groups, key=lambda key: (key[0], key[1] or "", key[2]))
-    chosen = random.Random(seed).sample(keys, round(len(keys) * share))
-    hidden_rows = {i for key in chosen for i in groups[key]}
+        if row.get("kind") in SALE_KINDS and source in producers and target in outlets:
+            rows_of[(source, target)].append(i)
+    pairs = sorted(rows_of)
+    chosen = random.Random(seed).sample(pairs, round(len(pairs) * share))
+    hidden_rows = {i for pair in chosen for i in rows_of[pair]}
     hidden = defaultdict(set)
-    for producer, product, unit in chosen:
-        hidden[(producer, product)].add(unit)
-    training = dict(tables)
+    for producer, outlet in chosen:
+        hidden[producer].add(outlet)
+    training = {name: rows for name, rows in tables.items() if not name.startswith("_")}
     training["linkages"] = [
         row for i, row in enumerate(tables.get("linkages", ())) if i not in hidden_rows
     ]
@@ -77,7 +113,7 @@ def data_date(tables: Mapping) -> dt.date:
     """The latest rating or linkage date in the tables, or today when that is earlier or absent.
 
     Evaluating a world as of its own date keeps its ratings valid: a product whose rating has
-    expired has no eligible buyer, so its query would say nothing about any method's ranking.
+    expired has no eligible outlet, so its producer's query would say nothing about any method.
     """
     latest = ""
     for table, column in (("products", "rated_on"), ("linkages", "started_on")):
@@ -92,122 +128,128 @@ def data_date(tables: Mapping) -> dt.date:
         return today
 
 
-def metrics(ranking: list[str], relevant: set[str], k: int) -> tuple[float, float]:
-    """(recall@k, reciprocal rank) of one ranked list of buyer units against the relevant ones."""
-    top = set(ranking[:k])
-    recall = len(relevant & top) / len(relevant)
-    rank = next((i for i, unit in enumerate(ranking, start=1) if unit in relevant), None)
-    return recall, (1.0 / rank if rank else 0.0)
-
-
-def _rankings(index: RecommenderIndex, products: list[str], weights, as_of) -> dict[str, list]:
-    """Each method's ranking of the eligible units for a query's products (best product wins)."""
-    best = {method: {} for method in METHODS}
-    for code in products:
-        scored = score_buyers_for_product(index, code, weights=weights, as_of=as_of)
-        units, parts = scored["units"], scored["parts"]
-        distance = scored["distance_km"]
-        by_method = {
-            "recommender": scored["score"],
-            "popularity": index.u_popularity[units],
-            "nearest": np.where(np.isnan(distance), -np.inf, -np.nan_to_num(distance)),
-            "group_fit_x_distance": parts["category"] * parts["distance"],
-        }
-        for method, values in by_method.items():
-            for unit, value in zip(units.tolist(), values.tolist(), strict=False):
-                if unit not in best[method] or value > best[method][unit]:
-                    best[method][unit] = value
+def rank_metrics(ranking: list[str], relevant: set[str]) -> dict[str, float]:
+    """recall@5, recall@10, reciprocal rank and nDCG@10 of one ranking against relevant items."""
+    position = {item: i for i, item in enumerate(ranking)}
+    ranks = sorted(position[item] for item in relevant if item in position)
+    gains = sum(1.0 / np.log2(r + 2) for r in ranks if r < 10)
+    ideal = sum(1.0 / np.log2(r + 2) for r in range(min(10, len(relevant))))
     return {
-        method: [index.u_codes[u] for u, _ in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))]
-        for method, found in best.items()
+        "recall_at_5": sum(r < 5 for r in ranks) / len(relevant),
+        "recall_at_10": sum(r < 10 for r in ranks) / len(relevant),
+        "mrr": 1.0 / (ranks[0] + 1) if ranks else 0.0,
+        "ndcg_at_10": gains / ideal if ideal else 0.0,
     }
+
+
+def _order(scores: np.ndarray, nearness: np.ndarray) -> np.ndarray:
+    """Best first; ties go to the nearer outlet, then to the earlier code."""
+    return np.lexsort((np.arange(len(scores)), -nearness, -scores))
 
 
 def evaluate(
     tables: Mapping,
     *,
     share: float = 0.2,
-    k: int = 10,
     seed: int = 0,
-    weights: Mapping[str, float] | None = None,
+    level: str = "outlet",
     as_of: dt.date | None = None,
 ) -> dict:
-    """Recall@k and MRR of the recommender and the baselines on one random split of the sales.
+    """Each method's quality on one random split of the outlet sales.
 
     Ratings are checked as of ``as_of``, by default the date of the data (``data_date``).
-    Returns ``{"queries", "hidden_pairs", "skipped_queries", "k", "share", "seed", "as_of",
-    "methods": {method: {"recall_at_k", "mrr"}}}``. A hidden buyer already linked to the query's
-    product through a sale that stayed in the training tables is not counted; queries left with
-    none are dropped, and so are queries with no eligible buyer at all (``skipped_queries``),
-    which no method can rank.
+    Returns ``{"queries", "hidden_pairs", "level", "share", "seed", "as_of", "model",
+    "methods": {method: {metric: value}}}``; ``model`` says whether the ranking was learned
+    (with its training size) or fell back to the heuristic. Raises ``ValueError`` for an unknown
+    level.
     """
-    weights = weights or parse_weights(None)
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}")
     as_of = as_of or data_date(tables)
-    training, hidden = split_sales(tables, share=share, seed=seed, as_of=as_of)
-    index = RecommenderIndex(build_graph(training, today=as_of))
-    totals = {method: [0.0, 0.0] for method in METHODS}
-    queries = pairs = skipped = 0
-    for (producer, product), relevant in sorted(
-        hidden.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
-    ):
-        if producer not in index.p_pos or (product and product not in index.products):
+    training, hidden = split_outlet_sales(tables, share=share, seed=seed, as_of=as_of)
+    index = OutletIndex(build_graph(training, today=as_of))
+    model = fit_ranking(index, as_of=as_of, seed=seed)
+    offers = offers_of(index, as_of)
+    evidence = build_evidence(index, index.sales, offers)
+    truth = tables.get("_truth")
+    unit_of = _outlets(tables) if level == "chain" else None
+    methods = ("learned", *BASELINES) + (("true_preference",) if truth else ())
+    totals = {method: defaultdict(float) for method in methods}
+    queries = pairs = 0
+    for producer in sorted(hidden):
+        p = index.p_pos.get(producer)
+        if p is None or np.isnan(index.p_lat[p]):
             continue
-        p = index.p_pos[producer]
-        rows = index.sales_of_producer(p)
-        still_linked = {
-            index.u_codes[index.s_unit[r]]
-            for r in rows
-            if product is None or index.s_product[r] in (None, product)
-        }
-        relevant = relevant - still_linked
+        linked = evidence.sells[p].indices
+        candidates = eligible_outlets(index, offers, p)
+        candidates[linked] = False
+        candidates = np.flatnonzero(candidates)
+        relevant = set(hidden[producer])
+        if unit_of is not None:
+            relevant = {unit_of[o] for o in relevant} - {unit_of[index.o_codes[o]] for o in linked}
         if not relevant:
-            continue
-        products = [product] if product else sorted(index.graph.nodes[producer]["products"])
-        rankings = _rankings(index, products, weights, as_of)
-        if not rankings["recommender"]:
-            # No eligible buyer at all (an expired rating): nothing to rank, for any method.
-            skipped += 1
             continue
         queries += 1
         pairs += len(relevant)
-        for method, ranking in rankings.items():
-            recall, reciprocal = metrics(ranking, relevant, k)
-            totals[method][0] += recall
-            totals[method][1] += reciprocal
+        if not len(candidates):
+            continue  # nothing to rank: every method scores zero on this query
+        features = pair_features(index, evidence, offers, np.full(len(candidates), p), candidates)
+        scores = {
+            "learned": model.score(features) if model else features["heuristic"],
+            "popularity": features["suppliers_count"],
+            "nearest": -features["distance"],
+            "category_distance_popularity": features["heuristic"],
+            "co_buyers": _co_buyers(evidence, p)[candidates],
+        }
+        if truth:
+            mine = truth.get(producer, {})
+            scores["true_preference"] = np.array(
+                [mine.get(index.o_codes[o], -np.inf) for o in candidates]
+            )
+        for method, score in scores.items():
+            ranked = [index.o_codes[o] for o in candidates[_order(score, -features["distance"])]]
+            if unit_of is not None:
+                ranked = list(dict.fromkeys(unit_of[o] for o in ranked))
+            for metric, value in rank_metrics(ranked, relevant).items():
+                totals[method][metric] += value
     return {
         "queries": queries,
         "hidden_pairs": pairs,
-        "skipped_queries": skipped,
-        "k": k,
+        "level": level,
         "share": share,
         "seed": seed,
         "as_of": as_of.isoformat(),
+        "model": (
+            {"kind": "logistic_regression", "training_pairs": model.training_pairs}
+            if model
+            else {"kind": "heuristic", "training_pairs": 0}
+        ),
         "methods": {
-            method: {
-                "recall_at_k": round(recall / queries, 4) if queries else 0.0,
-                "mrr": round(mrr / queries, 4) if queries else 0.0,
-            }
-            for method, (recall, mrr) in totals.items()
+            method: {m: round(totals[method][m] / queries, 4) if queries else 0.0 for m in METRICS}
+            for method in methods
         },
     }
 
 
+def _co_buyers(evidence, p: int) -> np.ndarray:
+    """Per outlet: how many producers sharing an outlet with ``p`` sell there."""
+    sells = evidence.sells
+    shared = np.asarray((sells[p] @ sells.T).todense()).ravel() > 0
+    shared[p] = False
+    return np.asarray(sells.T @ shared.astype(float)).ravel()
+
+
 def format_table(results: Mapping[str, Mapping]) -> str:
-    """A Markdown table of ``evaluate`` results, one column pair per named data set."""
-    names = list(results)
-    k = next(iter(results.values()))["k"] if results else 10
-    header = "| method | " + " | ".join(f"{n} recall@{k} | {n} MRR" for n in names) + " |"
-    rule = "| --- |" + " ---: | ---: |" * len(names)
-    lines = [header, rule]
-    for method in METHODS:
-        cells = []
-        for name in names:
-            found = results[name]["methods"][method]
-            cells += [f"{found['recall_at_k']:.3f}", f"{found['mrr']:.3f}"]
-        lines.append(f"| {method} | " + " | ".join(cells) + " |")
-    lines.append(
-        "| queries (hidden pairs) | "
-        + " | ".join(f"{results[n]['queries']} ({results[n]['hidden_pairs']}) | " for n in names)
-        + "|"
-    )
+    """A Markdown table of ``evaluate`` results: one row per world and method."""
+    lines = [
+        "| world | method | recall@5 | recall@10 | MRR | nDCG@10 | queries | hidden pairs |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, result in results.items():
+        for method, found in result["methods"].items():
+            lines.append(
+                f"| {name} | {method} | "
+                + " | ".join(f"{found[m]:.3f}" for m in METRICS)
+                + f" | {result['queries']} | {result['hidden_pairs']} |"
+            )
     return "\n".join(lines)

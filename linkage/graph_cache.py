@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import networkx as nx
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 
@@ -32,7 +33,8 @@ __all__ = [
     "bump_version",
     "current_version",
     "get_graph",
-    "get_index",
+    "fit_ranking_job",
+    "get_recommender",
     "reset",
     "run_analysis",
 ]
@@ -52,6 +54,9 @@ class _Warm:
     version: str | None = None
     graph: nx.DiGraph | None = None
     index: object | None = None
+    model: object | None = None
+    fitting: set = field(default_factory=set)
+    unfit_version: str | None = None
     built_at: float = 0.0
     built_on: dt.date | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -80,7 +85,8 @@ def reset() -> None:
     """Forget this process's graph (tests, and after a bulk load in the same process)."""
     with _warm.lock:
         _warm.version, _warm.graph, _warm.index, _warm.built_at = None, None, None, 0.0
-        _warm.built_on = None
+        _warm.built_on, _warm.model, _warm.unfit_version = None, None, None
+        _warm.fitting.clear()
 
 
 def _is_fresh(version: str | None) -> bool:
@@ -119,18 +125,122 @@ def get_graph() -> nx.DiGraph:
         return graph
 
 
-def get_index():
-    """The recommender's index over the current graph, built once per graph."""
-    from .recommend import RecommenderIndex
+def get_recommender():
+    """The recommender over the current graph, built once per graph, with the newest ranking.
 
+    The ranking is fitted once per graph version (``fit_ranking_job``): on a worker when Redis is
+    configured, in this process otherwise. Until the new one is ready, requests keep the previous
+    ranking; with none at all, this process fits it now (embedded) or the heuristic ranks (Redis).
+    """
+    from .recommend import Recommender
+
+    version = current_version()
     graph = get_graph()
-    index = _warm.index
-    if index is not None and index.graph is graph:
-        return index
+    recommender = _warm.index
+    if recommender is None or recommender.graph is not graph:
+        with _warm.lock:
+            if _warm.index is None or _warm.index.graph is not graph:
+                _warm.index = Recommender.build(graph)
+            recommender = _warm.index
+    model = _ranking_for(version, recommender)
+    if model is not recommender.model:
+        recommender.model = model
+    return recommender
+
+
+def _model_key(version: str | None) -> str:
+    return f"linkage:ranking:{version}"
+
+
+LATEST_MODEL_KEY = "linkage:ranking:latest"
+MODEL_TIMEOUT = 7 * 24 * 3600
+
+
+def _usable(model) -> bool:
+    from .ranking import FEATURES
+
+    return model is not None and tuple(model.features) == FEATURES
+
+
+def _ranking_for(version: str | None, recommender):
+    """The model for ``version`` if fitted, else the previous one while a fit is under way."""
+    warm = _warm.model
+    if warm is not None and warm.version == version and version is not None:
+        return warm
+    found = cache.get(_model_key(version)) if version is not None else None
+    if _usable(found):
+        _warm.model = found
+        return found
+    previous = warm if _usable(warm) else cache.get(LATEST_MODEL_KEY)
+    previous = previous if _usable(previous) else None
+    if settings.REDIS_URL:
+        if cache.add(_model_key(version) + ":job", "queued", timeout=FIT_TIMEOUT):
+            from . import jobs
+
+            jobs.enqueue("linkage.graph_cache.fit_ranking_job", version=version)
+            # A queue that runs jobs at once (tests, ASYNC False) has the model already.
+            found = cache.get(_model_key(version))
+            if _usable(found):
+                _warm.model = found
+                return found
+        return previous
+    if _warm.unfit_version == version and version is not None:
+        return previous
+    if previous is None or not getattr(settings, "RANKING_FIT_IN_BACKGROUND", True):
+        return _fit_here(version, recommender)
     with _warm.lock:
-        if _warm.index is None or _warm.index.graph is not graph:
-            _warm.index = RecommenderIndex(graph)
-        return _warm.index
+        start = version not in _warm.fitting
+        _warm.fitting.add(version)
+    if start:
+        threading.Thread(
+            target=_fit_here, args=(version, recommender), daemon=True, name="ranking-fit"
+        ).start()
+    return previous
+
+
+# A fit that has not reported by then is tried again by the next request.
+FIT_TIMEOUT = 10 * 60
+
+
+def _fit_here(version, recommender):
+    from .ranking import fit_ranking
+
+    try:
+        model = fit_ranking(recommender.index, as_of=recommender.today, version=version)
+        if model is None:
+            _warm.unfit_version = version
+            return None
+        _store_model(version, model)
+        if version is None or current_version() == version:
+            _warm.model = model
+        return model
+    finally:
+        _warm.fitting.discard(version)
+
+
+def _store_model(version, model) -> None:
+    if version is not None:
+        cache.set(_model_key(version), model, timeout=MODEL_TIMEOUT)
+    cache.set(LATEST_MODEL_KEY, model, timeout=None)
+
+
+def fit_ranking_job(*, version: str) -> dict:
+    """Job: fit the outlet ranking on the current graph and keep it under its version.
+
+    A version that is no longer current is skipped: a newer write has asked for its own fit.
+    """
+    from .ranking import fit_ranking
+    from .recommend import Recommender
+
+    if current_version() != version:
+        return {"skipped": "a newer version of the registry exists"}
+    recommender = Recommender.build(get_graph())
+    model = fit_ranking(recommender.index, as_of=recommender.today, version=version)
+    if model is None:
+        cache.set(_model_key(version) + ":job", "too few sales", timeout=MODEL_TIMEOUT)
+        return {"fitted": False, "sale_pairs": len(recommender.index.sales)}
+    _store_model(version, model)
+    return {"fitted": True, "training_pairs": model.training_pairs}
 
 
 ANALYSIS_TIMEOUT = 24 * 3600

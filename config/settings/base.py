@@ -211,3 +211,7 @@ RQ_QUEUES = {
 }
 if REDIS_URL:
     INSTALLED_APPS.append("django_rq")
+
+# Without Redis the outlet ranking is refitted in a thread of the process after a write, while
+# requests keep the previous ranking; False makes the first request after a write wait for it.
+RANKING_FIT_IN_BACKGROUND = True

@@ -18,3 +18,7 @@ from .base import RQ_QUEUES  # noqa: E402
 
 # Jobs run synchronously through Redis in tests, so the queued path is exercised without a worker.
 RQ_QUEUES["default"]["ASYNC"] = False
+
+# The first recommendation after a write waits for the ranking fitted on that write, so a test
+# sees the ranking of the data it has just made.
+RANKING_FIT_IN_BACKGROUND = False

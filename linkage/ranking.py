@@ -1,0 +1,606 @@
+"""Outlet-level ranking learned from the registry's own sales.
+
+A cooperative gets its products onto the shelves of particular stores and sales points, so the
+unit ranked here is the outlet: a store of a chain, an OCOP sales point, or a chain that lists no
+store (it is then its own only outlet). Platforms and traders are not outlets; ``linkage.recommend``
+lists them apart.
+
+Data in, data out, no ORM:
+
+* ``OutletIndex(graph)`` — arrays over the linkage graph (``linkage.graph``): producers with the
+  groups, stars and capacities of their products, outlets with the groups they take and their
+  minimum stars (a store under its chain's rules too), and the producer → outlet sale pairs.
+* ``Evidence`` — what a set of sale pairs says about outlets: suppliers per outlet and per chain,
+  observed group mix, co-supplier similarity between outlets, usual supplier distance.
+  Training builds it from part of the sales only, serving from all of them.
+* ``pair_features`` — one row of ``FEATURES`` per (producer, outlet) pair, from an ``Evidence``.
+* ``fit_ranking`` — a logistic regression on edge-split folds: a share of the sale pairs is hidden,
+  every feature is computed from the rest, the hidden pairs are the positives and eligible outlets
+  the producer does not sell to are the negatives. No training pair sees its own sale.
+* ``heuristic_score`` — group fit × exp(−d / 10 km) × (1 + ln(1 + suppliers)): the cold-start
+  ranking when there are too few sales to learn from, and one of the features.
+
+A ``RankingModel`` is plain numbers (standardisation, coefficients), fitted with a fixed seed:
+the same registry gives the same model and the same ranking.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import BallTree
+
+from analytics.geo import EARTH_MEAN_RADIUS_KM as EARTH_RADIUS_KM
+from analytics.geo import haversine_km
+
+from .graph import SALE_KINDS
+
+__all__ = [
+    "CATEGORIES",
+    "FEATURES",
+    "MIN_TRAINING_SALES",
+    "OUTLET_KINDS",
+    "PLATFORM_KINDS",
+    "TRADE_KINDS",
+    "Evidence",
+    "OutletIndex",
+    "RankingModel",
+    "eligible_outlets",
+    "fit_ranking",
+    "heuristic_score",
+    "offers_of",
+    "pair_features",
+    "training_examples",
+]
+
+CATEGORIES = ("food", "beverages", "herbal", "textiles", "handicraft", "tourism")
+OUTLET_KINDS = ("store", "sales_point")
+PLATFORM_KINDS = ("ecommerce",)
+TRADE_KINDS = ("wholesaler", "distributor")
+HEURISTIC_SCALE_KM = 10.0
+# An outlet with no place (a chain that lists no store) is ranked as if it were this far.
+UNPLACED_KM = 50.0
+NEARBY_KM = 10.0
+NEIGHBOUR_SCALE_KM = 5.0
+NEIGHBOUR_RADIUS_KM = 20.0
+OTHER_GROUP_FACTOR = 0.3
+# Below this many sale pairs there is too little to learn from: the heuristic ranks.
+MIN_TRAINING_SALES = 30
+FEATURES = (
+    "distance",
+    "log_distance",
+    "distance_rank",
+    "distance_vs_usual",
+    "group_fit",
+    "log_group_fit",
+    "group_mix",
+    "outlet_suppliers",
+    "chain_suppliers",
+    "same_chain",
+    "co_buyers",
+    "nearby_sellers",
+    "star_margin",
+    "capacity",
+    "sales_point",
+    "heuristic",
+)
+
+
+def _group_mask(categories) -> np.ndarray:
+    """Which of the six groups a buyer takes; all of them when it lists none."""
+    listed = [c for c in categories if c in CATEGORIES]
+    if not listed:
+        return np.ones(len(CATEGORIES), bool)
+    return np.array([c in listed for c in CATEGORIES], bool)
+
+
+def outlet_rules(store: dict, chain: dict | None) -> tuple[np.ndarray, int]:
+    """The groups a buyer takes and its minimum stars, a store under its chain's rules too.
+
+    A store takes the groups both it and its chain take (either one's list when the other lists
+    none) and the higher of the two minimums; the allocation applies the same rule.
+    """
+    takes = _group_mask(store["categories"])
+    stars = store["min_stars"] or 0
+    if chain is not None:
+        if store["categories"] and chain["categories"]:
+            takes = takes & _group_mask(chain["categories"])
+        elif chain["categories"]:
+            takes = _group_mask(chain["categories"])
+        stars = max(stars, chain["min_stars"] or 0)
+    return takes, stars
+
+
+@dataclass
+class Offers:
+    """What producers can offer as of a date, per group: share of valid products, best stars,
+    largest monthly capacity (NaN when unknown). Rows follow ``OutletIndex.p_codes``."""
+
+    share: np.ndarray
+    stars: np.ndarray
+    capacity: np.ndarray
+
+
+class OutletIndex:
+    """Producers, outlets and their sale pairs as arrays, built once per graph."""
+
+    def __init__(self, graph: nx.DiGraph):
+        self.graph = graph
+        self.products = graph.graph.get("products", {})
+        nodes = graph.nodes
+        self.p_codes = sorted(n for n, d in nodes(data=True) if d["type"] == "producer")
+        self.p_pos = {code: i for i, code in enumerate(self.p_codes)}
+        self.p_lat = np.array([_number(nodes[c]["lat"]) for c in self.p_codes])
+        self.p_lon = np.array([_number(nodes[c]["lon"]) for c in self.p_codes])
+        buyers = sorted(n for n, d in nodes(data=True) if d["type"] == "buyer")
+        chains = [c for c in buyers if nodes[c]["kind"] == "retail_chain"]
+        has_store = {nodes[c]["chain"] for c in buyers if nodes[c]["chain"] in graph}
+        self.c_codes = chains
+        self.c_pos = {code: i for i, code in enumerate(chains)}
+        self.o_codes = [
+            c
+            for c in buyers
+            if nodes[c]["kind"] in OUTLET_KINDS
+            or (nodes[c]["kind"] == "retail_chain" and c not in has_store)
+        ]
+        self.o_pos = {code: i for i, code in enumerate(self.o_codes)}
+        self.o_kind = [nodes[c]["kind"] for c in self.o_codes]
+        self.o_lat = np.array([_number(nodes[c]["lat"]) for c in self.o_codes])
+        self.o_lon = np.array([_number(nodes[c]["lon"]) for c in self.o_codes])
+        self.o_chain = np.array([self._chain_of(c) for c in self.o_codes], dtype=np.int64).reshape(
+            -1
+        )
+        rules = [
+            outlet_rules(nodes[c], nodes[self.c_codes[ch]] if ch >= 0 else None)
+            for c, ch in zip(self.o_codes, self.o_chain, strict=True)
+        ]
+        self.o_takes = np.array([r[0] for r in rules], bool).reshape(-1, len(CATEGORIES))
+        self.o_min_stars = np.array([r[1] for r in rules], float)
+        # Platforms and traders: ranked apart, never in an outlet's place.
+        self.x_codes = [c for c in buyers if nodes[c]["kind"] in PLATFORM_KINDS + TRADE_KINDS]
+        self.x_pos = {code: i for i, code in enumerate(self.x_codes)}
+        self.x_kind = [nodes[c]["kind"] for c in self.x_codes]
+        self.x_lat = np.array([_number(nodes[c]["lat"]) for c in self.x_codes])
+        self.x_lon = np.array([_number(nodes[c]["lon"]) for c in self.x_codes])
+        rules = [outlet_rules(nodes[c], None) for c in self.x_codes]
+        self.x_takes = np.array([r[0] for r in rules], bool).reshape(-1, len(CATEGORIES))
+        self.x_min_stars = np.array([r[1] for r in rules], float)
+        self.o_sales_point = np.array([k == "sales_point" for k in self.o_kind], float)
+        placed = np.flatnonzero(~np.isnan(self.o_lat))
+        self.o_placed = placed
+        self.o_tree = (
+            BallTree(np.radians(np.c_[self.o_lat[placed], self.o_lon[placed]]), metric="haversine")
+            if len(placed)
+            else None
+        )
+        self._index_products()
+        self._index_sales()
+
+    def _index_products(self):
+        """Products as arrays (producer position, group, stars, expiry day, capacity)."""
+        codes = sorted(c for c, d in self.products.items() if d["producer"] in self.p_pos)
+        rows = [self.products[c] for c in codes]
+        self.item_codes = codes
+        self.item_pos = {code: i for i, code in enumerate(codes)}
+        group = {c: g for g, c in enumerate(CATEGORIES)}
+        self.items = {
+            "producer": np.array([self.p_pos[r["producer"]] for r in rows], np.int64),
+            "group": np.array([group.get(r["category"], -1) for r in rows], np.int64),
+            "stars": np.array([r["stars"] or 0 for r in rows], float),
+            "expires": np.array(
+                [(r["rating_expires_on"] or dt.date.max).toordinal() for r in rows], np.int64
+            ),
+            "capacity": np.array([_number(r["capacity_per_month"]) for r in rows], float),
+        }
+
+    def _chain_of(self, code: str) -> int:
+        data = self.graph.nodes[code]
+        if data["kind"] == "retail_chain":
+            return self.c_pos[code]
+        return self.c_pos.get(data["chain"], -1)
+
+    def _index_sales(self):
+        """Sale pairs (producer, outlet), and producers' direct sales to chains."""
+        nodes = self.graph.nodes
+        pairs, volumes, chain_pairs, other_pairs = {}, {}, set(), set()
+        for source, target, data in self.graph.edges(data=True):
+            if nodes[source]["type"] != "producer" or nodes[target]["type"] != "buyer":
+                continue
+            links = [link for link in data["links"] if link["kind"] in SALE_KINDS]
+            if not links:
+                continue
+            p = self.p_pos[source]
+            if target in self.o_pos:
+                o = self.o_pos[target]
+                pairs[p, o] = True
+                volumes.setdefault(o, []).extend(
+                    link["volume"] for link in links if link["volume"] is not None
+                )
+            if target in self.c_pos:
+                chain_pairs.add((p, self.c_pos[target]))
+            if target in self.x_pos:
+                other_pairs.add((p, self.x_pos[target]))
+        ordered = sorted(pairs)
+        self.sales = np.array(ordered, dtype=np.int64).reshape(-1, 2)
+        self.chain_sales = np.array(sorted(chain_pairs), dtype=np.int64).reshape(-1, 2)
+        self.other_sales = np.array(sorted(other_pairs), dtype=np.int64).reshape(-1, 2)
+        self.x_suppliers = np.bincount(self.other_sales[:, 1], minlength=len(self.x_codes))
+        self.o_typical_volume = np.array(
+            [float(np.median(volumes[o])) if volumes.get(o) else np.nan for o in range(self.n_o)]
+        )
+
+    @property
+    def n_p(self) -> int:
+        return len(self.p_codes)
+
+    @property
+    def n_o(self) -> int:
+        return len(self.o_codes)
+
+    def outlet_distances(self, p: int) -> np.ndarray:
+        """Great-circle km from producer ``p`` to every outlet; NaN where either has no place."""
+        return haversine_km(self.p_lat[p], self.p_lon[p], self.o_lat, self.o_lon)
+
+    def closer_outlets(self, p: np.ndarray, distance: np.ndarray) -> np.ndarray:
+        """How many placed outlets lie within ``distance`` km of each producer ``p``."""
+        counts = np.zeros(len(p))
+        placed = ~np.isnan(self.p_lat[p]) & ~np.isnan(distance)
+        if self.o_tree is not None and placed.any():
+            counts[placed] = self.o_tree.query_radius(
+                np.radians(np.c_[self.p_lat[p[placed]], self.p_lon[p[placed]]]),
+                r=distance[placed] / EARTH_RADIUS_KM,
+                count_only=True,
+            )
+        counts[~placed] = len(self.o_placed)
+        return counts
+
+
+def _number(value) -> float:
+    return np.nan if value is None else float(value)
+
+
+def offers_of(index: OutletIndex, as_of: dt.date, product: str | None = None) -> Offers:
+    """What each producer offers as of ``as_of``: its rated products whose rating is valid.
+
+    With ``product`` given, its producer's row holds that product alone (a product's
+    recommendations); other rows are unchanged.
+    """
+    n = len(CATEGORIES)
+    items = index.items
+    valid = (items["stars"] > 0) & (items["group"] >= 0) & (items["expires"] > as_of.toordinal())
+    owner = items["producer"]
+    totals = np.bincount(owner, minlength=index.n_p).astype(float)
+    if product is not None:
+        i = index.item_pos[product]
+        mine = owner == owner[i]
+        valid &= ~mine | (np.arange(len(owner)) == i)
+        totals[owner[i]] = 1
+    cell = owner[valid] * n + items["group"][valid]
+    counts = np.bincount(cell, minlength=index.n_p * n).reshape(index.n_p, n)
+    stars = np.zeros(index.n_p * n)
+    np.maximum.at(stars, cell, items["stars"][valid])
+    capacity = np.full(index.n_p * n, -np.inf)
+    known = ~np.isnan(items["capacity"][valid])
+    np.maximum.at(capacity, cell[known], items["capacity"][valid][known])
+    capacity = np.where(np.isinf(capacity), np.nan, capacity).reshape(index.n_p, n)
+    # Group fit is a share of all the producer's products, expired ones included: a producer
+    # mostly of another group is a weaker fit even while only its food product is rated.
+    share = counts / np.maximum(totals, 1)[:, None]
+    return Offers(share=share, stars=stars.reshape(index.n_p, n), capacity=capacity)
+
+
+def eligible_outlets(index: OutletIndex, offers: Offers, p: int) -> np.ndarray:
+    """Outlets that take a group the producer offers at the outlet's minimum stars."""
+    stars = (offers.stars[p][None, :] * index.o_takes).max(axis=1)
+    return (stars > 0) & (stars >= index.o_min_stars)
+
+
+@dataclass
+class Evidence:
+    """What a set of sale pairs says about outlets, and who sells where."""
+
+    sells: sparse.csr_matrix  # producer × outlet, 1 for a sale pair
+    chain_sells: sparse.csr_matrix  # producer × chain: sales to any store of it or to it
+    suppliers: np.ndarray  # per outlet
+    chain_suppliers: np.ndarray  # per outlet: its chain's suppliers (its own when chainless)
+    group_mix: np.ndarray  # outlet × group: smoothed share of its suppliers' products
+    similarity: sparse.csr_matrix  # outlet × outlet co-supplier cosine, no diagonal
+    usual_km: np.ndarray  # per outlet: median distance of its suppliers
+    neighbours: sparse.csr_matrix  # producer × producer nearness, weighted by group likeness
+    neighbour_total: np.ndarray
+    nearby_same_group: sparse.csr_matrix  # producer × producer: same group within NEARBY_KM
+    pairs: set = field(default_factory=set)
+
+
+def build_evidence(index: OutletIndex, sales: np.ndarray, offers: Offers) -> Evidence:
+    """``Evidence`` from the sale pairs ``sales`` (rows of (producer, outlet) positions)."""
+    n_p, n_o, n_c = index.n_p, index.n_o, len(index.c_codes)
+    p, o = sales[:, 0], sales[:, 1]
+    sells = sparse.csr_matrix((np.ones(len(p)), (p, o)), shape=(n_p, n_o))
+    suppliers = np.asarray(sells.sum(axis=0)).ravel()
+    chain_of = index.o_chain
+    in_chain = chain_of[o] >= 0
+    chain_rows = np.r_[p[in_chain], index.chain_sales[:, 0]]
+    chain_cols = np.r_[chain_of[o][in_chain], index.chain_sales[:, 1]]
+    chain_sells = sparse.csr_matrix(
+        (np.ones(len(chain_rows)), (chain_rows, chain_cols)), shape=(n_p, max(n_c, 1))
+    )
+    chain_sells.data[:] = 1.0  # a producer selling to three stores is one supplier of the chain
+    per_chain = np.asarray(chain_sells.sum(axis=0)).ravel()
+    chain_suppliers = np.where(chain_of >= 0, per_chain[np.maximum(chain_of, 0)], suppliers)
+
+    main_share = offers.share / np.maximum(offers.share.sum(axis=1, keepdims=True), 1e-9)
+    observed = sells.T @ main_share  # outlet × group: suppliers' product shares summed
+    prior = index.o_takes / index.o_takes.sum(axis=1, keepdims=True).clip(1)
+    group_mix = (observed + 1.0 * prior) / (suppliers[:, None] + 1.0)
+
+    degree = np.sqrt(np.maximum(suppliers, 1))
+    co = (sells.T @ sells).tocsr()
+    co.setdiag(0)
+    co.eliminate_zeros()
+    similarity = sparse.diags(1 / degree) @ co @ sparse.diags(1 / degree)
+
+    distance = haversine_km(index.p_lat[p], index.p_lon[p], index.o_lat[o], index.o_lon[o])
+    usual = np.full(n_o, np.nan)
+    known = ~np.isnan(distance)
+    if known.any():
+        order = np.lexsort((distance[known], o[known]))
+        by_outlet, dist_sorted = o[known][order], distance[known][order]
+        starts = np.searchsorted(by_outlet, np.arange(n_o + 1))
+        for j in np.flatnonzero(np.diff(starts) > 0):
+            usual[j] = np.median(dist_sorted[starts[j] : starts[j + 1]])
+    overall = float(np.nanmedian(usual)) if np.isfinite(usual).any() else HEURISTIC_SCALE_KM
+    usual = np.where(np.isnan(usual), overall, usual)
+
+    neighbours, nearby = _neighbourhood(index, offers, suppliers_of=np.unique(p))
+    return Evidence(
+        sells=sells,
+        chain_sells=chain_sells.tocsr(),
+        suppliers=suppliers,
+        chain_suppliers=chain_suppliers,
+        group_mix=group_mix,
+        similarity=similarity.tocsr(),
+        usual_km=usual,
+        neighbours=neighbours,
+        neighbour_total=np.asarray(neighbours.sum(axis=1)).ravel(),
+        nearby_same_group=nearby,
+        pairs={(int(a), int(b)) for a, b in sales},
+    )
+
+
+def _neighbourhood(index: OutletIndex, offers: Offers, suppliers_of: np.ndarray):
+    """Nearness from every producer to the selling producers around it (never itself).
+
+    Nearness is exp(−d / 5 km) within 20 km, times 1 for the same main group and 0.3 otherwise;
+    the second matrix marks selling producers of the same main group within 10 km, for reasons.
+    """
+    n = index.n_p
+    main = np.where(offers.share.sum(axis=1) > 0, offers.share.argmax(axis=1), -1)
+    sellers = suppliers_of[~np.isnan(index.p_lat[suppliers_of])]
+    placed = np.flatnonzero(~np.isnan(index.p_lat))
+    empty = sparse.csr_matrix((n, n))
+    if not len(sellers) or not len(placed):
+        return empty, empty
+    tree = BallTree(
+        np.radians(np.c_[index.p_lat[sellers], index.p_lon[sellers]]), metric="haversine"
+    )
+    found, dist = tree.query_radius(
+        np.radians(np.c_[index.p_lat[placed], index.p_lon[placed]]),
+        r=NEIGHBOUR_RADIUS_KM / EARTH_RADIUS_KM,
+        return_distance=True,
+    )
+    counts = np.array([len(f) for f in found])
+    rows = np.repeat(placed, counts)
+    cols = sellers[np.concatenate(found)] if counts.sum() else np.zeros(0, np.int64)
+    km = np.concatenate(dist) * EARTH_RADIUS_KM if counts.sum() else np.zeros(0)
+    keep = rows != cols
+    rows, cols, km = rows[keep], cols[keep], km[keep]
+    same = (main[rows] == main[cols]) & (main[rows] >= 0)
+    weight = np.exp(-km / NEIGHBOUR_SCALE_KM) * np.where(same, 1.0, OTHER_GROUP_FACTOR)
+    neighbours = sparse.csr_matrix((weight, (rows, cols)), shape=(n, n))
+    close = same & (km <= NEARBY_KM)
+    nearby = sparse.csr_matrix(
+        (np.ones(int(close.sum())), (rows[close], cols[close])), shape=(n, n)
+    )
+    return neighbours, nearby
+
+
+def heuristic_score(fit: np.ndarray, distance_km: np.ndarray, suppliers: np.ndarray):
+    """Group fit × exp(−d / 10 km) × (1 + ln(1 + current suppliers))."""
+    return fit * np.exp(-distance_km / HEURISTIC_SCALE_KM) * (1 + np.log1p(suppliers))
+
+
+def pair_features(
+    index: OutletIndex,
+    evidence: Evidence,
+    offers: Offers,
+    p: np.ndarray,
+    o: np.ndarray,
+    *,
+    rows: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """The features of (producer, outlet) pairs, by name (``FEATURES``), plus the raw figures
+    the reasons quote (``distance_km``, ``nearby_count``, ``same_chain_count``,
+    ``suppliers_count``). ``offers`` rows follow the producers, or ``rows`` when given (one row
+    per pair: a single product's offer, as a sourcing request sees it)."""
+    p, o = np.asarray(p, np.int64), np.asarray(o, np.int64)
+    r = p if rows is None else np.asarray(rows, np.int64)
+    raw = haversine_km(index.p_lat[p], index.p_lon[p], index.o_lat[o], index.o_lon[o])
+    distance = np.where(np.isnan(raw), UNPLACED_KM, raw)
+    takes = index.o_takes[o]
+    fit = (offers.share[r] * takes).sum(axis=1)
+    best_stars = (offers.stars[r] * takes).max(axis=1)
+    minimum = np.where(index.o_min_stars[o] > 0, index.o_min_stars[o], 3)
+    capacity = np.nanmax(np.where(takes, offers.capacity[r], np.nan), axis=1, initial=-np.inf)
+    volume = index.o_typical_volume[o]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        capacity_ratio = np.log(capacity / volume)
+    capacity_ratio = np.clip(np.nan_to_num(capacity_ratio, nan=0.0, posinf=3, neginf=-3), -3, 3)
+    share = offers.share[r] / np.maximum(offers.share[r].sum(axis=1, keepdims=True), 1e-9)
+    mix = (share * evidence.group_mix[o]).sum(axis=1)
+
+    chain = index.o_chain[o]
+    same_chain = np.zeros(len(p))
+    in_chain = chain >= 0
+    if in_chain.any():
+        same_chain[in_chain] = _pick(evidence.chain_sells, p[in_chain], chain[in_chain])
+    co_buyers = _pick_product(evidence.sells, evidence.similarity, p, o)
+    nearby_weight = _pick_product(evidence.neighbours, evidence.sells, p, o)
+    nearby_sellers = nearby_weight / (evidence.neighbour_total[p] + 1.0)
+    nearby_count = _pick_product(evidence.nearby_same_group, evidence.sells, p, o)
+    suppliers = evidence.suppliers[o]
+    closer = index.closer_outlets(p, raw)
+    features = {
+        "distance": distance / HEURISTIC_SCALE_KM,
+        "log_distance": np.log1p(distance),
+        "distance_rank": np.log1p(closer),
+        "distance_vs_usual": np.log1p(distance) - np.log1p(evidence.usual_km[o]),
+        "group_fit": fit,
+        "log_group_fit": np.log(fit + 0.05),
+        "group_mix": np.log(mix + 0.01),
+        "outlet_suppliers": np.log1p(suppliers),
+        "chain_suppliers": np.log1p(evidence.chain_suppliers[o]),
+        "same_chain": np.log1p(same_chain),
+        "co_buyers": np.log1p(co_buyers),
+        "nearby_sellers": nearby_sellers,
+        "star_margin": best_stars - minimum,
+        "capacity": capacity_ratio,
+        "sales_point": index.o_sales_point[o],
+        "heuristic": heuristic_score(fit, distance, suppliers),
+    }
+    features["distance_km"] = raw
+    features["nearby_count"] = nearby_count
+    features["same_chain_count"] = same_chain
+    features["suppliers_count"] = suppliers
+    return features
+
+
+def _pick(matrix: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    return np.asarray(matrix[rows, cols]).ravel()
+
+
+def _pick_product(left: sparse.csr_matrix, right: sparse.csr_matrix, rows, cols) -> np.ndarray:
+    """``(left @ right)[rows, cols]`` without forming the whole product."""
+    out = np.zeros(len(rows))
+    unique, inverse = np.unique(rows, return_inverse=True)
+    if not len(unique):
+        return out
+    block = (left[unique] @ right).tocsr()
+    return np.asarray(block[inverse, cols]).ravel()
+
+
+def feature_matrix(features: dict[str, np.ndarray]) -> np.ndarray:
+    return np.column_stack([features[name] for name in FEATURES])
+
+
+@dataclass
+class RankingModel:
+    """A fitted ranking: standardisation and logistic-regression coefficients over ``FEATURES``."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coefficients: np.ndarray
+    intercept: float
+    features: tuple[str, ...]
+    seed: int
+    training_pairs: int
+    positives: int
+    sale_pairs: int
+    version: str | None = None
+
+    def score(self, features: dict[str, np.ndarray]) -> np.ndarray:
+        """The probability-like score in (0, 1) of each pair."""
+        x = (feature_matrix(features) - self.mean) / self.scale
+        return 1.0 / (1.0 + np.exp(-(x @ self.coefficients + self.intercept)))
+
+    def contributions(self, features: dict[str, np.ndarray], i: int) -> dict[str, float]:
+        """Each feature's share of pair ``i``'s logit, against an average pair."""
+        x = feature_matrix({k: v[i : i + 1] for k, v in features.items()}) - self.mean
+        return dict(zip(self.features, (x / self.scale * self.coefficients)[0], strict=True))
+
+
+def training_examples(
+    index: OutletIndex,
+    *,
+    as_of: dt.date,
+    folds: int = 4,
+    hide: float = 0.2,
+    negatives: int = 100,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """Edge-split training rows: ``(X, y, folds)``.
+
+    In each fold a share ``hide`` of the sale pairs is hidden and every feature is computed from
+    the remaining pairs alone; the hidden pairs are the positives, and up to ``negatives``
+    eligible outlets per producer that it sells to in none of the pairs are the negatives. Each
+    entry of ``folds`` holds the fold's ``visible`` pairs, ``pairs`` and ``labels`` (for checks).
+    """
+    rng = np.random.default_rng(seed)
+    offers = offers_of(index, as_of)
+    sales = index.sales
+    all_pairs = {(int(a), int(b)) for a, b in sales}
+    rows, labels, kept = [], [], []
+    n_hide = max(1, round(len(sales) * hide))
+    for _ in range(folds):
+        order = rng.permutation(len(sales))
+        hidden, visible = sales[order[:n_hide]], sales[order[n_hide:]]
+        evidence = build_evidence(index, visible, offers)
+        ps, os_, ys = [], [], []
+        for p in np.unique(hidden[:, 0]):
+            if np.isnan(index.p_lat[p]):
+                continue
+            eligible = eligible_outlets(index, offers, p)
+            positives = hidden[hidden[:, 0] == p, 1]
+            positives = positives[eligible[positives]]
+            if not len(positives):
+                continue
+            pool = np.flatnonzero(eligible)
+            pool = np.array([o for o in pool if (int(p), int(o)) not in all_pairs], np.int64)
+            if len(pool) > negatives:
+                pool = np.sort(rng.choice(pool, size=negatives, replace=False))
+            ps.append(np.full(len(positives) + len(pool), p))
+            os_.append(np.r_[positives, pool])
+            ys.append(np.r_[np.ones(len(positives)), np.zeros(len(pool))])
+        if not ps:
+            continue
+        p_arr, o_arr, y = np.concatenate(ps), np.concatenate(os_), np.concatenate(ys)
+        rows.append(feature_matrix(pair_features(index, evidence, offers, p_arr, o_arr)))
+        labels.append(y)
+        kept.append({"visible": visible, "pairs": np.c_[p_arr, o_arr], "labels": y})
+    if not rows:
+        return np.zeros((0, len(FEATURES))), np.zeros(0), kept
+    return np.vstack(rows), np.concatenate(labels), kept
+
+
+def fit_ranking(
+    index: OutletIndex, *, as_of: dt.date, seed: int = 0, version: str | None = None
+) -> RankingModel | None:
+    """The ranking learned from the index's sales, or None when there are too few to learn from
+    (fewer than ``MIN_TRAINING_SALES`` sale pairs, or no positive and negative examples)."""
+    if len(index.sales) < MIN_TRAINING_SALES:
+        return None
+    x, y, _ = training_examples(index, as_of=as_of, seed=seed)
+    if len(y) == 0 or y.min() == y.max():
+        return None
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale = np.where(scale > 1e-9, scale, 1.0)
+    model = LogisticRegression(C=1.0, max_iter=2000, random_state=seed)
+    model.fit((x - mean) / scale, y)
+    return RankingModel(
+        mean=mean,
+        scale=scale,
+        coefficients=model.coef_[0].copy(),
+        intercept=float(model.intercept_[0]),
+        features=FEATURES,
+        seed=seed,
+        training_pairs=len(y),
+        positives=int(y.sum()),
+        sale_pairs=len(index.sales),
+        version=version,
+    )
