@@ -39,6 +39,7 @@ import numpy as np
 from geopy.distance import geodesic
 
 __all__ = [
+    "BUYER_DOES_NOT_TAKE_GROUP",
     "NO_ELIGIBLE_SUPPLY",
     "QUANTITY_SCALE",
     "SOLVERS",
@@ -58,6 +59,7 @@ __all__ = [
 QUANTITY_SCALE = 1000
 NO_ELIGIBLE_SUPPLY = "no eligible supply within distance"
 SUPPLY_USED_UP = "eligible supply used up"
+BUYER_DOES_NOT_TAKE_GROUP = "the buyer does not take this product group"
 SOLVERS = ("ortools", "networkx", "highs")
 
 _A = 6378137.0  # WGS 84 semi-major axis, metres
@@ -519,7 +521,10 @@ def _result(requests, supply, capacity, members, pairs, demand, flows, solver):
     for i, request in enumerate(requests):
         unmet = int(demand[i] - served[i])
         reason = None
-        if unmet:
+        if unmet and request.buyer_categories and request.category not in request.buyer_categories:
+            # The same rule and the same reason as the supplier recommendations give.
+            reason = BUYER_DOES_NOT_TAKE_GROUP
+        elif unmet:
             reason = SUPPLY_USED_UP if has_pair[i] else NO_ELIGIBLE_SUPPLY
         results.append(
             RequestAllocation(

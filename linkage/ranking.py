@@ -382,7 +382,8 @@ def _neighbourhood(index: OutletIndex, offers: Offers, suppliers_of: np.ndarray)
     n = index.n_p
     main = np.where(offers.share.sum(axis=1) > 0, offers.share.argmax(axis=1), -1)
     sellers = suppliers_of[~np.isnan(index.p_lat[suppliers_of])]
-    placed = np.flatnonzero(~np.isnan(index.p_lat))
+    # Only producers with a product to offer are ever asked about: raw-material households are not.
+    placed = np.flatnonzero(~np.isnan(index.p_lat) & (offers.share.sum(axis=1) > 0))
     empty = sparse.csr_matrix((n, n))
     if not len(sellers) or not len(placed):
         return empty, empty
@@ -543,24 +544,28 @@ def training_examples(
     rng = np.random.default_rng(seed)
     offers = offers_of(index, as_of)
     sales = index.sales
-    all_pairs = {(int(a), int(b)) for a, b in sales}
+    sold = sparse.csr_matrix(
+        (np.ones(len(sales)), (sales[:, 0], sales[:, 1])), shape=(index.n_p, index.n_o)
+    )
     rows, labels, kept = [], [], []
     n_hide = max(1, round(len(sales) * hide))
     for _ in range(folds):
         order = rng.permutation(len(sales))
         hidden, visible = sales[order[:n_hide]], sales[order[n_hide:]]
         evidence = build_evidence(index, visible, offers)
+        hidden = hidden[np.lexsort((hidden[:, 1], hidden[:, 0]))]
+        starts = np.searchsorted(hidden[:, 0], np.arange(index.n_p + 1))
         ps, os_, ys = [], [], []
-        for p in np.unique(hidden[:, 0]):
+        for p in np.flatnonzero(np.diff(starts)):
             if np.isnan(index.p_lat[p]):
                 continue
             eligible = eligible_outlets(index, offers, p)
-            positives = hidden[hidden[:, 0] == p, 1]
+            positives = hidden[starts[p] : starts[p + 1], 1]
             positives = positives[eligible[positives]]
             if not len(positives):
                 continue
+            eligible[sold[p].indices] = False  # sold to in any fold: never a negative
             pool = np.flatnonzero(eligible)
-            pool = np.array([o for o in pool if (int(p), int(o)) not in all_pairs], np.int64)
             if len(pool) > negatives:
                 pool = np.sort(rng.choice(pool, size=negatives, replace=False))
             ps.append(np.full(len(positives) + len(pool), p))

@@ -490,7 +490,8 @@ def _not_recommended(rec: Recommender, items: np.ndarray, as_of: dt.date, langua
             reason = {"code": "rating_expired", "date": expires.isoformat()}
         else:
             reason = {"code": "no_buyer_within_rules"}
-        out.append({"product": code, "reason": with_text([reason], language)[0]["text"]})
+        said = with_text([reason], language)[0]
+        out.append({"product": code, "code": reason["code"], "reason": said["text"]})
     return out
 
 

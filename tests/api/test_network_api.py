@@ -1,8 +1,13 @@
+import datetime as dt
+
 import pytest
 from rest_framework.test import APIClient
 
 from linkage import graph_cache
 from linkage.choices import LinkageKind, ProducerKind
+from linkage.matching import BUYER_DOES_NOT_TAKE_GROUP
+from linkage.ranking import FEATURES, RankingModel
+from linkage.recommend import PARTS
 from tests.factories import (
     BuyerFactory,
     ChainFactory,
@@ -70,6 +75,10 @@ def test_analytics_endpoints_answer(client, world):
         ("/api/v1/network/dependence/", {"min_share": "2"}, "min_share"),
         ("/api/v1/network/unlinked-producers/", {"direct": "maybe"}, "direct"),
         ("/api/v1/recommendations/buyers/", {"product": "SP1", "k": "0"}, "k"),
+        ("/api/v1/recommendations/buyers/", {"product": "SP1", "k": "101"}, "k"),
+        ("/api/v1/recommendations/buyers/", {"product": "SP1", "as_of": "2025-13-01"}, "as_of"),
+        ("/api/v1/recommendations/buyers/", {"product": "SP1", "w_learned": "-1"}, "w_learned"),
+        ("/api/v1/recommendations/suppliers/", {"buyer": "CHAIN", "as_of": "soon"}, "as_of"),
         ("/api/v1/recommendations/buyers/", {"product": "SP1", "w_graph": "1.5"}, "w_graph"),
         ("/api/v1/recommendations/buyers/", {"product": "SP1", "w_stars": "x"}, "w_stars"),
         ("/api/v1/recommendations/buyers/", {}, "producer"),
@@ -104,10 +113,11 @@ def test_a_slow_analysis_of_a_large_graph_goes_to_the_job_queue(client, world, m
 def test_all_weights_zero_is_refused(client, world):
     params = {
         "product": "SP1",
-        **{f"w_{p}": "0" for p in ("category", "distance", "capacity", "stars", "graph")},
+        **{f"w_{part}": "0" for part in PARTS},
     }
     response = client.get("/api/v1/recommendations/buyers/", params)
     assert response.status_code == 400
+    assert "w_learned" in response.json()
 
 
 @pytest.mark.parametrize(
@@ -119,23 +129,49 @@ def test_all_weights_zero_is_refused(client, world):
         "/api/v1/recommendations/suppliers/?request=NOPE",
     ],
 )
-def test_unknown_codes_give_404(client, world, url):
-    assert client.get(url).status_code == 404
+def test_unknown_codes_give_404_naming_the_code(client, world, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "NOPE" in response.json()["detail"]
 
 
-def test_buyers_for_a_product_with_parts_and_set_weights(client, world):
+def test_buyers_for_a_product_rank_outlets_with_chains_as_groupings(client, world):
     response = client.get(
-        "/api/v1/recommendations/buyers/", {"product": "SP1", "w_graph": "0", "k": "5"}
+        "/api/v1/recommendations/buyers/", {"product": "SP1", "w_distance": "0.5", "k": "5"}
     )
     assert response.status_code == 200
     body = response.json()
-    assert body["weights"]["graph"] == 0
+    assert body["weights"]["distance"] == pytest.approx(1 / 3, abs=1e-4)
     codes = [row["buyer"]["code"] for row in body["results"]]
     assert "POINT1" not in codes  # already linked
-    assert set(codes) == {"CHAIN", "POINT2"}
-    chain = next(row for row in body["results"] if row["buyer"]["code"] == "CHAIN")
-    assert chain["nearest_stores"][0]["code"] == "STORE1"
-    assert set(chain["parts"]) == {"category", "distance", "capacity", "stars", "graph"}
+    assert set(codes) == {"STORE1", "POINT2"}  # stores and sales points, never the chain itself
+    store = next(row for row in body["results"] if row["buyer"]["code"] == "STORE1")
+    assert store["buyer"]["chain"]["code"] == "CHAIN"
+    assert body["chains"][0]["chain"]["code"] == "CHAIN"
+    assert [s["code"] for s in body["chains"][0]["stores"]] == ["STORE1"]
+    assert set(store["parts"]) == {"learned", "category", "distance", "capacity", "stars", "graph"}
+    assert body["as_of"] == dt.date.today().isoformat()
+
+
+def test_reasons_speak_the_requests_language(client, world):
+    url = "/api/v1/recommendations/buyers/"
+    english = client.get(url, {"product": "SP1"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    vietnamese = client.get(url, {"product": "SP1"}, HTTP_ACCEPT_LANGUAGE="vi").json()
+    first_en = [reason["text"] for reason in english["results"][0]["reasons"]]
+    first_vi = [reason["text"] for reason in vietnamese["results"][0]["reasons"]]
+    assert any("km from you" in text for text in first_en)
+    assert any(text.startswith("Cách bạn") for text in first_vi)
+
+
+def test_as_of_decides_which_ratings_are_valid(client, world):
+    url = "/api/v1/recommendations/buyers/"
+    later = client.get(
+        url, {"product": "SP1", "as_of": "2099-01-01"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).json()
+    assert later["results"] == [] and later["platforms"] == []
+    [why] = later["not_recommended"]
+    assert why["code"] == "rating_expired" and "expired" in why["reason"]
+    assert client.get(url, {"product": "SP1"}).json()["results"]
 
 
 def test_include_linked_lists_the_current_buyers_too(client, world):
@@ -180,4 +216,53 @@ def test_the_schema_documents_the_network_endpoints(client):
     paths = response.json()["paths"]
     assert "/api/v1/recommendations/buyers/" in paths
     names = {p["name"] for p in paths["/api/v1/recommendations/buyers/"]["get"]["parameters"]}
-    assert {"producer", "product", "k", "w_graph", "include_linked"} <= names
+    assert {"producer", "product", "k", "w_graph", "w_learned", "include_linked", "as_of"} <= names
+
+
+def test_a_request_for_a_group_the_chain_does_not_take_gets_one_rule_and_one_reason(
+    client, world, planner
+):
+    chain = BuyerFactory._meta.model.objects.get(code="CHAIN")
+    SourcingRequestFactory(code="YC-TOUR", buyer=chain, category="tourism")
+    ProductFactory(code="SP-TOUR", category="tourism", stars=5)
+    suppliers = client.get(
+        "/api/v1/recommendations/suppliers/", {"request": "YC-TOUR"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).json()
+    assert suppliers["results"] == []
+    assert suppliers["notes"][0]["code"] == "buyer_does_not_take_group"
+    allocation = planner.post("/api/v1/allocations/", {"requests": ["YC-TOUR"]}, format="json")
+    [request] = allocation.json()["requests"]
+    assert request["served"] == 0
+    assert request["reason"] == BUYER_DOES_NOT_TAKE_GROUP
+
+
+def test_requests_keep_the_previous_ranking_while_the_new_one_is_fitted(
+    client, world, settings, monkeypatch
+):
+    settings.RANKING_FIT_IN_BACKGROUND = True
+    settings.REDIS_URL = ""  # the embedded default: the fit runs in a thread of this process
+    started = []
+    monkeypatch.setattr(
+        "linkage.graph_cache.threading.Thread",
+        lambda **kwargs: started.append(kwargs) or type("T", (), {"start": lambda self: None})(),
+    )
+    previous = object.__new__(RankingModel)
+    previous.__dict__.update(features=FEATURES, version="older", sale_pairs=1)
+    monkeypatch.setattr(graph_cache._warm, "model", previous)
+    recommender = graph_cache.get_recommender()
+    assert recommender.model is previous
+    assert len(started) == 1 and started[0]["name"] == "ranking-fit"
+
+
+def test_with_redis_the_ranking_is_fitted_on_a_worker_once_per_version(
+    client, world, settings, monkeypatch
+):
+    settings.REDIS_URL = "redis://configured"
+    queued = []
+    monkeypatch.setattr(
+        "linkage.jobs.enqueue", lambda path, **kwargs: queued.append((path, kwargs)) or "job-1"
+    )
+    graph_cache.get_recommender()
+    graph_cache.get_recommender()
+    version = graph_cache.current_version()
+    assert queued == [("linkage.graph_cache.fit_ranking_job", {"version": version})]

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from linkage.matching import (
+    BUYER_DOES_NOT_TAKE_GROUP,
     NO_ELIGIBLE_SUPPLY,
     QUANTITY_SCALE,
     SUPPLY_USED_UP,
@@ -202,7 +203,8 @@ def test_a_buyer_that_does_not_take_the_group_gets_nothing():
     requests = [request_row("YC1", [(21.0, 105.8)], buyer_categories=("handicraft",))]
     result = allocate(requests, [supply_row("SP1", (21.0, 105.8))], today=TODAY)
     assert result.requests[0].served == 0
-    assert result.requests[0].reason == NO_ELIGIBLE_SUPPLY
+    # The supplier recommendations give the same reason for the same rule.
+    assert result.requests[0].reason == BUYER_DOES_NOT_TAKE_GROUP
 
 
 def test_the_buyer_minimum_stars_applies_on_top_of_the_request():
@@ -368,7 +370,10 @@ def test_allocation_respects_capacity_demand_and_eligibility(seed, n_requests, n
         assert outcome.served + outcome.unmet == pytest.approx(request.quantity)
         assert all((j, index[row["product"]]) in eligible for row in outcome.allocations)
         has_supply = any(key[0] == j for key in eligible)
-        if outcome.unmet > 0:
+        refused = request.buyer_categories and request.category not in request.buyer_categories
+        if outcome.unmet > 0 and refused:
+            assert outcome.reason == BUYER_DOES_NOT_TAKE_GROUP
+        elif outcome.unmet > 0:
             assert outcome.reason == (SUPPLY_USED_UP if has_supply else NO_ELIGIBLE_SUPPLY)
         else:
             assert outcome.reason is None
