@@ -80,7 +80,8 @@ def main() -> None:
         (
             "fit_ranking (4 folds, logistic regression)",
             f"{fit_s:.2f} s",
-            f"{model.training_pairs:,} training pairs; peak RSS {before:,.0f} → {peak_mb():,.0f} MB",
+            f"{model.training_pairs:,} training pairs; "
+            f"peak RSS {before:,.0f} → {peak_mb():,.0f} MB",
         )
     )
     rec.model = model

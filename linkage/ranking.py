@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 from scipy import sparse
+from scipy.spatial import cKDTree
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import BallTree
 
@@ -69,6 +70,8 @@ NEARBY_KM = 10.0
 NEIGHBOUR_SCALE_KM = 5.0
 NEIGHBOUR_RADIUS_KM = 20.0
 OTHER_GROUP_FACTOR = 0.3
+# A producer's distance rank of an outlet is counted among its nearest RANK_CAP outlets.
+RANK_CAP = 200
 # Below this many sale pairs there is too little to learn from: the heuristic ranks.
 MIN_TRAINING_SALES = 30
 FEATURES = (
@@ -174,10 +177,9 @@ class OutletIndex:
         placed = np.flatnonzero(~np.isnan(self.o_lat))
         self.o_placed = placed
         self.o_tree = (
-            BallTree(np.radians(np.c_[self.o_lat[placed], self.o_lon[placed]]), metric="haversine")
-            if len(placed)
-            else None
+            cKDTree(_unit_vectors(self.o_lat[placed], self.o_lon[placed])) if len(placed) else None
         )
+        self._near = None
         self._index_products()
         self._index_sales()
 
@@ -247,17 +249,36 @@ class OutletIndex:
         return haversine_km(self.p_lat[p], self.p_lon[p], self.o_lat, self.o_lon)
 
     def closer_outlets(self, p: np.ndarray, distance: np.ndarray) -> np.ndarray:
-        """How many placed outlets lie within ``distance`` km of each producer ``p``."""
-        counts = np.zeros(len(p))
+        """How many placed outlets lie within ``distance`` km of each producer ``p``, counted up
+        to ``RANK_CAP``: past the nearest few hundred outlets a rank says nothing more."""
+        counts = np.full(len(p), float(RANK_CAP))
         placed = ~np.isnan(self.p_lat[p]) & ~np.isnan(distance)
-        if self.o_tree is not None and placed.any():
-            counts[placed] = self.o_tree.query_radius(
-                np.radians(np.c_[self.p_lat[p[placed]], self.p_lon[p[placed]]]),
-                r=distance[placed] / EARTH_RADIUS_KM,
-                count_only=True,
-            )
-        counts[~placed] = len(self.o_placed)
+        if self.o_tree is None or not placed.any():
+            return counts
+        nearest = self._nearest_outlet_km(p[placed])
+        counts[placed] = (nearest <= distance[placed][:, None] * (1 + 1e-9)).sum(axis=1)
         return counts
+
+    def _nearest_outlet_km(self, p: np.ndarray) -> np.ndarray:
+        """Distances from each producer to its ``RANK_CAP`` nearest outlets (inf past the last)."""
+        if self._near is None:
+            self._near = {}
+        missing = [q for q in np.unique(p).tolist() if q not in self._near]
+        if missing:
+            k = min(RANK_CAP, len(self.o_placed))
+            points = _unit_vectors(self.p_lat[missing], self.p_lon[missing])
+            chord, _ = self.o_tree.query(points, k=k)
+            chord = np.atleast_2d(chord).reshape(len(missing), k)
+            km = 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2, 0, 1))
+            km = np.pad(km, ((0, 0), (0, RANK_CAP - k)), constant_values=np.inf)
+            for q, row in zip(missing, km, strict=True):
+                self._near[q] = row.astype(np.float32)
+        return np.stack([self._near[q] for q in p.tolist()])
+
+
+def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    lat, lon = np.radians(lat), np.radians(lon)
+    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
 
 
 def _number(value) -> float:
@@ -305,11 +326,12 @@ class Evidence:
     """What a set of sale pairs says about outlets, and who sells where."""
 
     sells: sparse.csr_matrix  # producer × outlet, 1 for a sale pair
+    sells_by_outlet: sparse.csc_matrix  # the same, by column
     chain_sells: sparse.csr_matrix  # producer × chain: sales to any store of it or to it
     suppliers: np.ndarray  # per outlet
     chain_suppliers: np.ndarray  # per outlet: its chain's suppliers (its own when chainless)
     group_mix: np.ndarray  # outlet × group: smoothed share of its suppliers' products
-    similarity: sparse.csr_matrix  # outlet × outlet co-supplier cosine, no diagonal
+    similarity: sparse.csc_matrix  # outlet × outlet co-supplier cosine, no diagonal
     usual_km: np.ndarray  # per outlet: median distance of its suppliers
     neighbours: sparse.csr_matrix  # producer × producer nearness, weighted by group likeness
     neighbour_total: np.ndarray
@@ -360,11 +382,12 @@ def build_evidence(index: OutletIndex, sales: np.ndarray, offers: Offers) -> Evi
     neighbours, nearby = _neighbourhood(index, offers, suppliers_of=np.unique(p))
     return Evidence(
         sells=sells,
+        sells_by_outlet=sells.tocsc(),
         chain_sells=chain_sells.tocsr(),
         suppliers=suppliers,
         chain_suppliers=chain_suppliers,
         group_mix=group_mix,
-        similarity=similarity.tocsr(),
+        similarity=similarity.tocsc(),
         usual_km=usual,
         neighbours=neighbours,
         neighbour_total=np.asarray(neighbours.sum(axis=1)).ravel(),
@@ -451,9 +474,9 @@ def pair_features(
     if in_chain.any():
         same_chain[in_chain] = _pick(evidence.chain_sells, p[in_chain], chain[in_chain])
     co_buyers = _pick_product(evidence.sells, evidence.similarity, p, o)
-    nearby_weight = _pick_product(evidence.neighbours, evidence.sells, p, o)
+    nearby_weight = _pick_product(evidence.neighbours, evidence.sells_by_outlet, p, o)
     nearby_sellers = nearby_weight / (evidence.neighbour_total[p] + 1.0)
-    nearby_count = _pick_product(evidence.nearby_same_group, evidence.sells, p, o)
+    nearby_count = _pick_product(evidence.nearby_same_group, evidence.sells_by_outlet, p, o)
     suppliers = evidence.suppliers[o]
     closer = index.closer_outlets(p, raw)
     features = {
@@ -485,14 +508,16 @@ def _pick(matrix: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.n
     return np.asarray(matrix[rows, cols]).ravel()
 
 
-def _pick_product(left: sparse.csr_matrix, right: sparse.csr_matrix, rows, cols) -> np.ndarray:
-    """``(left @ right)[rows, cols]`` without forming the whole product."""
-    out = np.zeros(len(rows))
-    unique, inverse = np.unique(rows, return_inverse=True)
-    if not len(unique):
-        return out
-    block = (left[unique] @ right).tocsr()
-    return np.asarray(block[inverse, cols]).ravel()
+def _pick_product(left: sparse.csr_matrix, right: sparse.csc_matrix, rows, cols) -> np.ndarray:
+    """``(left @ right)[rows, cols]`` without forming the whole product: only the rows and the
+    columns asked for take part (one producer against every outlet, or every producer against
+    one outlet, stay cheap)."""
+    if not len(rows):
+        return np.zeros(0)
+    unique_rows, row_of = np.unique(rows, return_inverse=True)
+    unique_cols, col_of = np.unique(cols, return_inverse=True)
+    block = (left[unique_rows] @ right[:, unique_cols]).tocsr()
+    return np.asarray(block[row_of, col_of]).ravel()
 
 
 def feature_matrix(features: dict[str, np.ndarray]) -> np.ndarray:

@@ -290,14 +290,25 @@ def _co_buyer_counts(evidence: Evidence, p: int) -> np.ndarray:
     return np.asarray(sells.T @ shared.astype(float)).ravel()
 
 
+# The haversine of analytics.geo is within 0.35 % of the ellipsoid in Vietnam.
+HAVERSINE_ERROR = 0.004
+
+
+def _beyond_reach(a, b, km: float, max_distance_km: float | None) -> bool:
+    """Whether a pair within reach on the sphere lies past it on the ellipsoid: geopy decides,
+    and only for pairs close enough to the limit for the two to differ."""
+    if max_distance_km is None or np.isnan(km) or km < max_distance_km * (1 - HAVERSINE_ERROR):
+        return False
+    return geodesic_km(tuple(map(float, a)), tuple(map(float, b))) > max_distance_km
+
+
 def _rank(scores: np.ndarray, distance: np.ndarray, codes: list[str], idx: np.ndarray):
-    """Positions of ``idx`` best first; ties to the nearer, then to the earlier code."""
-    keys = np.array([codes[i] for i in idx], dtype=object)
-    order = sorted(
-        range(len(idx)),
-        key=lambda j: (-scores[j], np.nan_to_num(distance[j], nan=np.inf), keys[j]),
-    )
-    return order
+    """Positions into ``idx`` best first; ties go to the nearer, then to the earlier code.
+
+    ``idx`` are positions in ``codes``, which are sorted, so position order is code order.
+    """
+    near = np.where(np.isnan(distance), np.inf, distance)
+    return np.lexsort((np.asarray(idx), near, -np.asarray(scores))).tolist()
 
 
 def recommend_buyers(
@@ -359,12 +370,8 @@ def recommend_buyers(
                 break
             o = int(candidates[j])
             distance = features["distance_km"][j]
-            if not np.isnan(distance):
-                # The listed pair gets the ellipsoidal distance; ranking used the sphere.
-                distance = geodesic_km(origin, (index.o_lat[o], index.o_lon[o]))
-                if max_distance_km is not None and distance > max_distance_km:
-                    continue  # within reach on the sphere, a few metres past it on the ellipsoid
-                features["distance_km"][j] = distance
+            if _beyond_reach(origin, (index.o_lat[o], index.o_lon[o]), distance, max_distance_km):
+                continue
             item = _best_product(rec, items, o, as_of)
             if item is None:
                 continue
@@ -629,9 +636,8 @@ def recommend_suppliers(
                 place = (index.o_lat[nearest[j]], index.o_lon[nearest[j]])
             else:
                 place = (data["lat"], data["lon"])
-            km = geodesic_km((index.p_lat[p], index.p_lon[p]), place)
-            if max_distance_km is not None and km > max_distance_km:
-                continue  # within reach on the sphere, a few metres past it on the ellipsoid
+            if _beyond_reach((index.p_lat[p], index.p_lon[p]), place, km, max_distance_km):
+                continue
         flags, rating_reason = _expiry(product["rating_expires_on"], as_of)
         reasons = _supplier_reasons(
             rec, features, j, nearest[j], km, product, minimum, needed, rating_reason
