@@ -56,6 +56,7 @@ __all__ = [
     "heuristic_score",
     "offers_of",
     "pair_features",
+    "producer_offer",
     "training_examples",
 ]
 
@@ -199,6 +200,14 @@ class OutletIndex:
             ),
             "capacity": np.array([_number(r["capacity_per_month"]) for r in rows], float),
         }
+        self.item_by_producer = np.argsort(self.items["producer"], kind="stable")
+        self.item_start = np.searchsorted(
+            self.items["producer"][self.item_by_producer], np.arange(self.n_p + 1)
+        )
+
+    def items_of(self, p: int) -> np.ndarray:
+        """Positions of producer ``p``'s products in ``items``."""
+        return self.item_by_producer[self.item_start[p] : self.item_start[p + 1]]
 
     def _chain_of(self, code: str) -> int:
         data = self.graph.nodes[code]
@@ -255,8 +264,12 @@ class OutletIndex:
         placed = ~np.isnan(self.p_lat[p]) & ~np.isnan(distance)
         if self.o_tree is None or not placed.any():
             return counts
-        nearest = self._nearest_outlet_km(p[placed])
-        counts[placed] = (nearest <= distance[placed][:, None] * (1 + 1e-9)).sum(axis=1)
+        which = np.flatnonzero(placed)
+        producers, inverse = np.unique(p[which], return_inverse=True)
+        nearest = self._nearest_outlet_km(producers)
+        for i, row in enumerate(nearest):
+            mine = which[inverse == i] if len(producers) > 1 else which
+            counts[mine] = np.searchsorted(row, distance[mine] * (1 + 1e-9), side="right")
         return counts
 
     def _nearest_outlet_km(self, p: np.ndarray) -> np.ndarray:
@@ -313,6 +326,30 @@ def offers_of(index: OutletIndex, as_of: dt.date, product: str | None = None) ->
     # mostly of another group is a weaker fit even while only its food product is rated.
     share = counts / np.maximum(totals, 1)[:, None]
     return Offers(share=share, stars=stars.reshape(index.n_p, n), capacity=capacity)
+
+
+def producer_offer(
+    index: OutletIndex, p: int, as_of: dt.date, product: str | None = None
+) -> Offers:
+    """``offers_of`` for one producer (or one of its products) alone: a single row."""
+    items = index.items
+    mine = index.items_of(p)
+    if product is not None:
+        mine = np.array([index.item_pos[product]])
+    n = len(CATEGORIES)
+    share, stars, capacity = np.zeros((1, n)), np.zeros((1, n)), np.full((1, n), np.nan)
+    valid = mine[
+        (items["stars"][mine] > 0)
+        & (items["group"][mine] >= 0)
+        & (items["expires"][mine] > as_of.toordinal())
+    ]
+    for i in valid.tolist():
+        g = items["group"][i]
+        share[0, g] += 1 / len(mine)
+        stars[0, g] = max(stars[0, g], items["stars"][i])
+        if not np.isnan(items["capacity"][i]):
+            capacity[0, g] = np.fmax(capacity[0, g], items["capacity"][i])
+    return Offers(share=share, stars=stars, capacity=capacity)
 
 
 def eligible_outlets(index: OutletIndex, offers: Offers, p: int) -> np.ndarray:

@@ -57,6 +57,7 @@ from .ranking import (
     offers_of,
     outlet_rules,
     pair_features,
+    producer_offer,
 )
 from .reasons import with_text
 
@@ -115,7 +116,6 @@ class Recommender:
     index: OutletIndex
     evidence: Evidence
     today: dt.date
-    today_offers: Offers
     model: RankingModel | None = None
     _max_suppliers: float = field(default=0.0)
 
@@ -129,18 +129,12 @@ class Recommender:
             index=index,
             evidence=evidence,
             today=today,
-            today_offers=offers,
             _max_suppliers=float(evidence.suppliers.max(initial=0)),
         )
 
     @property
     def graph(self) -> nx.DiGraph:
         return self.index.graph
-
-    def offers(self, as_of: dt.date, product: str | None = None) -> Offers:
-        if as_of == self.today and product is None:
-            return self.today_offers
-        return offers_of(self.index, as_of, product)
 
     def learned(self, features: dict[str, np.ndarray]) -> np.ndarray:
         """The learned part: the model's score, or the heuristic scaled to [0, 1]."""
@@ -341,7 +335,7 @@ def recommend_buyers(
     if product is not None:
         producer = index.graph.graph["products"][product]["producer"]
     p = index.p_pos[producer]
-    offers = rec.offers(as_of, product)
+    offer = producer_offer(index, p, as_of, product)
     items = _products_of(rec, p, product)
     linked = set(rec.evidence.sells[p].indices.tolist())
     notes = []
@@ -350,12 +344,17 @@ def recommend_buyers(
     if not placed:
         notes.append({"code": "no_location"})
     else:
-        eligible = eligible_outlets(index, offers, p)
+        eligible = eligible_outlets(index, offer, 0)
         if not include_linked:
             eligible[list(linked)] = False
         candidates = np.flatnonzero(eligible)
         features = pair_features(
-            index, rec.evidence, offers, np.full(len(candidates), p), candidates
+            index,
+            rec.evidence,
+            offer,
+            np.full(len(candidates), p),
+            candidates,
+            rows=np.zeros(len(candidates), np.int64),
         )
         if max_distance_km is not None:
             near = features["distance_km"] <= max_distance_km  # NaN (no place) is never near
@@ -395,7 +394,7 @@ def recommend_buyers(
                     "rating_expires_on": expires.isoformat() if expires else None,
                 }
             )
-    platforms, trade = _others(rec, p, offers, items, include_linked, max_distance_km, k, as_of)
+    platforms, trade = _others(rec, p, offer, items, include_linked, max_distance_km, k, as_of)
     found_any = bool(results or platforms or trade)
     return {
         "producer": _summary(graph, producer),
@@ -434,12 +433,13 @@ def _chains(results: list[dict]) -> list[dict]:
     return list(chains.values())
 
 
-def _others(rec, p, offers, items, include_linked, max_distance_km, k, as_of):
-    """Platforms and trade buyers that take what the producer offers, ranked apart."""
+def _others(rec, p, offer, items, include_linked, max_distance_km, k, as_of):
+    """Platforms and trade buyers that take what the producer offers (``offer``, one row),
+    ranked apart."""
     index = rec.index
     if not index.x_codes:
         return [], []
-    stars = (offers.stars[p][None, :] * index.x_takes).max(axis=1)
+    stars = (offer.stars[0][None, :] * index.x_takes).max(axis=1)
     ok = (stars > 0) & (stars >= index.x_min_stars)
     linked = index.other_sales[index.other_sales[:, 0] == p, 1]
     if not include_linked:
@@ -448,7 +448,7 @@ def _others(rec, p, offers, items, include_linked, max_distance_km, k, as_of):
     platform = np.array([kind in PLATFORM_KINDS for kind in index.x_kind])
     if max_distance_km is not None:
         ok &= platform | (distance <= max_distance_km)
-    fit = (offers.share[p][None, :] * index.x_takes).sum(axis=1)
+    fit = (offer.share[0][None, :] * index.x_takes).sum(axis=1)
     # A platform has no place: it is ranked by fit and by how many producers it already takes.
     decay = np.where(platform | np.isnan(distance), 1.0, np.exp(-np.nan_to_num(distance) / 10))
     score = heuristic_score(fit, np.zeros(len(fit)), index.x_suppliers) * decay
