@@ -5,10 +5,10 @@
 Generates the national synthetic world (``linkage.demo.synthetic_tables`` at ``NATIONAL_SCALE``
 times ``--scale``), then times, each in the same run:
   * baseline: a bare ``networkx.DiGraph`` of the same nodes and (source, target) pairs only;
-  * ``build_graph`` (all attributes, products, links) and ``RecommenderIndex``;
+  * ``build_graph`` (all attributes, products, links) and ``Recommender.build``;
   * the pickled graph shared through the cache: its size, and the load time of another process;
   * ``graph_from_db`` when ``--db`` is given (the registry of DATABASE_URL, already imported);
-  * the analytics, and the pure recommenders over random products and buyers (p50 / p99).
+  * the analytics (recommendation latency and fitting: ``bench/bench_ranking.py``).
 Memory is what tracemalloc sees retained after each build (a separate, slower pass).
 Prints a Markdown table.
 """
@@ -16,11 +16,9 @@ Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import gc
 import os
 import pickle
-import random
 import statistics
 import sys
 import time
@@ -38,11 +36,7 @@ import networkx as nx  # noqa: E402
 
 from linkage import graph as g  # noqa: E402
 from linkage.demo import NATIONAL_SCALE, synthetic_tables  # noqa: E402
-from linkage.recommend import (  # noqa: E402
-    RecommenderIndex,
-    recommend_buyers,
-    recommend_suppliers,
-)
+from linkage.recommend import Recommender  # noqa: E402
 
 
 def timed(function, *args, **kwargs):
@@ -94,8 +88,8 @@ def main():
     rows.append(("baseline: bare DiGraph of the same nodes and edges", f"{bare_s:.2f} s", ""))
     graph, build_s = timed(g.build_graph, tables)
     rows.append(("build_graph from tables", f"{build_s:.2f} s", ""))
-    index, index_s = timed(RecommenderIndex, graph)
-    rows.append(("RecommenderIndex", f"{index_s:.2f} s", ""))
+    _, index_s = timed(Recommender.build, graph)
+    rows.append(("Recommender.build (outlet index, evidence)", f"{index_s:.2f} s", ""))
     payload, dump_s = timed(pickle.dumps, graph, pickle.HIGHEST_PROTOCOL)
     _, load_s = timed(pickle.loads, payload)
     rows.append(
@@ -129,41 +123,9 @@ def main():
         _, seconds = timed(function)
         rows.append((name, f"{seconds:.2f} s", ""))
 
-    rng = random.Random(args.seed)
-    # Products whose rating is still valid: an expired one has no buyer and answers at once.
-    valid = {
-        code
-        for code, product in graph.graph["products"].items()
-        if product["rating_expires_on"] and product["rating_expires_on"] >= dt.date.today()
-    }
-    sold = sorted(
-        {row["product_code"] for row in tables["linkages"] if row.get("product_code") in valid}
-    )
-    products = rng.sample(sold, min(args.requests, len(sold)))
-    samples = [timed(recommend_buyers, index, product=code)[1] for code in products]
-    p50, p99 = percentiles(samples)
-    rows.append(
-        ("recommend_buyers (product), in process", f"p50 {p50:.1f} ms", f"p99 {p99:.1f} ms")
-    )
-    physical = [b["code"] for b in tables["buyers"] if b["kind"] in ("store", "sales_point")]
-    buyers = rng.sample(physical, min(args.requests, len(physical)))
-    samples = [timed(recommend_suppliers, index, buyer=code)[1] for code in buyers]
-    p50, p99 = percentiles(samples)
-    rows.append(("recommend_suppliers (store or point)", f"p50 {p50:.1f} ms", f"p99 {p99:.1f} ms"))
-    chains = [b["code"] for b in tables["buyers"] if b["kind"] == "retail_chain"]
-    samples = [timed(recommend_suppliers, index, buyer=code)[1] for code in chains]
-    p50, p99 = percentiles(samples)
-    rows.append(
-        (
-            "recommend_suppliers (whole chain)",
-            f"p50 {p50:.1f} ms",
-            f"max {max(samples) * 1000:.1f} ms",
-        )
-    )
-
     graph_mb = retained_mb(g.build_graph, tables)
     bare_mb = retained_mb(bare_graph, tables)
-    index_mb = retained_mb(RecommenderIndex, graph)
+    index_mb = retained_mb(Recommender.build, graph)
     rows.insert(0, ("baseline memory: bare DiGraph", "", f"{bare_mb:.0f} MB"))
     rows.insert(
         1,

@@ -171,8 +171,10 @@ def _ranking_for(version: str | None, recommender):
     if _usable(found):
         _warm.model = found
         return found
-    previous = warm if _usable(warm) else cache.get(LATEST_MODEL_KEY)
-    previous = previous if _usable(previous) else None
+    # The newest model any process has stored, else this process's own: with writes arriving
+    # faster than fits, each finished fit is picked up while the next one runs.
+    latest = cache.get(LATEST_MODEL_KEY)
+    previous = latest if _usable(latest) else warm if _usable(warm) else None
     if settings.REDIS_URL:
         if cache.add(_model_key(version) + ":job", "queued", timeout=FIT_TIMEOUT):
             from . import jobs

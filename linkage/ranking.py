@@ -180,9 +180,9 @@ class OutletIndex:
         self.o_tree = (
             cKDTree(_unit_vectors(self.o_lat[placed], self.o_lon[placed])) if len(placed) else None
         )
-        self._near = None
         self._index_products()
         self._index_sales()
+        self._index_nearest_outlets()
 
     def _index_products(self):
         """Products as arrays (producer position, group, stars, expiry day, capacity)."""
@@ -261,32 +261,33 @@ class OutletIndex:
         """How many placed outlets lie within ``distance`` km of each producer ``p``, counted up
         to ``RANK_CAP``: past the nearest few hundred outlets a rank says nothing more."""
         counts = np.full(len(p), float(RANK_CAP))
-        placed = ~np.isnan(self.p_lat[p]) & ~np.isnan(distance)
-        if self.o_tree is None or not placed.any():
+        placed = ~np.isnan(distance) & (self.near_row[p] >= 0)
+        if not placed.any():
             return counts
-        which = np.flatnonzero(placed)
-        producers, inverse = np.unique(p[which], return_inverse=True)
-        nearest = self._nearest_outlet_km(producers)
-        for i, row in enumerate(nearest):
-            mine = which[inverse == i] if len(producers) > 1 else which
-            counts[mine] = np.searchsorted(row, distance[mine] * (1 + 1e-9), side="right")
+        reach = distance[placed] * (1 + 1e-9)
+        rows = self.near_row[p[placed]]
+        if (rows == rows[0]).all():
+            # One producer against many outlets: one sorted row answers them all.
+            counts[placed] = np.searchsorted(self.near_km[rows[0]], reach, side="right")
+        else:
+            counts[placed] = (self.near_km[rows] <= reach[:, None]).sum(axis=1)
         return counts
 
-    def _nearest_outlet_km(self, p: np.ndarray) -> np.ndarray:
-        """Distances from each producer to its ``RANK_CAP`` nearest outlets (inf past the last)."""
-        if self._near is None:
-            self._near = {}
-        missing = [q for q in np.unique(p).tolist() if q not in self._near]
-        if missing:
-            k = min(RANK_CAP, len(self.o_placed))
-            points = _unit_vectors(self.p_lat[missing], self.p_lon[missing])
-            chord, _ = self.o_tree.query(points, k=k)
-            chord = np.atleast_2d(chord).reshape(len(missing), k)
-            km = 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2, 0, 1))
-            km = np.pad(km, ((0, 0), (0, RANK_CAP - k)), constant_values=np.inf)
-            for q, row in zip(missing, km, strict=True):
-                self._near[q] = row.astype(np.float32)
-        return np.stack([self._near[q] for q in p.tolist()])
+    def _index_nearest_outlets(self):
+        """For each placed producer with a product, the distances to its ``RANK_CAP`` nearest
+        outlets, ascending (inf past the last outlet)."""
+        offering = np.zeros(self.n_p, bool)
+        offering[self.items["producer"]] = True
+        chosen = np.flatnonzero(offering & ~np.isnan(self.p_lat))
+        self.near_row = np.full(self.n_p, -1, np.int64)
+        self.near_row[chosen] = np.arange(len(chosen))
+        self.near_km = np.full((len(chosen), RANK_CAP), np.inf, np.float32)
+        if self.o_tree is None or not len(chosen):
+            return
+        k = min(RANK_CAP, len(self.o_placed))
+        chord, _ = self.o_tree.query(_unit_vectors(self.p_lat[chosen], self.p_lon[chosen]), k=k)
+        chord = np.asarray(chord).reshape(len(chosen), k)
+        self.near_km[:, :k] = 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2, 0, 1))
 
 
 def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -553,8 +554,15 @@ def _pick_product(left: sparse.csr_matrix, right: sparse.csc_matrix, rows, cols)
         return np.zeros(0)
     unique_rows, row_of = np.unique(rows, return_inverse=True)
     unique_cols, col_of = np.unique(cols, return_inverse=True)
-    block = (left[unique_rows] @ right[:, unique_cols]).tocsr()
-    return np.asarray(block[row_of, col_of]).ravel()
+    # Selecting most of a matrix's rows or columns costs a copy of it: take it whole instead.
+    if len(unique_rows) * 4 > left.shape[0]:
+        unique_rows, row_of = np.arange(left.shape[0]), rows
+    if len(unique_cols) * 4 > right.shape[1]:
+        unique_cols, col_of = np.arange(right.shape[1]), cols
+    block = left[unique_rows] @ right[:, unique_cols]
+    if len(unique_rows) == 1 or len(unique_cols) == 1:
+        return np.asarray(block.toarray()).ravel()[col_of if len(unique_rows) == 1 else row_of]
+    return np.asarray(block.tocsr()[row_of, col_of]).ravel()
 
 
 def feature_matrix(features: dict[str, np.ndarray]) -> np.ndarray:

@@ -83,6 +83,8 @@ DEFAULT_MIN_STARS = 3
 EXPIRY_WARNING_MONTHS = 6
 NEUTRAL = 0.5
 MAX_REASONS = 3
+# Supplier recommendations score at most this many products, the nearest.
+SUPPLIER_POOL = 3000
 
 
 def parse_weights(raw: Mapping[str, object] | None) -> dict[str, float]:
@@ -597,6 +599,12 @@ def recommend_suppliers(
     if max_distance_km is not None:
         near = distance <= max_distance_km
         candidates, nearest, distance = candidates[near], nearest[near], distance[near]
+    if len(candidates) > SUPPLIER_POOL:
+        # Nationwide, a store's suppliers are among the few thousand nearest products: the
+        # learned score falls with distance far faster than any other part can make up.
+        pool = np.argpartition(np.nan_to_num(distance, nan=np.inf), SUPPLIER_POOL)[:SUPPLIER_POOL]
+        pool.sort()
+        candidates, nearest, distance = candidates[pool], nearest[pool], distance[pool]
     already = _suppliers_of(rec, buyer, outlets)
     linked = np.isin(producer[candidates], already)
     if not include_linked:
