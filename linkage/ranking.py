@@ -511,10 +511,12 @@ def pair_features(
     in_chain = chain >= 0
     if in_chain.any():
         same_chain[in_chain] = _pick(evidence.chain_sells, p[in_chain], chain[in_chain])
-    co_buyers = _pick_product(evidence.sells, evidence.similarity, p, o)
-    nearby_weight = _pick_product(evidence.neighbours, evidence.sells_by_outlet, p, o)
+    by_outlet = (evidence.sells, evidence.sells_by_outlet)
+    # The similarity is symmetric: its transpose is the same matrix by rows.
+    co_buyers = _pick_product(evidence.sells, (evidence.similarity.T, evidence.similarity), p, o)
+    nearby_weight = _pick_product(evidence.neighbours, by_outlet, p, o)
     nearby_sellers = nearby_weight / (evidence.neighbour_total[p] + 1.0)
-    nearby_count = _pick_product(evidence.nearby_same_group, evidence.sells_by_outlet, p, o)
+    nearby_count = _pick_product(evidence.nearby_same_group, by_outlet, p, o)
     suppliers = evidence.suppliers[o]
     closer = index.closer_outlets(p, raw)
     features = {
@@ -546,22 +548,29 @@ def _pick(matrix: sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.n
     return np.asarray(matrix[rows, cols]).ravel()
 
 
-def _pick_product(left: sparse.csr_matrix, right: sparse.csc_matrix, rows, cols) -> np.ndarray:
+def _pick_product(left: sparse.csr_matrix, right, rows, cols) -> np.ndarray:
     """``(left @ right)[rows, cols]`` without forming the whole product: only the rows and the
     columns asked for take part (one producer against every outlet, or every producer against
-    one outlet, stay cheap)."""
+    one outlet, stay cheap). ``right`` is the matrix by rows and by columns, ``(csr, csc)``."""
     if not len(rows):
         return np.zeros(0)
+    by_row, by_col = right
     unique_rows, row_of = np.unique(rows, return_inverse=True)
+    if len(unique_rows) == 1:
+        # One producer: the weighted sum of the few rows of ``right`` its own row points at.
+        own = left[unique_rows[0]]
+        if not own.nnz:
+            return np.zeros(len(rows))
+        return np.asarray(by_row[own.indices].T @ own.data).ravel()[cols]
     unique_cols, col_of = np.unique(cols, return_inverse=True)
     # Selecting most of a matrix's rows or columns costs a copy of it: take it whole instead.
     if len(unique_rows) * 4 > left.shape[0]:
         unique_rows, row_of = np.arange(left.shape[0]), rows
-    if len(unique_cols) * 4 > right.shape[1]:
-        unique_cols, col_of = np.arange(right.shape[1]), cols
-    block = left[unique_rows] @ right[:, unique_cols]
-    if len(unique_rows) == 1 or len(unique_cols) == 1:
-        return np.asarray(block.toarray()).ravel()[col_of if len(unique_rows) == 1 else row_of]
+    if len(unique_cols) * 4 > by_col.shape[1]:
+        unique_cols, col_of = np.arange(by_col.shape[1]), cols
+    block = left[unique_rows] @ by_col[:, unique_cols]
+    if len(unique_cols) == 1:
+        return np.asarray(block.toarray()).ravel()[row_of]
     return np.asarray(block.tocsr()[row_of, col_of]).ravel()
 
 

@@ -83,7 +83,10 @@ DEFAULT_MIN_STARS = 3
 EXPIRY_WARNING_MONTHS = 6
 NEUTRAL = 0.5
 MAX_REASONS = 3
-# Supplier recommendations score at most this many products, the nearest.
+# Nationwide, buyer recommendations score the nearest outlets and those with evidence of sales,
+# supplier recommendations the nearest products: the learned score falls with distance far
+# faster than any other part can make up.
+OUTLET_POOL = 3000
 SUPPLIER_POOL = 3000
 
 
@@ -278,6 +281,23 @@ def _outlet_reasons(rec, features, i, o, product_item, chain_name, rating_reason
     return reasons
 
 
+def _outlet_pool(rec: Recommender, p: int, candidates: np.ndarray, co_buyers) -> np.ndarray:
+    """The outlets worth scoring: all of them in a city, nationwide the ``OUTLET_POOL`` nearest
+    and every outlet with evidence of sales for this producer (co-buyers, or another store of a
+    chain it sells to), wherever they are."""
+    if len(candidates) <= OUTLET_POOL:
+        return candidates
+    index = rec.index
+    distance = haversine_km(
+        index.p_lat[p], index.p_lon[p], index.o_lat[candidates], index.o_lon[candidates]
+    )
+    near = np.zeros(len(candidates), bool)
+    near[np.argpartition(np.nan_to_num(distance, nan=np.inf), OUTLET_POOL)[:OUTLET_POOL]] = True
+    chains = rec.evidence.chain_sells[p].indices
+    evidence = (co_buyers[candidates] > 0) | np.isin(index.o_chain[candidates], chains)
+    return candidates[near | evidence]
+
+
 def _co_buyer_counts(evidence: Evidence, p: int) -> np.ndarray:
     """Per outlet: how many producers that share an outlet with ``p`` sell there."""
     sells = evidence.sells
@@ -349,7 +369,8 @@ def recommend_buyers(
         eligible = eligible_outlets(index, offer, 0)
         if not include_linked:
             eligible[list(linked)] = False
-        candidates = np.flatnonzero(eligible)
+        co_buyers = _co_buyer_counts(rec.evidence, p)
+        candidates = _outlet_pool(rec, p, np.flatnonzero(eligible), co_buyers)
         features = pair_features(
             index,
             rec.evidence,
@@ -362,7 +383,7 @@ def recommend_buyers(
             near = features["distance_km"] <= max_distance_km  # NaN (no place) is never near
             candidates = candidates[near]
             features = {name: values[near] for name, values in features.items()}
-        features["co_buyer_count"] = _co_buyer_counts(rec.evidence, p)[candidates]
+        features["co_buyer_count"] = co_buyers[candidates]
         parts = _parts(rec, features, candidates)
         score = _score(weights, parts)
         origin = (float(index.p_lat[p]), float(index.p_lon[p]))
@@ -600,8 +621,6 @@ def recommend_suppliers(
         near = distance <= max_distance_km
         candidates, nearest, distance = candidates[near], nearest[near], distance[near]
     if len(candidates) > SUPPLIER_POOL:
-        # Nationwide, a store's suppliers are among the few thousand nearest products: the
-        # learned score falls with distance far faster than any other part can make up.
         pool = np.argpartition(np.nan_to_num(distance, nan=np.inf), SUPPLIER_POOL)[:SUPPLIER_POOL]
         pool.sort()
         candidates, nearest, distance = candidates[pool], nearest[pool], distance[pool]
