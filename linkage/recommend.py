@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from analytics.geo import geodesic_km, haversine_km
+from analytics.geo import PointIndex, geodesic_km, haversine_km
 
 from .dates import add_months
 from .ranking import (
@@ -599,14 +599,11 @@ def recommend_suppliers(
     ok &= ~np.isnan(index.p_lat[producer])
     candidates = np.flatnonzero(ok)
     if len(placed_outlets) and len(candidates):
-        d = haversine_km(
-            index.p_lat[producer[candidates]][:, None],
-            index.p_lon[producer[candidates]][:, None],
-            index.o_lat[placed_outlets][None, :],
-            index.o_lon[placed_outlets][None, :],
+        stores = PointIndex(index.o_lat[placed_outlets], index.o_lon[placed_outlets])
+        at, distance = stores.nearest(
+            index.p_lat[producer[candidates]], index.p_lon[producer[candidates]]
         )
-        nearest = placed_outlets[np.argmin(d, axis=1)]
-        distance = d.min(axis=1)
+        nearest = placed_outlets[at]
     else:
         own = (data["lat"], data["lon"]) if data["lat"] is not None else None
         nearest = np.full(len(candidates), outlets[0] if len(outlets) else -1)
