@@ -27,7 +27,7 @@ the same registry gives the same model and the same ranking.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
@@ -299,22 +299,13 @@ def _number(value) -> float:
     return np.nan if value is None else float(value)
 
 
-def offers_of(index: OutletIndex, as_of: dt.date, product: str | None = None) -> Offers:
-    """What each producer offers as of ``as_of``: its rated products whose rating is valid.
-
-    With ``product`` given, its producer's row holds that product alone (a product's
-    recommendations); other rows are unchanged.
-    """
+def offers_of(index: OutletIndex, as_of: dt.date) -> Offers:
+    """What each producer offers as of ``as_of``: its rated products whose rating is valid."""
     n = len(CATEGORIES)
     items = index.items
     valid = (items["stars"] > 0) & (items["group"] >= 0) & (items["expires"] > as_of.toordinal())
     owner = items["producer"]
     totals = np.bincount(owner, minlength=index.n_p).astype(float)
-    if product is not None:
-        i = index.item_pos[product]
-        mine = owner == owner[i]
-        valid &= ~mine | (np.arange(len(owner)) == i)
-        totals[owner[i]] = 1
     cell = owner[valid] * n + items["group"][valid]
     counts = np.bincount(cell, minlength=index.n_p * n).reshape(index.n_p, n)
     stars = np.zeros(index.n_p * n)
@@ -374,7 +365,6 @@ class Evidence:
     neighbours: sparse.csr_matrix  # producer × producer nearness, weighted by group likeness
     neighbour_total: np.ndarray
     nearby_same_group: sparse.csr_matrix  # producer × producer: same group within NEARBY_KM
-    pairs: set = field(default_factory=set)
 
 
 def build_evidence(index: OutletIndex, sales: np.ndarray, offers: Offers) -> Evidence:
@@ -430,7 +420,6 @@ def build_evidence(index: OutletIndex, sales: np.ndarray, offers: Offers) -> Evi
         neighbours=neighbours,
         neighbour_total=np.asarray(neighbours.sum(axis=1)).ravel(),
         nearby_same_group=nearby,
-        pairs={(int(a), int(b)) for a, b in sales},
     )
 
 

@@ -104,9 +104,12 @@ def test_offers_count_only_valid_ratings(index):
     assert later.stars.max() == 0  # every rating has expired by then
     item = index.item_codes[0]
     p = index.items["producer"][0]
-    alone = ranking.offers_of(index, AS_OF, product=item)
-    assert alone.share[p].sum() == pytest.approx(1.0)
-    assert alone.stars[p].max() == index.items["stars"][0]
+    alone = ranking.producer_offer(index, p, AS_OF, product=item)
+    assert alone.share[0].sum() == pytest.approx(1.0)
+    assert alone.stars[0].max() == index.items["stars"][0]
+    whole = ranking.producer_offer(index, p, AS_OF)
+    assert np.allclose(whole.share[0], offers.share[p])
+    assert np.array_equal(whole.stars[0], offers.stars[p])
 
 
 def test_heuristic_is_fit_times_distance_decay_times_popularity():
