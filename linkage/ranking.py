@@ -476,9 +476,9 @@ def pair_features(
     rows: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """The features of (producer, outlet) pairs, by name (``FEATURES``), plus the raw figures
-    the reasons quote (``distance_km``, ``nearby_count``, ``same_chain_count``,
-    ``suppliers_count``). ``offers`` rows follow the producers, or ``rows`` when given (one row
-    per pair: a single product's offer, as a sourcing request sees it)."""
+    the reasons and parts quote (``distance_km``, ``nearby_count``, ``same_chain_count``,
+    ``suppliers_count``, ``capacity_known``). ``offers`` rows follow the producers, or ``rows``
+    when given (one row per pair: a single product's offer, as a sourcing request sees it)."""
     p, o = np.asarray(p, np.int64), np.asarray(o, np.int64)
     r = p if rows is None else np.asarray(rows, np.int64)
     raw = haversine_km(index.p_lat[p], index.p_lon[p], index.o_lat[o], index.o_lon[o])
@@ -530,6 +530,7 @@ def pair_features(
     features["nearby_count"] = nearby_count
     features["same_chain_count"] = same_chain
     features["suppliers_count"] = suppliers
+    features["capacity_known"] = np.isfinite(capacity) & ~np.isnan(volume) & (volume > 0)
     return features
 
 

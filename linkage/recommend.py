@@ -161,8 +161,8 @@ class Recommender:
 def _parts(rec: Recommender, features: dict[str, np.ndarray], o: np.ndarray) -> dict:
     """The score parts of pairs whose features are given (outlets ``o``)."""
     distance = features["distance_km"]
-    ratio = np.exp(features["capacity"])  # capacity / typical volume, 1 when unknown
-    known = ~np.isnan(rec.index.o_typical_volume[o]) & (features["capacity"] != 0)
+    ratio = np.exp(features["capacity"])  # capacity / typical volume, clipped to e^±3
+    known = features["capacity_known"]
     minimum = np.where(rec.index.o_min_stars[o] > 0, rec.index.o_min_stars[o], DEFAULT_MIN_STARS)
     return {
         "learned": rec.learned(features),
@@ -731,6 +731,7 @@ def _unplaced_buyer_parts(rec, candidates, offers, distance):
     learned = heuristic_score(np.ones(len(candidates)), near, sold)
     learned = learned / max(1.0, float(learned.max(initial=0)))
     features = {
+        "capacity_known": np.zeros(len(candidates), bool),
         "distance_km": distance,
         "nearby_count": zeros,
         "same_chain_count": zeros,

@@ -310,3 +310,46 @@ def test_the_same_registry_gives_the_same_ranking(learned):
         first = r.recommend_buyers(rec, producer=producer, as_of=TODAY)
         second = r.recommend_buyers(again, producer=producer, as_of=TODAY)
         assert first == second
+
+
+def test_the_capacity_part_compares_capacity_with_the_outlets_typical_volume():
+    def capacity_part(capacity):
+        rec = _recommender(
+            producers=[
+                {"code": "P", "kind": "cooperative", "lat": 21.0, "lon": 105.80},
+                {"code": "Q", "kind": "cooperative", "lat": 21.2, "lon": 105.80},
+            ],
+            products=[
+                {
+                    "code": "SP",
+                    "producer_code": "P",
+                    "category": "food",
+                    "stars": 4,
+                    "rated_on": FRESH,
+                    "capacity_per_month": capacity,
+                },
+                {
+                    "code": "SQ",
+                    "producer_code": "Q",
+                    "category": "food",
+                    "stars": 4,
+                    "rated_on": FRESH,
+                },
+            ],
+            buyers=[_buyer("B1")],
+            linkages=[
+                {
+                    "source_code": "Q",
+                    "target_code": "B1",
+                    "kind": "sells_to",
+                    "product_code": "SQ",
+                    "volume_per_month": 200,
+                }
+            ],
+        )
+        [row] = r.recommend_buyers(rec, product="SP", as_of=TODAY)["results"]
+        return row["parts"]["capacity"]["value"]
+
+    assert capacity_part(200) == 1.0  # exactly the typical volume
+    assert capacity_part(50) == 0.25
+    assert capacity_part(None) == 0.5  # unknown: neither for nor against
