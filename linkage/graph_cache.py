@@ -131,6 +131,8 @@ def get_recommender():
     The ranking is fitted once per graph version (``fit_ranking_job``): on a worker when Redis is
     configured, in this process otherwise. Until the new one is ready, requests keep the previous
     ranking; with none at all, this process fits it now (embedded) or the heuristic ranks (Redis).
+    An embedded process also fits now when the previous ranking was learned on a registry of a
+    quarter more or fewer sales (``ANOTHER_REGISTRY``).
     """
     from .recommend import Recommender
 
@@ -188,7 +190,11 @@ def _ranking_for(version: str | None, recommender):
         return previous
     if _warm.unfit_version == version and version is not None:
         return previous
-    if previous is None or not getattr(settings, "RANKING_FIT_IN_BACKGROUND", True):
+    if (
+        previous is None
+        or not getattr(settings, "RANKING_FIT_IN_BACKGROUND", True)
+        or _another_registry(previous, recommender)
+    ):
         return _fit_here(version, recommender)
     with _warm.lock:
         start = version not in _warm.fitting
@@ -198,6 +204,16 @@ def _ranking_for(version: str | None, recommender):
             target=_fit_here, args=(version, recommender), daemon=True, name="ranking-fit"
         ).start()
     return previous
+
+
+# A previous ranking fitted on a quarter more or fewer sales than the registry now holds was
+# learned on another registry (a bulk import, a reset): the embedded process fits anew first.
+ANOTHER_REGISTRY = 0.25
+
+
+def _another_registry(model, recommender) -> bool:
+    now = len(recommender.index.sales)
+    return abs(now - model.sale_pairs) > ANOTHER_REGISTRY * max(model.sale_pairs, 1)
 
 
 # A fit that has not reported by then is tried again by the next request.

@@ -92,6 +92,7 @@ FEATURES = (
     "capacity",
     "sales_point",
     "heuristic",
+    "log_heuristic",
 )
 
 
@@ -526,6 +527,8 @@ def pair_features(
         "sales_point": index.o_sales_point[o],
         "heuristic": heuristic_score(fit, distance, suppliers),
     }
+    # The heuristic is a product: in logs the model can weigh its factors, or keep it whole.
+    features["log_heuristic"] = np.log(features["heuristic"] + 1e-4)
     features["distance_km"] = raw
     features["nearby_count"] = nearby_count
     features["same_chain_count"] = same_chain

@@ -14,7 +14,8 @@ it may sell to, with probability ∝ exp(utility), where the utility follows the
 * ``group_preference`` — each outlet's latent group mix, 2.5·log(mix + 0.01) − d/25;
 * ``popularity`` — a heavy-tailed outlet attractiveness, log(a) − d/20;
 * ``neighbourhood`` — producers of one commune and group share a few nearby cluster outlets
-  (like a craft village), −d/6 plus a bonus for those.
+  (like a craft village), −d/6 plus a bonus for those;
+* ``mixed`` — all of them softly and none dominant: 0.7·log(a) + log(mix + 0.05) − d/8.
 
 Pure Python and numpy, deterministic for a seed; the default size takes a fraction of a second.
 """
@@ -40,7 +41,7 @@ from .demo import (
 
 __all__ = ["ASSUMPTIONS", "world_tables"]
 
-ASSUMPTIONS = ("distance", "group_preference", "popularity", "neighbourhood")
+ASSUMPTIONS = ("distance", "group_preference", "popularity", "neighbourhood", "mixed")
 
 _CENTRE = (21.03, 105.85)
 _LAT_RANGE = (20.75, 21.30)
@@ -246,6 +247,18 @@ def _utility(assumption, rng, distance, group, p_comm, outlet_takes, eligible):
     if assumption == "popularity":
         attractiveness = rng.lognormal(0.0, 1.3, n_outlets)
         return np.log(attractiveness)[None, :] - distance / 20.0
+    if assumption == "mixed":
+        # Every force at once and none dominant: a softer group mix, milder popularity, a
+        # medium distance decay; the draw stays far from deterministic.
+        attractiveness = rng.lognormal(0.0, 0.8, n_outlets)
+        raw = rng.gamma(1.0, 1.0, outlet_takes.shape) * outlet_takes
+        raw[raw.sum(axis=1) == 0] = outlet_takes[raw.sum(axis=1) == 0]
+        mix = raw / raw.sum(axis=1, keepdims=True)
+        return (
+            0.7 * np.log(attractiveness)[None, :]
+            + np.log(mix[:, group].T + 0.05)
+            - distance / 8.0
+        )
     # neighbourhood: each (commune, group) cluster picks a few outlets near its centre that take
     # the group; its producers share them, so sales of neighbours predict each other's.
     utility = -distance / 6.0

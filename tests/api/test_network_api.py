@@ -254,6 +254,24 @@ def test_requests_keep_the_previous_ranking_while_the_new_one_is_fitted(
     assert len(started) == 1 and started[0]["name"] == "ranking-fit"
 
 
+def test_a_ranking_learned_on_another_registry_is_not_kept_while_fitting(
+    client, world, settings, monkeypatch
+):
+    settings.RANKING_FIT_IN_BACKGROUND = True
+    settings.REDIS_URL = ""
+    started = []
+    monkeypatch.setattr(
+        "linkage.graph_cache.threading.Thread",
+        lambda **kwargs: started.append(kwargs) or type("T", (), {"start": lambda self: None})(),
+    )
+    previous = object.__new__(RankingModel)
+    previous.__dict__.update(features=FEATURES, version="older", sale_pairs=5000)
+    monkeypatch.setattr(graph_cache._warm, "model", previous)
+    recommender = graph_cache.get_recommender()
+    assert started == []  # fitted in the request instead
+    assert recommender.model is not previous
+
+
 def test_with_redis_the_ranking_is_fitted_on_a_worker_once_per_version(
     client, world, settings, monkeypatch
 ):

@@ -6,8 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from linkage.evaluation import LEVELS, evaluate, format_table
 from linkage.graph import tables_from_db
+from linkage.worlds import ASSUMPTIONS as WORLDS
 
-WORLDS = ("distance", "group_preference", "popularity", "neighbourhood")
 SOURCES = ("db", "demo", *WORLDS, "all")
 
 
