@@ -166,13 +166,16 @@ def main():
         env=env,
         start_new_session=True,
     )
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "rqworker", "default", "--burst"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-    )
+    def start_worker():
+        return subprocess.Popen(
+            [sys.executable, "manage.py", "rqworker", "default", "--burst"],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    worker = start_worker()
     try:
         for _ in range(100):
             try:
@@ -193,13 +196,7 @@ def main():
         # The web workers asked for the ranking when they first answered; the job worker fits it.
         for _ in range(600):
             if worker.poll() is not None:
-                worker = subprocess.Popen(
-                    [sys.executable, "manage.py", "rqworker", "default", "--burst"],
-                    cwd=ROOT,
-                    env=env,
-                    start_new_session=True,
-                    stdout=subprocess.DEVNULL,
-                )
+                worker = start_worker()  # a burst worker stops once the queue is empty
             with concurrent.futures.ThreadPoolExecutor(max_workers=args.workers) as pool:
                 answers = list(
                     pool.map(lambda p: get(p, body=True), probe[: args.workers * 2])

@@ -236,27 +236,8 @@ def test_a_request_for_a_group_the_chain_does_not_take_gets_one_rule_and_one_rea
     assert request["reason"] == BUYER_DOES_NOT_TAKE_GROUP
 
 
-def test_requests_keep_the_previous_ranking_while_the_new_one_is_fitted(
-    client, world, settings, monkeypatch
-):
-    settings.RANKING_FIT_IN_BACKGROUND = True
-    settings.REDIS_URL = ""  # the embedded default: the fit runs in a thread of this process
-    started = []
-    monkeypatch.setattr(
-        "linkage.graph_cache.threading.Thread",
-        lambda **kwargs: started.append(kwargs) or type("T", (), {"start": lambda self: None})(),
-    )
-    previous = object.__new__(RankingModel)
-    previous.__dict__.update(features=FEATURES, version="older", sale_pairs=1)
-    monkeypatch.setattr(graph_cache._warm, "model", previous)
-    recommender = graph_cache.get_recommender()
-    assert recommender.model is previous
-    assert len(started) == 1 and started[0]["name"] == "ranking-fit"
-
-
-def test_a_ranking_learned_on_another_registry_is_not_kept_while_fitting(
-    client, world, settings, monkeypatch
-):
+def _embedded_with_a_previous_ranking(settings, monkeypatch, *, sale_pairs):
+    """No Redis, fits in a thread (recorded, not run), and a ranking fitted on ``sale_pairs``."""
     settings.RANKING_FIT_IN_BACKGROUND = True
     settings.REDIS_URL = ""
     started = []
@@ -265,8 +246,24 @@ def test_a_ranking_learned_on_another_registry_is_not_kept_while_fitting(
         lambda **kwargs: started.append(kwargs) or type("T", (), {"start": lambda self: None})(),
     )
     previous = object.__new__(RankingModel)
-    previous.__dict__.update(features=FEATURES, version="older", sale_pairs=5000)
+    previous.__dict__.update(features=FEATURES, version="older", sale_pairs=sale_pairs)
     monkeypatch.setattr(graph_cache._warm, "model", previous)
+    return started, previous
+
+
+def test_requests_keep_the_previous_ranking_while_the_new_one_is_fitted(
+    client, world, settings, monkeypatch
+):
+    started, previous = _embedded_with_a_previous_ranking(settings, monkeypatch, sale_pairs=1)
+    recommender = graph_cache.get_recommender()
+    assert recommender.model is previous
+    assert len(started) == 1 and started[0]["name"] == "ranking-fit"
+
+
+def test_a_ranking_learned_on_another_registry_is_not_kept_while_fitting(
+    client, world, settings, monkeypatch
+):
+    started, previous = _embedded_with_a_previous_ranking(settings, monkeypatch, sale_pairs=5000)
     recommender = graph_cache.get_recommender()
     assert started == []  # fitted in the request instead
     assert recommender.model is not previous
