@@ -109,10 +109,13 @@ TEXTS = {
     },
     "heuristic_ranking": {
         "vi": (
-            "Chưa đủ dữ liệu bán hàng để học: xếp theo nhóm sản phẩm, khoảng cách "
-            "và số nhà cung cấp"
+            "Chưa có xếp hạng học từ dữ liệu bán hàng (chưa đủ dữ liệu hoặc đang học): "
+            "xếp theo nhóm sản phẩm, khoảng cách và số nhà cung cấp"
         ),
-        "en": "Too few sales to learn from yet: ranked by product group, distance and suppliers",
+        "en": (
+            "The ranking learned from sales is not ready (too few sales, or being fitted): "
+            "ranked by product group, distance and number of suppliers"
+        ),
     },
 }
 

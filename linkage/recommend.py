@@ -360,7 +360,7 @@ def recommend_buyers(
     offer = producer_offer(index, p, as_of, product)
     items = _products_of(rec, p, product)
     linked = set(rec.evidence.sells[p].indices.tolist())
-    notes = []
+    notes = [] if rec.model is not None else [{"code": "heuristic_ranking"}]
     results = []
     placed = not np.isnan(index.p_lat[p])
     if not placed:
@@ -575,7 +575,7 @@ def recommend_suppliers(
         "ranking": rec.ranking_info(),
         "weights": {name: round(w, 4) for name, w in weights.items()},
         "results": [],
-        "notes": [],
+        "notes": with_text([] if rec.model else [{"code": "heuristic_ranking"}], language),
     }
     if category is not None and not takes[CATEGORIES.index(category)]:
         answer["notes"] = with_text(
