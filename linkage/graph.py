@@ -9,8 +9,9 @@ Edges run in the direction goods flow (household → cooperative → buyer). A `
 keeps one edge per ordered pair; its ``links`` attribute lists the linkages it stands for as
 ``{"kind", "product", "volume"}`` and ``volume`` sums their known monthly volumes. A store is joined
 to its chain by an edge of kind ``store_of``. Products live in ``G.graph["products"]``
-(code → ``{"producer", "name", "category", "stars", "potential_five_star", "rating_expires_on",
-"capacity_per_month"}``) rather than as nodes, so that centrality is about actors.
+(code → ``{"producer", "name", "category", "stars", "potential_five_star", "rated_on",
+"rating_expires_on", "capacity_per_month"}``) rather than as nodes, so that centrality is about
+actors.
 
 The analytics below take that graph and return plain dicts and lists; ``graph_from_db`` builds it
 from the registry with one ``values()`` query per table.
@@ -171,6 +172,7 @@ def build_graph(
             "category": _text(row.get("category")),
             "stars": _integer(row.get("stars")),
             "potential_five_star": str(row.get("potential_five_star")).lower() in {"1", "true"},
+            "rated_on": _date(row.get("rated_on")),
             "rating_expires_on": expires,
             "capacity_per_month": _number(row.get("capacity_per_month")),
         }

@@ -196,6 +196,9 @@ class OutletIndex:
             "producer": np.array([self.p_pos[r["producer"]] for r in rows], np.int64),
             "group": np.array([group.get(r["category"], -1) for r in rows], np.int64),
             "stars": np.array([r["stars"] or 0 for r in rows], float),
+            "rated": np.array(
+                [(r.get("rated_on") or dt.date.min).toordinal() for r in rows], np.int64
+            ),
             "expires": np.array(
                 [(r["rating_expires_on"] or dt.date.max).toordinal() for r in rows], np.int64
             ),
@@ -204,6 +207,18 @@ class OutletIndex:
         self.item_by_producer = np.argsort(self.items["producer"], kind="stable")
         self.item_start = np.searchsorted(
             self.items["producer"][self.item_by_producer], np.arange(self.n_p + 1)
+        )
+
+    def rated_items(self, as_of: dt.date) -> np.ndarray:
+        """Which products hold a valid rating on ``as_of``: stars in a known group, rated on or
+        before that day (an unknown day counts as before), not yet expired."""
+        day = as_of.toordinal()
+        items = self.items
+        return (
+            (items["stars"] > 0)
+            & (items["group"] >= 0)
+            & (items["rated"] <= day)
+            & (items["expires"] > day)
         )
 
     def items_of(self, p: int) -> np.ndarray:
@@ -304,7 +319,7 @@ def offers_of(index: OutletIndex, as_of: dt.date) -> Offers:
     """What each producer offers as of ``as_of``: its rated products whose rating is valid."""
     n = len(CATEGORIES)
     items = index.items
-    valid = (items["stars"] > 0) & (items["group"] >= 0) & (items["expires"] > as_of.toordinal())
+    valid = index.rated_items(as_of)
     owner = items["producer"]
     totals = np.bincount(owner, minlength=index.n_p).astype(float)
     cell = owner[valid] * n + items["group"][valid]
@@ -331,11 +346,7 @@ def producer_offer(
         mine = np.array([index.item_pos[product]])
     n = len(CATEGORIES)
     share, stars, capacity = np.zeros((1, n)), np.zeros((1, n)), np.full((1, n), np.nan)
-    valid = mine[
-        (items["stars"][mine] > 0)
-        & (items["group"][mine] >= 0)
-        & (items["expires"][mine] > as_of.toordinal())
-    ]
+    valid = mine[index.rated_items(as_of)[mine]]
     for i in valid.tolist():
         g = items["group"][i]
         share[0, g] += 1 / len(mine)

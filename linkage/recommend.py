@@ -235,11 +235,7 @@ def _best_product(rec: Recommender, candidates: np.ndarray, o: int, as_of: dt.da
     """The producer's product to offer an outlet: a group it takes, rated high enough, the
     group it buys most of first, then the most stars."""
     index, items = rec.index, rec.index.items
-    ok = (
-        (items["group"][candidates] >= 0)
-        & (items["stars"][candidates] > 0)
-        & (items["expires"][candidates] > as_of.toordinal())
-    )
+    ok = index.rated_items(as_of)[candidates]
     groups = np.maximum(items["group"][candidates], 0)
     ok &= index.o_takes[o][groups] & (items["stars"][candidates] >= index.o_min_stars[o])
     if not ok.any():
@@ -477,6 +473,7 @@ def _others(rec, p, offer, items, include_linked, max_distance_km, k, as_of):
     score = heuristic_score(fit, np.zeros(len(fit)), index.x_suppliers) * decay
     score = score / (1 + np.log1p(index.x_suppliers.max(initial=0)))
     lists = {"platforms": [], "trade": []}
+    rated = index.rated_items(as_of)
     for j in _rank(score[ok], distance[ok], index.x_codes, np.flatnonzero(ok)):
         x = int(np.flatnonzero(ok)[j])
         name = "platforms" if platform[x] else "trade"
@@ -486,11 +483,8 @@ def _others(rec, p, offer, items, include_linked, max_distance_km, k, as_of):
         groups = index.x_takes[x]
         best = [
             i
-            for i in items.tolist()
-            if index.items["group"][i] >= 0
-            and groups[index.items["group"][i]]
-            and index.items["stars"][i] >= max(stars_x, 1)
-            and index.items["expires"][i] > as_of.toordinal()
+            for i in items[rated[items]].tolist()
+            if groups[index.items["group"][i]] and index.items["stars"][i] >= stars_x
         ]
         if not best:
             continue
@@ -514,7 +508,8 @@ def _not_recommended(rec: Recommender, items: np.ndarray, as_of: dt.date, langua
         code = rec.index.item_codes[i]
         product = rec.graph.graph["products"][code]
         expires = product["rating_expires_on"]
-        if not product["stars"]:
+        rated_on = product.get("rated_on")
+        if not product["stars"] or (rated_on is not None and rated_on > as_of):
             reason = {"code": "not_rated"}
         elif expires is not None and expires <= as_of:
             reason = {"code": "rating_expired", "date": expires.isoformat()}
@@ -585,8 +580,7 @@ def recommend_suppliers(
         return answer
     groups = [CATEGORIES.index(category)] if category else np.flatnonzero(takes).tolist()
     items = index.items
-    ok = np.isin(items["group"], groups) & (items["stars"] >= max(minimum, 1))
-    ok &= items["expires"] > as_of.toordinal()
+    ok = np.isin(items["group"], groups) & (items["stars"] >= minimum) & index.rated_items(as_of)
     # Outlets the score is read at: the buyer itself, or a chain's stores.
     if buyer in index.o_pos:
         outlets = np.array([index.o_pos[buyer]])

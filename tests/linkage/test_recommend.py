@@ -356,3 +356,11 @@ def test_the_capacity_part_compares_capacity_with_the_outlets_typical_volume():
     assert capacity_part(200) == 1.0  # exactly the typical volume
     assert capacity_part(50) == 0.25
     assert capacity_part(None) == 0.5  # unknown: neither for nor against
+
+
+def test_a_product_rated_after_as_of_had_no_rating_then():
+    rec = _recommender(buyers=[_buyer("B1")])
+    before = r.recommend_buyers(rec, product="SP", as_of=dt.date(2023, 12, 31))
+    assert before["results"] == []
+    assert before["not_recommended"][0]["code"] == "not_rated"
+    assert _codes(r.recommend_buyers(rec, product="SP", as_of=dt.date(2024, 1, 1))) == ["B1"]
