@@ -1,6 +1,6 @@
 """Errors as JSON with the field and the reason, never an HTML 500 page for bad input."""
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -20,7 +20,7 @@ def django_error_detail(exc: DjangoValidationError) -> dict:
 
 def exception_handler(exc, context):
     """DRF's handler, plus Django validation errors, database rule violations and values the
-    database refuses as 400.
+    database refuses as 400, and a database out of reach as 503.
 
     Serializers check the model rules first; an IntegrityError still reaching here is a race (two
     writes of the same code at once), which is the client's to retry, not a server fault.
@@ -38,5 +38,12 @@ def exception_handler(exc, context):
         return Response(
             {"non_field_errors": [f"A value cannot be stored or looked up: {exc}"]},
             status=status.HTTP_400_BAD_REQUEST,
+        )
+    elif isinstance(exc, OperationalError | InterfaceError):
+        # The database restarting or out of reach: the client may retry, and reads JSON.
+        return Response(
+            {"detail": "The database cannot be reached just now; try again in a moment."},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
         )
     return drf_exception_handler(exc, context)

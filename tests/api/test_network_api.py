@@ -281,3 +281,16 @@ def test_with_redis_the_ranking_is_fitted_on_a_worker_once_per_version(
     graph_cache.get_recommender()
     version = graph_cache.current_version()
     assert queued == [("linkage.graph_cache.fit_ranking_job", {"version": version})]
+
+
+def test_a_database_out_of_reach_answers_503_in_json(client, world, monkeypatch):
+    from django.db import OperationalError
+
+    def unreachable():
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(graph_cache, "get_recommender", unreachable)
+    response = client.get("/api/v1/recommendations/buyers/", {"producer": "HTX1"})
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "database" in response.json()["detail"]
