@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -295,7 +296,7 @@ class BuyerRecommendationsView(APIView):
                 weights=params["weights"],
                 include_linked=params["include_linked"],
                 max_distance_km=params.get("max_distance_km"),
-                as_of=params.get("as_of"),
+                as_of=params.get("as_of") or timezone.localdate(),
                 language=get_language(),
             )
         )
@@ -336,7 +337,7 @@ class SupplierRecommendationsView(APIView):
             k=params["k"],
             weights=params["weights"],
             include_linked=params["include_linked"],
-            as_of=params.get("as_of"),
+            as_of=params.get("as_of") or timezone.localdate(),
             language=get_language(),
             **wanted,
         )

@@ -200,7 +200,7 @@ class OutletIndex:
                 [(r.get("rated_on") or dt.date.min).toordinal() for r in rows], np.int64
             ),
             "expires": np.array(
-                [(r["rating_expires_on"] or dt.date.max).toordinal() for r in rows], np.int64
+                [(r["rating_expires_on"] or dt.date.min).toordinal() for r in rows], np.int64
             ),
             "capacity": np.array([_number(r["capacity_per_month"]) for r in rows], float),
         }
@@ -211,7 +211,8 @@ class OutletIndex:
 
     def rated_items(self, as_of: dt.date) -> np.ndarray:
         """Which products hold a valid rating on ``as_of``: stars in a known group, rated on or
-        before that day (an unknown day counts as before), not yet expired."""
+        before that day, not yet expired. A rating with no date is no rating, as the registry's
+        rating status and the allocation have it."""
         day = as_of.toordinal()
         items = self.items
         return (

@@ -376,7 +376,8 @@ def recommend_buyers(
             rows=np.zeros(len(candidates), np.int64),
         )
         if max_distance_km is not None:
-            near = features["distance_km"] <= max_distance_km  # NaN (no place) is never near
+            # NaN (an outlet with no place) is never near; the ellipsoid decides at the edge.
+            near = features["distance_km"] <= max_distance_km * (1 + HAVERSINE_ERROR)
             candidates = candidates[near]
             features = {name: values[near] for name, values in features.items()}
         features["co_buyer_count"] = co_buyers[candidates]
@@ -509,7 +510,7 @@ def _not_recommended(rec: Recommender, items: np.ndarray, as_of: dt.date, langua
         product = rec.graph.graph["products"][code]
         expires = product["rating_expires_on"]
         rated_on = product.get("rated_on")
-        if not product["stars"] or (rated_on is not None and rated_on > as_of):
+        if not product["stars"] or expires is None or (rated_on is not None and rated_on > as_of):
             reason = {"code": "not_rated"}
         elif expires is not None and expires <= as_of:
             reason = {"code": "rating_expired", "date": expires.isoformat()}
@@ -609,7 +610,9 @@ def recommend_suppliers(
             else np.full(len(candidates), np.nan)
         )
     if max_distance_km is not None:
-        near = distance <= max_distance_km
+        # A buyer with no place (NaN) holds no one to a distance, as in the allocation; the
+        # ellipsoid decides at the edge.
+        near = np.isnan(distance) | (distance <= max_distance_km * (1 + HAVERSINE_ERROR))
         candidates, nearest, distance = candidates[near], nearest[near], distance[near]
     if len(candidates) > SUPPLIER_POOL:
         pool = np.argpartition(np.nan_to_num(distance, nan=np.inf), SUPPLIER_POOL)[:SUPPLIER_POOL]

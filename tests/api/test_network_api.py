@@ -1,6 +1,6 @@
-import datetime as dt
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from linkage import graph_cache
@@ -150,7 +150,7 @@ def test_buyers_for_a_product_rank_outlets_with_chains_as_groupings(client, worl
     assert body["chains"][0]["chain"]["code"] == "CHAIN"
     assert [s["code"] for s in body["chains"][0]["stores"]] == ["STORE1"]
     assert set(store["parts"]) == {"learned", "category", "distance", "capacity", "stars", "graph"}
-    assert body["as_of"] == dt.date.today().isoformat()
+    assert body["as_of"] == timezone.localdate().isoformat()
 
 
 def test_reasons_speak_the_requests_language(client, world):
