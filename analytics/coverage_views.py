@@ -12,12 +12,10 @@ parameters answer 400 naming the parameter and the reason.
 """
 from __future__ import annotations
 
-import io
 import math
 
 import pandas as pd
 from django.conf import settings
-from django.http import HttpResponse
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -27,11 +25,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analytics.responses import JSONOnly, records
+from analytics.responses import JSONOnly, download, records
 from api.geojson import MEDIA_TYPE as GEOJSON_MEDIA_TYPE
 from api.geojson import feature_collection
 from linkage.choices import AreaLevel, Category
-from linkage.exporter import excel_safe
 
 from . import selectors
 from .coverage import AREA_COLUMNS, GAP_RANKINGS, area_coverage, coverage_gaps, coverage_summary
@@ -41,7 +38,6 @@ from .siting_jobs import run_siting
 __all__ = ["SITING_INLINE_PAIRS", "urlpatterns"]
 
 FORMATS = ("json", "geojson", "csv", "xlsx")
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_RADIUS_KM = 5.0
 MAX_RADIUS_KM = 1000.0
 DEFAULT_K = 10
@@ -146,18 +142,6 @@ def _file_stem(name: str, options: dict) -> str:
     return "-".join(parts)
 
 
-def _download(frame: pd.DataFrame, output: str, stem: str, sheet: str) -> HttpResponse:
-    if output == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        frame.to_csv(response, lineterminator="\n")
-    else:
-        buffer = io.BytesIO()
-        excel_safe(frame).to_excel(buffer, sheet_name=sheet[:31], engine="openpyxl")
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX_MEDIA_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{stem}.{output}"'
-    return response
-
-
 def _geojson(rows: list[dict], properties: list[str], **members) -> Response:
     return Response(
         feature_collection(rows, properties, **members), content_type=GEOJSON_MEDIA_TYPE
@@ -202,7 +186,12 @@ class CoverageView(APIView):
         table = area_coverage(areas, facilities, producers, radius_km=radius, category=category)
         output = options["format"]
         if output in ("csv", "xlsx"):
-            return _download(table, output, _file_stem("coverage", options), "coverage")
+            return download(
+                table,
+                output=output,
+                filename=f"{_file_stem('coverage', options)}.{output}",
+                sheet="coverage",
+            )
         summary = coverage_summary(
             areas, facilities, producers, radius_km=radius, category=category
         )
@@ -246,7 +235,12 @@ class CoverageGapsView(APIView):
             gaps = gaps.head(limit)
         output = options["format"]
         if output in ("csv", "xlsx"):
-            return _download(gaps, output, _file_stem("coverage-gaps", options), "coverage_gaps")
+            return download(
+                gaps,
+                output=output,
+                filename=f"{_file_stem('coverage-gaps', options)}.{output}",
+                sheet="coverage_gaps",
+            )
         meta = {**_meta(options), "rank_by": rank_by, "total": total}
         if output == "geojson":
             return _geojson(records(gaps), ["rank", *AREA_PROPERTIES], **meta)
@@ -347,7 +341,12 @@ class SitingView(APIView):
         output = options["format"]
         if output in ("csv", "xlsx"):
             sites = pd.DataFrame(result["sites"], columns=SITE_COLUMNS).set_index("code")
-            return _download(sites, output, _file_stem("siting", options), "siting")
+            return download(
+                sites,
+                output=output,
+                filename=f"{_file_stem('siting', options)}.{output}",
+                sheet="siting",
+            )
         if output == "geojson":
             meta = {key: value for key, value in result.items() if key != "sites"}
             return _geojson(result["sites"], SITE_PROPERTIES, **meta)

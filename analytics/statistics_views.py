@@ -6,11 +6,9 @@ the date) or ``valid`` (ratings in force on the date); when ``as_of`` is given t
 ``valid``, otherwise ``cumulative``. Bad parameters answer 400 naming the parameter.
 """
 import datetime as dt
-import io
 
 import pandas as pd
 from django.conf import settings
-from django.http import HttpResponse
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -19,10 +17,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analytics.responses import JSONOnly, records
+from analytics.responses import JSONOnly, download, records
 from linkage.choices import AreaLevel
 from linkage.dates import EARLIEST_DATE, LATEST_DATE
-from linkage.exporter import excel_safe
 from linkage.models import Area, Product
 
 from . import statistics
@@ -30,7 +27,6 @@ from . import statistics
 __all__ = ["area_frame", "product_frame", "urlpatterns"]
 
 FORMATS = ("json", "csv", "xlsx")
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_MONTHS = 120
 
 
@@ -149,17 +145,9 @@ def _respond(frame: pd.DataFrame, output: str, name: str, meta: dict):
         return Response(
             {**meta, "count": len(frame), "columns": columns, "results": records(frame)}
         )
-    filename = f"ocop-{name}-{meta['as_of']}.{output}"
-    if output == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        frame.to_csv(response, lineterminator="\n")
-    else:
-        buffer = io.BytesIO()
-        # Excel sheet names are at most 31 characters.
-        excel_safe(frame).to_excel(buffer, sheet_name=name[:31], engine="openpyxl")
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX_MEDIA_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return download(
+        frame, output=output, filename=f"ocop-{name}-{meta['as_of']}.{output}", sheet=name
+    )
 
 
 @extend_schema(
