@@ -36,7 +36,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from geopy.distance import geodesic
+
+from analytics.geo import geodesic_km
 
 __all__ = [
     "BUYER_DOES_NOT_TAKE_GROUP",
@@ -139,11 +140,6 @@ class AllocationResult:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def geodesic_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Geodesic distance (WGS 84) between two (lat, lon) points, in km."""
-    return geodesic(a, b).km
 
 
 def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
