@@ -137,7 +137,7 @@ def synthetic_instance(n_requests: int, n_products: int, seed: int = 0, dense: b
                 min_stars=int(rng.choice([3, 4], p=[0.7, 0.3])),
                 max_distance_km=None if rng.random() < unlimited else float(rng.uniform(*reach)),
                 points=points,
-                buyer_categories=(),
+                buyer_categories=None,
                 buyer_min_stars=3,
             )
         )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .choices import RequestStatus
+from .eligibility import GROUPS, buyer_rules
 from .matching import RequestRow, SupplyRow, allocate
 from .models import Product, SourcingRequest
 
@@ -40,18 +41,6 @@ def check_request_codes(codes: list[str]) -> list[str]:
     if errors:
         raise ValidationError({"requests": errors})
     return codes
-
-
-def _stricter_of_store_and_chain(
-    store_takes: str, store_stars: int | None, chain_takes: str | None, chain_stars: int | None
-) -> tuple[str, int | None]:
-    """A store sells under its chain's rules too: the groups both take, the higher minimum."""
-    store = {c for c in store_takes.split(",") if c}
-    chain = {c for c in (chain_takes or "").split(",") if c}
-    takes = store & chain if store and chain else store or chain
-    stars = max((s for s in (store_stars, chain_stars) if s is not None), default=None)
-    # Groups that do not overlap leave a store that takes nothing; "-" stands for no group.
-    return ",".join(sorted(takes)) if takes or not (store and chain) else "-", stars
 
 
 def allocation_inputs(
@@ -84,7 +73,7 @@ def allocation_inputs(
     by_code: dict[str, dict] = {}
     for row in rows:
         code, category, min_stars, quantity, reach, lat, lon, takes, buyer_stars = row[:9]
-        takes, buyer_stars = _stricter_of_store_and_chain(takes, buyer_stars, *row[9:11])
+        rules = buyer_rules(takes, buyer_stars, *row[9:11])
         request = by_code.setdefault(
             code,
             {
@@ -95,8 +84,8 @@ def allocation_inputs(
                 "max_distance_km": reach,
                 "own": () if lat is None else ((lat, lon),),
                 "stores": [],
-                "buyer_categories": tuple(c for c in takes.split(",") if c),
-                "buyer_min_stars": buyer_stars,
+                "buyer_categories": tuple(g for g in GROUPS if rules.takes(g)),
+                "buyer_min_stars": rules.min_stars or None,
             },
         )
         store_lat, store_lon = row[11:]

@@ -74,7 +74,8 @@ class RequestRow:
     """One open sourcing request with what eligibility needs from its buyer.
 
     ``points``: (lat, lon) of the buyer, or of each store of a chain; empty when unknown.
-    ``buyer_categories``: the groups the buyer takes; empty means every group.
+    ``buyer_categories``: the groups the buyer takes (``linkage.eligibility.buyer_rules``); None
+    means every group, an empty tuple none.
     """
 
     code: str
@@ -83,7 +84,7 @@ class RequestRow:
     min_stars: int | None = None
     max_distance_km: float | None = None
     points: tuple[tuple[float, float], ...] = ()
-    buyer_categories: tuple[str, ...] = ()
+    buyer_categories: tuple[str, ...] | None = None
     buyer_min_stars: int | None = None
 
 
@@ -182,7 +183,8 @@ def _requests_arrays(requests: Sequence[RequestRow]):
         [max(r.min_stars or 1, r.buyer_min_stars or 1) for r in requests], dtype=np.int64
     )
     takes = np.array(
-        [not r.buyer_categories or r.category in r.buyer_categories for r in requests], dtype=bool
+        [r.buyer_categories is None or r.category in r.buyer_categories for r in requests],
+        dtype=bool,
     )
     return min_stars, takes
 
@@ -517,7 +519,10 @@ def _result(requests, supply, capacity, members, pairs, demand, flows, solver):
     for i, request in enumerate(requests):
         unmet = int(demand[i] - served[i])
         reason = None
-        if unmet and request.buyer_categories and request.category not in request.buyer_categories:
+        refused = request.buyer_categories is not None and (
+            request.category not in request.buyer_categories
+        )
+        if unmet and refused:
             # The same rule and the same reason as the supplier recommendations give.
             reason = BUYER_DOES_NOT_TAKE_GROUP
         elif unmet:

@@ -39,6 +39,7 @@ from sklearn.neighbors import BallTree
 from analytics.geo import EARTH_MEAN_RADIUS_KM as EARTH_RADIUS_KM
 from analytics.geo import haversine_km
 
+from .eligibility import GROUPS, buyer_rules, ratings_in_force
 from .graph import SALE_KINDS
 
 __all__ = [
@@ -60,7 +61,7 @@ __all__ = [
     "training_examples",
 ]
 
-CATEGORIES = ("food", "beverages", "herbal", "textiles", "handicraft", "tourism")
+CATEGORIES = GROUPS
 OUTLET_KINDS = ("store", "sales_point")
 PLATFORM_KINDS = ("ecommerce",)
 TRADE_KINDS = ("wholesaler", "distributor")
@@ -96,29 +97,16 @@ FEATURES = (
 )
 
 
-def _group_mask(categories) -> np.ndarray:
-    """Which of the six groups a buyer takes; all of them when it lists none."""
-    listed = [c for c in categories if c in CATEGORIES]
-    if not listed:
-        return np.ones(len(CATEGORIES), bool)
-    return np.array([c in listed for c in CATEGORIES], bool)
-
-
-def outlet_rules(store: dict, chain: dict | None) -> tuple[np.ndarray, int]:
-    """The groups a buyer takes and its minimum stars, a store under its chain's rules too.
-
-    A store takes the groups both it and its chain take (either one's list when the other lists
-    none) and the higher of the two minimums; the allocation applies the same rule.
-    """
-    takes = _group_mask(store["categories"])
-    stars = store["min_stars"] or 0
-    if chain is not None:
-        if store["categories"] and chain["categories"]:
-            takes = takes & _group_mask(chain["categories"])
-        elif chain["categories"]:
-            takes = _group_mask(chain["categories"])
-        stars = max(stars, chain["min_stars"] or 0)
-    return takes, stars
+def outlet_rules(buyer: dict, chain: dict | None) -> tuple[np.ndarray, int]:
+    """A buyer node's groups (as a mask over ``CATEGORIES``) and minimum stars, under its chain's
+    rules too (``linkage.eligibility.buyer_rules``)."""
+    rules = buyer_rules(
+        buyer["categories"],
+        buyer["min_stars"],
+        chain["categories"] if chain else None,
+        chain["min_stars"] if chain else None,
+    )
+    return rules.mask(), rules.min_stars
 
 
 @dataclass
@@ -210,17 +198,11 @@ class OutletIndex:
         )
 
     def rated_items(self, as_of: dt.date) -> np.ndarray:
-        """Which products hold a valid rating on ``as_of``: stars in a known group, rated on or
-        before that day, not yet expired. A rating with no date is no rating, as the registry's
-        rating status and the allocation have it."""
-        day = as_of.toordinal()
+        """Which products hold a rating in force on ``as_of`` (``linkage.eligibility``), with
+        stars in a known group."""
         items = self.items
-        return (
-            (items["stars"] > 0)
-            & (items["group"] >= 0)
-            & (items["rated"] <= day)
-            & (items["expires"] > day)
-        )
+        in_force = ratings_in_force(items["rated"], items["expires"], as_of)
+        return in_force & (items["stars"] > 0) & (items["group"] >= 0)
 
     def items_of(self, p: int) -> np.ndarray:
         """Positions of producer ``p``'s products in ``items``."""

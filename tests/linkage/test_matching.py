@@ -70,7 +70,7 @@ def random_instance(rng: random.Random, n_requests: int, n_supply: int):
                 min_stars=rng.choice([None, 3, 4, 5]),
                 max_distance_km=rng.choice([None, 15.0, 40.0, 80.0]),
                 points=tuple(point() for _ in range(n_points)),
-                buyer_categories=rng.choice([(), (), ("food",), ("handicraft",)]),
+                buyer_categories=rng.choice([None, None, (), ("food",), ("handicraft",)]),
                 buyer_min_stars=rng.choice([None, 3, 4]),
             )
         )
@@ -85,7 +85,7 @@ def brute_force_eligibility(requests, supply, today):
         for i, s in enumerate(supply):
             if s.category != r.category:
                 continue
-            if r.buyer_categories and r.category not in r.buyer_categories:
+            if r.buyer_categories is not None and r.category not in r.buyer_categories:
                 continue
             if s.stars is None or s.stars < least or s.point is None:
                 continue
@@ -370,7 +370,9 @@ def test_allocation_respects_capacity_demand_and_eligibility(seed, n_requests, n
         assert outcome.served + outcome.unmet == pytest.approx(request.quantity)
         assert all((j, index[row["product"]]) in eligible for row in outcome.allocations)
         has_supply = any(key[0] == j for key in eligible)
-        refused = request.buyer_categories and request.category not in request.buyer_categories
+        refused = request.buyer_categories is not None and (
+            request.category not in request.buyer_categories
+        )
         if outcome.unmet > 0 and refused:
             assert outcome.reason == BUYER_DOES_NOT_TAKE_GROUP
         elif outcome.unmet > 0:
