@@ -19,6 +19,7 @@ The frames these functions take:
   without coordinates cannot be measured: they are left out of the shares and counted as
   unlocated.
 """
+
 from __future__ import annotations
 
 import numpy as np

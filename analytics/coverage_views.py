@@ -10,6 +10,7 @@ Common parameters: ``radius_km`` (default 5), ``supply`` (``sales_points``, ``ch
 ``category`` (a product group; optional) and ``format`` (json, geojson, csv or xlsx). Bad
 parameters answer 400 naming the parameter and the reason.
 """
+
 from __future__ import annotations
 
 import math

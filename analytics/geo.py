@@ -12,6 +12,7 @@ the Gaussian mean radius of curvature at the pair's mean latitude, which keeps t
 
 Coordinates are in degrees, (lat, lon); distances in kilometres.
 """
+
 from __future__ import annotations
 
 import numpy as np

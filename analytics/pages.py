@@ -5,6 +5,7 @@ map and the charts show is what the API answers. Nothing is loaded from another 
 Chart.js are vendored under static/vendor/, and the OpenStreetMap tiles are an optional layer that
 is off until the planner turns it on.
 """
+
 import math
 
 from django.conf import settings
@@ -71,8 +72,12 @@ def statistics_page(request):
         ("expiring", "Sắp hết hạn (expiring within 6 months)"),
     ]
     downloads = [
-        {"name": name, "label": label, "csv": f"{base}{name}/?format=csv",
-         "xlsx": f"{base}{name}/?format=xlsx"}
+        {
+            "name": name,
+            "label": label,
+            "csv": f"{base}{name}/?format=csv",
+            "xlsx": f"{base}{name}/?format=xlsx",
+        }
         for name, label in tables
     ]
     context = {

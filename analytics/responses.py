@@ -1,4 +1,5 @@
 """What the analytics views share: JSON content negotiation, frames as JSON rows, downloads."""
+
 import io
 
 import pandas as pd

@@ -8,6 +8,7 @@ The supply of a coverage question is one of:
 - ``kinds:<kind>,<kind>``: every located buyer of the given kinds
   (e.g. ``kinds:store,sales_point``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -18,6 +18,7 @@ nothing are dropped). Then:
   HiGHS) decides. On geographic instances the LP relaxation is almost always integral, so the MILP
   rarely runs.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -281,14 +282,24 @@ def max_coverage(
         chosen = _local_search(small, small_weight, chosen, rounds, seed)
     else:
         chosen, used, optimal, bound = _certify(
-            small, small_weight, k, _one_swaps(small, small_weight, chosen), tolerance,
-            time_limit, rounds, seed,
+            small,
+            small_weight,
+            k,
+            _one_swaps(small, small_weight, chosen),
+            tolerance,
+            time_limit,
+            rounds,
+            seed,
         )
     order, gains = _pick_order(small, small_weight, chosen)
     picked = [(int(sites[o]), g) for o, g in zip(order, gains, strict=True) if g > _EPS]
     return Selection(
-        [p for p, _ in picked], [g for _, g in picked], sum(g for _, g in picked), used,
-        bool(optimal), bound,
+        [p for p, _ in picked],
+        [g for _, g in picked],
+        sum(g for _, g in picked),
+        used,
+        bool(optimal),
+        bound,
     )
 
 

@@ -4,6 +4,7 @@
 national-scale instances (``linkage.jobs.enqueue("analytics.siting_jobs.run_siting", **params)``),
 so its keyword arguments are plain JSON values.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,9 +24,7 @@ def candidate_frame(points: list[list[float]] | None) -> pd.DataFrame | None:
     (meaning the area centroids) when no points are given."""
     if not points:
         return None
-    frame = pd.DataFrame(
-        [(float(lat), float(lon)) for lat, lon in points], columns=["lat", "lon"]
-    )
+    frame = pd.DataFrame([(float(lat), float(lon)) for lat, lon in points], columns=["lat", "lon"])
     frame.index = pd.Index([f"C{i}" for i in range(1, len(frame) + 1)], name="code")
     frame["name"] = [f"{lat:.5f}, {lon:.5f}" for lat, lon in zip(frame.lat, frame.lon, strict=True)]
     return frame

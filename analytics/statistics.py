@@ -27,6 +27,7 @@ Counting rules
   or before the date; ``"valid"`` counts those whose rating is in force on the date,
   ``rated_on <= date < rating_expires_on``.
 """
+
 from __future__ import annotations
 
 import datetime as dt

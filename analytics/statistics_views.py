@@ -5,6 +5,7 @@ today). The tables also take ``basis``: ``cumulative`` (every product rated 3–
 the date) or ``valid`` (ratings in force on the date); when ``as_of`` is given the default is
 ``valid``, otherwise ``cumulative``. Bad parameters answer 400 naming the parameter.
 """
+
 import datetime as dt
 
 import pandas as pd
@@ -170,9 +171,7 @@ class SummaryView(APIView):
         output = _choice(params.get("format"), "format", FORMATS, "json")
         as_of = _date(params.get("as_of"), "as_of")
         months = _integer(params.get("months"), "months", 6, 0, MAX_MONTHS)
-        target = _integer(
-            params.get("target"), "target", settings.OCOP_YEARLY_TARGET, 0, 1_000_000
-        )
+        target = _integer(params.get("target"), "target", settings.OCOP_YEARLY_TARGET, 0, 1_000_000)
         figures = statistics.summary(
             product_frame(), as_of=as_of, expiring_months=months, target=target
         )
@@ -299,9 +298,7 @@ class TargetsView(StatisticsView):
 
     def build(self, request, as_of, basis):
         params = request.query_params
-        target = _integer(
-            params.get("target"), "target", settings.OCOP_YEARLY_TARGET, 0, 1_000_000
-        )
+        target = _integer(params.get("target"), "target", settings.OCOP_YEARLY_TARGET, 0, 1_000_000)
         last_year = (as_of or dt.date.today()).year
         first_year = params.get("first_year")
         first_year = _integer(first_year, "first_year", 0, 1990, last_year) or None

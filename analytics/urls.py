@@ -1,4 +1,5 @@
 """Routes of the planners' analytics API, under /api/v1/analytics/."""
+
 from django.urls import include, path
 
 urlpatterns = [

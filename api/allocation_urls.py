@@ -1,4 +1,5 @@
 """Routes of the global allocation and of background jobs; included under /api/v1/."""
+
 from django.urls import path
 
 from .allocation_views import AllocationView, JobStatusView

@@ -1,4 +1,5 @@
 """HTTP for the global allocation: run it (inline or as a job) and read a job's status."""
+
 import re
 
 from django.urls import reverse

@@ -1,4 +1,5 @@
 """Errors as JSON with the field and the reason, never an HTML 500 page for bad input."""
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from rest_framework import exceptions, status

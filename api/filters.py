@@ -1,4 +1,5 @@
 """Query-string filters of the registry lists, and the accent-free name search."""
+
 import operator
 from functools import reduce
 

@@ -1,4 +1,5 @@
 """GeoJSON (RFC 7946) from plain rows: no ORM, no HTTP."""
+
 from collections.abc import Iterable, Mapping, Sequence
 
 __all__ = ["MEDIA_TYPE", "feature_collection"]

@@ -71,8 +71,8 @@ def _analysis(request, name: str, params: dict, *, heavy: bool = True) -> Respon
     """A slow whole-graph analysis: from the cache, or computed now on a small graph, or, on a
     large graph with a job queue, sent to a worker with 202 and the job's status URL (the same
     request answers 200 from the cache once the job has finished)."""
-    large = heavy and _background_available() and (
-        len(graph_cache.get_graph()) > HEAVY_ANALYSIS_NODES
+    large = (
+        heavy and _background_available() and (len(graph_cache.get_graph()) > HEAVY_ANALYSIS_NODES)
     )
     version = graph_cache.current_version() if large else None
     if version is not None:

@@ -1,4 +1,5 @@
 """Pagination with a page size the client may choose, up to a cap."""
+
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 

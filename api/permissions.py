@@ -13,6 +13,7 @@ records come from the programme's registry, not from self-registration, which ke
 Records an account may not write are outside its write queryset, so changing one answers 404; a body
 that points at such a record answers 400 naming the field.
 """
+
 from dataclasses import dataclass
 
 from django.db.models import Q

@@ -1,4 +1,5 @@
 """JSON shapes of the registry. Relations are written and read by code; owners are never written."""
+
 import copy
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -28,8 +29,6 @@ __all__ = [
     "ProductSerializer",
     "SourcingRequestSerializer",
 ]
-
-
 
 
 def _date_in_range(value):
@@ -105,9 +104,7 @@ class ModelRulesMixin:
         return account_of(self.context["request"])
 
 
-@extend_schema_field(
-    {"type": "array", "items": {"type": "string", "enum": list(Category.values)}}
-)
+@extend_schema_field({"type": "array", "items": {"type": "string", "enum": list(Category.values)}})
 class CategoryListField(serializers.ListField):
     """A list of product-group codes in JSON, stored as one comma-separated column."""
 

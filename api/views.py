@@ -1,4 +1,5 @@
 """HTTP views of the registry: thin viewsets over the selectors, plus import, export and GeoJSON."""
+
 import io
 import json
 
@@ -312,9 +313,7 @@ class ExportTableView(APIView):
 
         table = _known_table(exporter, table)
         if fmt == "csv":
-            return _download(
-                exporter.table_csv(table), "text/csv; charset=utf-8", f"{table}.csv"
-            )
+            return _download(exporter.table_csv(table), "text/csv; charset=utf-8", f"{table}.csv")
         frame = exporter.excel_safe(exporter.table_frame(table))
         stream = io.BytesIO()
         frame.to_excel(stream, sheet_name=table, index=False, engine="openpyxl")
@@ -328,7 +327,7 @@ class ExportWorkbookView(APIView):
         summary="Export all tables",
         operation_id="export_workbook",
         tags=["export"],
-        responses={(200, XLSX_MEDIA_TYPE): OpenApiTypes.BINARY}
+        responses={(200, XLSX_MEDIA_TYPE): OpenApiTypes.BINARY},
     )
     def get(self, request):
         from linkage import exporter

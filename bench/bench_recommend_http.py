@@ -166,6 +166,7 @@ def main():
         env=env,
         start_new_session=True,
     )
+
     def start_worker():
         return subprocess.Popen(
             [sys.executable, "manage.py", "rqworker", "default", "--burst"],
@@ -198,9 +199,7 @@ def main():
             if worker.poll() is not None:
                 worker = start_worker()  # a burst worker stops once the queue is empty
             with concurrent.futures.ThreadPoolExecutor(max_workers=args.workers) as pool:
-                answers = list(
-                    pool.map(lambda p: get(p, body=True), probe[: args.workers * 2])
-                )
+                answers = list(pool.map(lambda p: get(p, body=True), probe[: args.workers * 2]))
             if all(b'"kind":"logistic_regression"' in content for _, _, content in answers):
                 break
             time.sleep(1)

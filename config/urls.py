@@ -1,4 +1,5 @@
 """Top-level routes: the admin, the API under /api/v1/, and the planners' pages."""
+
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView

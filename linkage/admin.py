@@ -1,4 +1,5 @@
 """The staff admin site; foreign keys use raw ids or autocomplete to stay fast at 200k rows."""
+
 from django.contrib import admin
 from django.db import models
 

@@ -6,6 +6,7 @@ A request is measured from its buyer's stores when the buyer has placed stores (
 its nearest store is), else from the buyer's own point; a buyer with neither has no distance limit
 applied and no distance cost (see ``linkage.matching``).
 """
+
 import datetime as dt
 
 from django.core.exceptions import ValidationError

@@ -1,4 +1,5 @@
 """The programme's vocabularies: English codes stored, Vietnamese labels shown."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 

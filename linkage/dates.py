@@ -1,4 +1,5 @@
 """Date arithmetic of the rating rules."""
+
 import calendar
 import datetime as dt
 

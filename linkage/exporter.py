@@ -3,6 +3,7 @@
 A workbook (a sheet per table) or a folder of ``<table>.csv`` files, UTF-8; importing the export
 into an empty database gives the same records.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,14 +28,48 @@ __all__ = [
 COLUMNS: dict[str, tuple[str, ...]] = {
     "areas": ("code", "name", "level", "parent_code", "lat", "lon", "population"),
     "producers": ("code", "name", "kind", "area_code", "address", "lat", "lon", "members"),
-    "products": ("code", "name", "producer_code", "category", "stars", "potential_five_star",
-                 "rated_on", "capacity_per_month", "unit", "price_vnd", "traceability_url"),
-    "buyers": ("code", "name", "kind", "chain_code", "area_code", "address", "lat", "lon",
-               "categories", "min_stars"),
-    "linkages": ("source_code", "target_code", "kind", "product_code", "volume_per_month",
-                 "started_on", "ended_on"),
-    "sourcing_requests": ("code", "buyer_code", "category", "min_stars", "quantity_per_month",
-                          "max_distance_km"),
+    "products": (
+        "code",
+        "name",
+        "producer_code",
+        "category",
+        "stars",
+        "potential_five_star",
+        "rated_on",
+        "capacity_per_month",
+        "unit",
+        "price_vnd",
+        "traceability_url",
+    ),
+    "buyers": (
+        "code",
+        "name",
+        "kind",
+        "chain_code",
+        "area_code",
+        "address",
+        "lat",
+        "lon",
+        "categories",
+        "min_stars",
+    ),
+    "linkages": (
+        "source_code",
+        "target_code",
+        "kind",
+        "product_code",
+        "volume_per_month",
+        "started_on",
+        "ended_on",
+    ),
+    "sourcing_requests": (
+        "code",
+        "buyer_code",
+        "category",
+        "min_stars",
+        "quantity_per_month",
+        "max_distance_km",
+    ),
 }
 
 # Interchange column → values() path; a column not listed is read under its own name.
@@ -55,8 +90,13 @@ def table_frame(table: str) -> pd.DataFrame:
     model, paths = _PATHS[table]
     columns = COLUMNS[table]
     if table == "linkages":
-        lookups = ["source_producer__code", "source_buyer__code", "target_producer__code",
-                   "target_buyer__code", *(paths.get(c, c) for c in columns[2:])]
+        lookups = [
+            "source_producer__code",
+            "source_buyer__code",
+            "target_producer__code",
+            "target_buyer__code",
+            *(paths.get(c, c) for c in columns[2:]),
+        ]
         rows = [
             (sp or sb, tp or tb, *rest)
             for sp, sb, tp, tb, *rest in model.objects.order_by("key").values_list(*lookups)

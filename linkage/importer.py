@@ -11,6 +11,7 @@ under a minute: one query loads each table's existing rows, cells are parsed col
 (low-cardinality columns through a per-value cache), unchanged rows are dropped by comparing
 tuples, and the rest are written with batched upserts.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -103,6 +104,7 @@ class ImportReport:
 
 # --- vocabulary ---------------------------------------------------------------------------------
 
+
 def _labels(choices, extra: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
     """folded label or code → code, from the TextChoices plus the everyday names people write."""
     mapping = {}
@@ -114,45 +116,94 @@ def _labels(choices, extra: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
     return mapping
 
 
-_LEVELS = _labels(AreaLevel, {
-    "province": ("Tỉnh", "Thành phố", "TP", "Thành phố trực thuộc trung ương", "Cấp tỉnh"),
-    "district": ("Quận", "Huyện", "Thị xã", "Cấp huyện", "Quận/huyện"),
-    "commune": ("Xã", "Phường", "Thị trấn", "Đặc khu", "Cấp xã", "Xã/phường"),
-})
-_PRODUCER_KINDS = _labels(ProducerKind, {
-    "household": ("Hộ kinh doanh", "Hộ sản xuất kinh doanh", "Hộ sản xuất", "Hộ gia đình", "Hộ",
-                  "HKD", "Hộ SXKD"),
-    "cooperative": ("HTX", "Hợp tác xã", "Cooperative"),
-    "cooperative_group": ("Tổ hợp tác", "THT", "Tổ HTX", "cooperative group"),
-    "enterprise": ("Doanh nghiệp", "Công ty", "DN", "Công ty TNHH", "Công ty cổ phần", "CTCP",
-                   "company"),
-})
-_CATEGORIES = _labels(Category, {
-    "food": ("Thực phẩm",),
-    "beverages": ("Đồ uống", "beverage", "drinks"),
-    "herbal": ("Thảo dược", "Dược liệu"),
-    "textiles": ("Vải và may mặc", "Vải may mặc", "Dệt may", "textile"),
-    "handicraft": ("Thủ công mỹ nghệ", "Lưu niệm nội thất trang trí", "Lưu niệm", "handicrafts",
-                   "Đồ lưu niệm – nội thất – trang trí"),
-    "tourism": ("Du lịch", "Dịch vụ du lịch", "Du lịch cộng đồng", "Dịch vụ du lịch cộng đồng"),
-})
-_BUYER_KINDS = _labels(BuyerKind, {
-    "retail_chain": ("Chuỗi bán lẻ", "Chuỗi", "Chuỗi siêu thị", "retail chain", "chain"),
-    "store": ("Cửa hàng", "Siêu thị", "Cửa hàng tiện lợi", "Cửa hàng của chuỗi"),
-    "sales_point": ("Điểm giới thiệu và bán sản phẩm OCOP", "Điểm bán OCOP", "Điểm bán",
-                    "Điểm giới thiệu sản phẩm OCOP", "sales point"),
-    "ecommerce": ("Sàn thương mại điện tử", "Sàn TMĐT", "TMĐT", "Thương mại điện tử",
-                  "e-commerce"),
-    "wholesaler": ("Bán buôn", "Đại lý bán buôn", "Nhà bán buôn"),
-    "distributor": ("Nhà phân phối", "NPP", "Phân phối"),
-})
-_LINKAGE_KINDS = _labels(LinkageKind, {
-    "member_of": ("Thành viên", "Thành viên của", "Là thành viên", "member"),
-    "supplies": ("Cung cấp nguyên liệu", "Cung cấp", "Vùng nguyên liệu", "Cung ứng nguyên liệu"),
-    "sells_to": ("Bán cho", "Bán hàng", "Tiêu thụ", "sells"),
-    "lists_on": ("Đăng bán trên", "Đăng bán", "Niêm yết", "lists"),
-    "mou": ("Biên bản ghi nhớ", "Ghi nhớ", "Thỏa thuận hợp tác", "MOU"),
-})
+_LEVELS = _labels(
+    AreaLevel,
+    {
+        "province": ("Tỉnh", "Thành phố", "TP", "Thành phố trực thuộc trung ương", "Cấp tỉnh"),
+        "district": ("Quận", "Huyện", "Thị xã", "Cấp huyện", "Quận/huyện"),
+        "commune": ("Xã", "Phường", "Thị trấn", "Đặc khu", "Cấp xã", "Xã/phường"),
+    },
+)
+_PRODUCER_KINDS = _labels(
+    ProducerKind,
+    {
+        "household": (
+            "Hộ kinh doanh",
+            "Hộ sản xuất kinh doanh",
+            "Hộ sản xuất",
+            "Hộ gia đình",
+            "Hộ",
+            "HKD",
+            "Hộ SXKD",
+        ),
+        "cooperative": ("HTX", "Hợp tác xã", "Cooperative"),
+        "cooperative_group": ("Tổ hợp tác", "THT", "Tổ HTX", "cooperative group"),
+        "enterprise": (
+            "Doanh nghiệp",
+            "Công ty",
+            "DN",
+            "Công ty TNHH",
+            "Công ty cổ phần",
+            "CTCP",
+            "company",
+        ),
+    },
+)
+_CATEGORIES = _labels(
+    Category,
+    {
+        "food": ("Thực phẩm",),
+        "beverages": ("Đồ uống", "beverage", "drinks"),
+        "herbal": ("Thảo dược", "Dược liệu"),
+        "textiles": ("Vải và may mặc", "Vải may mặc", "Dệt may", "textile"),
+        "handicraft": (
+            "Thủ công mỹ nghệ",
+            "Lưu niệm nội thất trang trí",
+            "Lưu niệm",
+            "handicrafts",
+            "Đồ lưu niệm – nội thất – trang trí",
+        ),
+        "tourism": ("Du lịch", "Dịch vụ du lịch", "Du lịch cộng đồng", "Dịch vụ du lịch cộng đồng"),
+    },
+)
+_BUYER_KINDS = _labels(
+    BuyerKind,
+    {
+        "retail_chain": ("Chuỗi bán lẻ", "Chuỗi", "Chuỗi siêu thị", "retail chain", "chain"),
+        "store": ("Cửa hàng", "Siêu thị", "Cửa hàng tiện lợi", "Cửa hàng của chuỗi"),
+        "sales_point": (
+            "Điểm giới thiệu và bán sản phẩm OCOP",
+            "Điểm bán OCOP",
+            "Điểm bán",
+            "Điểm giới thiệu sản phẩm OCOP",
+            "sales point",
+        ),
+        "ecommerce": (
+            "Sàn thương mại điện tử",
+            "Sàn TMĐT",
+            "TMĐT",
+            "Thương mại điện tử",
+            "e-commerce",
+        ),
+        "wholesaler": ("Bán buôn", "Đại lý bán buôn", "Nhà bán buôn"),
+        "distributor": ("Nhà phân phối", "NPP", "Phân phối"),
+    },
+)
+_LINKAGE_KINDS = _labels(
+    LinkageKind,
+    {
+        "member_of": ("Thành viên", "Thành viên của", "Là thành viên", "member"),
+        "supplies": (
+            "Cung cấp nguyên liệu",
+            "Cung cấp",
+            "Vùng nguyên liệu",
+            "Cung ứng nguyên liệu",
+        ),
+        "sells_to": ("Bán cho", "Bán hàng", "Tiêu thụ", "sells"),
+        "lists_on": ("Đăng bán trên", "Đăng bán", "Niêm yết", "lists"),
+        "mou": ("Biên bản ghi nhớ", "Ghi nhớ", "Thỏa thuận hợp tác", "MOU"),
+    },
+)
 _TRUE = {"yes", "y", "true", "t", "1", "x", "co", "c", "dung", "v"}
 _FALSE = {"no", "n", "false", "f", "0", "khong", "k", "sai"}
 
@@ -177,15 +228,20 @@ class _Column:
 
 
 def _ref(name, table, attr, **kw) -> _Column:
-    return _Column(name, "ref", ref=table, attr=f"{attr}_id", lookup=f"{attr}__code",
-                   max_length=40, **kw)
+    return _Column(
+        name, "ref", ref=table, attr=f"{attr}_id", lookup=f"{attr}__code", max_length=40, **kw
+    )
 
 
 _LAT = _Column("lat", "float", aliases=("Vĩ độ", "latitude", "vido"))
 _LON = _Column("lon", "float", aliases=("Kinh độ", "longitude", "lng", "long", "kinhdo"))
 _ADDRESS = _Column("address", "text", aliases=("Địa chỉ",), max_length=300)
-_AREA = _ref("area_code", "areas", "area",
-             aliases=("Địa bàn", "Mã địa bàn", "Mã xã", "Mã đơn vị hành chính", "area"))
+_AREA = _ref(
+    "area_code",
+    "areas",
+    "area",
+    aliases=("Địa bàn", "Mã địa bàn", "Mã xã", "Mã đơn vị hành chính", "area"),
+)
 
 
 @dataclass(frozen=True)
@@ -202,80 +258,197 @@ class _Table:
 
 
 _SPECS: dict[str, _Table] = {
-    "areas": _Table("areas", Area, (
-        _Column("code", "text", True, ("Mã", "Mã địa bàn", "Mã đơn vị"), 40),
-        _Column("name", "text", True, ("Tên", "Tên địa bàn", "Tên đơn vị"), 200),
-        _Column("level", "choice", True, ("Cấp", "Cấp hành chính"), choices=_LEVELS),
-        _ref("parent_code", "areas", "parent",
-             aliases=("Mã cấp trên", "Thuộc", "Mã đơn vị cấp trên", "Mã cha", "parent")),
-        _LAT, _LON,
-        _Column("population", "int", aliases=("Dân số", "Số dân")),
-    ), ("Địa bàn", "Đơn vị hành chính", "area")),
-    "producers": _Table("producers", Producer, (
-        _Column("code", "text", True, ("Mã", "Mã chủ thể"), 40),
-        _Column("name", "text", True, ("Tên", "Tên chủ thể"), 300),
-        _Column("kind", "choice", True, ("Loại hình", "Loại chủ thể", "Loại"),
-                choices=_PRODUCER_KINDS),
-        _AREA, _ADDRESS, _LAT, _LON,
-        _Column("members", "int", aliases=("Số thành viên", "Thành viên")),
-    ), ("Chủ thể", "Chủ thể OCOP", "producer")),
-    "products": _Table("products", Product, (
-        _Column("code", "text", True, ("Mã", "Mã sản phẩm", "Mã SP"), 40),
-        _Column("name", "text", True, ("Tên", "Tên sản phẩm", "Tên SP"), 300),
-        _ref("producer_code", "producers", "producer", required=True,
-             aliases=("Mã chủ thể", "Chủ thể", "producer")),
-        _Column("category", "choice", True, ("Nhóm sản phẩm", "Nhóm", "Nhóm SP", "Bộ sản phẩm"),
-                choices=_CATEGORIES),
-        _Column("stars", "stars", aliases=("Hạng sao", "Số sao", "Sao", "Xếp hạng")),
-        _Column("potential_five_star", "bool", aliases=("Tiềm năng 5 sao", "Tiềm năng")),
-        _Column("rated_on", "date", aliases=("Ngày đánh giá", "Ngày công nhận", "Ngày xếp hạng")),
-        _Column("capacity_per_month", "float", aliases=(
-            "Công suất/tháng", "Sản lượng/tháng", "Công suất", "Sản lượng", "Sản lượng mỗi tháng")),
-        _Column("unit", "text", aliases=("Đơn vị", "Đơn vị tính", "ĐVT"), max_length=40),
-        _Column("price_vnd", "int", aliases=("Giá", "Giá bán", "Giá (đồng)", "Giá (VNĐ)")),
-        _Column("traceability_url", "url", aliases=("Truy xuất nguồn gốc", "Link truy xuất"),
-                max_length=500),
-    ), ("Sản phẩm", "Sản phẩm OCOP", "product")),
-    "buyers": _Table("buyers", Buyer, (
-        _Column("code", "text", True, ("Mã", "Mã bên mua"), 40),
-        _Column("name", "text", True, ("Tên", "Tên bên mua"), 300),
-        _Column("kind", "choice", True, ("Loại hình", "Loại", "Loại bên mua"),
-                choices=_BUYER_KINDS),
-        _ref("chain_code", "buyers", "chain", aliases=("Mã chuỗi", "Chuỗi", "chain")),
-        _AREA, _ADDRESS, _LAT, _LON,
-        _Column("categories", "categories", aliases=(
-            "Nhóm sản phẩm", "Nhóm sản phẩm nhận", "Nhóm", "category")),
-        _Column("min_stars", "stars", aliases=(
-            "Hạng sao tối thiểu", "Sao tối thiểu", "Số sao tối thiểu")),
-    ), ("Bên mua", "Người mua", "buyer")),
-    "linkages": _Table("linkages", Linkage, (
-        _Column("source_code", "actor", True, ("Mã nguồn", "Từ", "Bên bán", "Mã bên bán",
-                                               "source")),
-        _Column("target_code", "actor", True, ("Mã đích", "Đến", "Bên nhận", "Mã bên nhận",
-                                               "target")),
-        _Column("kind", "choice", True, ("Loại liên kết", "Loại", "Hình thức"),
-                choices=_LINKAGE_KINDS),
-        _ref("product_code", "products", "product", aliases=("Mã sản phẩm", "Sản phẩm", "product")),
-        _Column("volume_per_month", "float", aliases=(
-            "Khối lượng/tháng", "Khối lượng", "Sản lượng/tháng", "volume")),
-        _Column("started_on", "date", aliases=("Ngày bắt đầu", "Bắt đầu", "Từ ngày")),
-        _Column("ended_on", "date", aliases=("Ngày kết thúc", "Kết thúc", "Đến ngày")),
-    ), ("Liên kết", "linkage"), key="key"),
-    "sourcing_requests": _Table("sourcing_requests", SourcingRequest, (
-        _Column("code", "text", True, ("Mã", "Mã yêu cầu"), 40),
-        _ref("buyer_code", "buyers", "buyer", required=True, aliases=("Mã bên mua", "Bên mua")),
-        _Column("category", "choice", True, ("Nhóm sản phẩm", "Nhóm"), choices=_CATEGORIES),
-        _Column("min_stars", "stars", aliases=("Hạng sao tối thiểu", "Sao tối thiểu", "Số sao")),
-        _Column("quantity_per_month", "float", True, (
-            "Số lượng/tháng", "Số lượng", "Khối lượng/tháng", "quantity")),
-        _Column("max_distance_km", "float", aliases=(
-            "Khoảng cách tối đa (km)", "Khoảng cách tối đa", "Bán kính (km)", "max_distance")),
-    ), ("Yêu cầu tìm nguồn hàng", "Yêu cầu", "Yêu cầu nguồn hàng", "sourcing_request",
-        "request")),
+    "areas": _Table(
+        "areas",
+        Area,
+        (
+            _Column("code", "text", True, ("Mã", "Mã địa bàn", "Mã đơn vị"), 40),
+            _Column("name", "text", True, ("Tên", "Tên địa bàn", "Tên đơn vị"), 200),
+            _Column("level", "choice", True, ("Cấp", "Cấp hành chính"), choices=_LEVELS),
+            _ref(
+                "parent_code",
+                "areas",
+                "parent",
+                aliases=("Mã cấp trên", "Thuộc", "Mã đơn vị cấp trên", "Mã cha", "parent"),
+            ),
+            _LAT,
+            _LON,
+            _Column("population", "int", aliases=("Dân số", "Số dân")),
+        ),
+        ("Địa bàn", "Đơn vị hành chính", "area"),
+    ),
+    "producers": _Table(
+        "producers",
+        Producer,
+        (
+            _Column("code", "text", True, ("Mã", "Mã chủ thể"), 40),
+            _Column("name", "text", True, ("Tên", "Tên chủ thể"), 300),
+            _Column(
+                "kind",
+                "choice",
+                True,
+                ("Loại hình", "Loại chủ thể", "Loại"),
+                choices=_PRODUCER_KINDS,
+            ),
+            _AREA,
+            _ADDRESS,
+            _LAT,
+            _LON,
+            _Column("members", "int", aliases=("Số thành viên", "Thành viên")),
+        ),
+        ("Chủ thể", "Chủ thể OCOP", "producer"),
+    ),
+    "products": _Table(
+        "products",
+        Product,
+        (
+            _Column("code", "text", True, ("Mã", "Mã sản phẩm", "Mã SP"), 40),
+            _Column("name", "text", True, ("Tên", "Tên sản phẩm", "Tên SP"), 300),
+            _ref(
+                "producer_code",
+                "producers",
+                "producer",
+                required=True,
+                aliases=("Mã chủ thể", "Chủ thể", "producer"),
+            ),
+            _Column(
+                "category",
+                "choice",
+                True,
+                ("Nhóm sản phẩm", "Nhóm", "Nhóm SP", "Bộ sản phẩm"),
+                choices=_CATEGORIES,
+            ),
+            _Column("stars", "stars", aliases=("Hạng sao", "Số sao", "Sao", "Xếp hạng")),
+            _Column("potential_five_star", "bool", aliases=("Tiềm năng 5 sao", "Tiềm năng")),
+            _Column(
+                "rated_on", "date", aliases=("Ngày đánh giá", "Ngày công nhận", "Ngày xếp hạng")
+            ),
+            _Column(
+                "capacity_per_month",
+                "float",
+                aliases=(
+                    "Công suất/tháng",
+                    "Sản lượng/tháng",
+                    "Công suất",
+                    "Sản lượng",
+                    "Sản lượng mỗi tháng",
+                ),
+            ),
+            _Column("unit", "text", aliases=("Đơn vị", "Đơn vị tính", "ĐVT"), max_length=40),
+            _Column("price_vnd", "int", aliases=("Giá", "Giá bán", "Giá (đồng)", "Giá (VNĐ)")),
+            _Column(
+                "traceability_url",
+                "url",
+                aliases=("Truy xuất nguồn gốc", "Link truy xuất"),
+                max_length=500,
+            ),
+        ),
+        ("Sản phẩm", "Sản phẩm OCOP", "product"),
+    ),
+    "buyers": _Table(
+        "buyers",
+        Buyer,
+        (
+            _Column("code", "text", True, ("Mã", "Mã bên mua"), 40),
+            _Column("name", "text", True, ("Tên", "Tên bên mua"), 300),
+            _Column(
+                "kind", "choice", True, ("Loại hình", "Loại", "Loại bên mua"), choices=_BUYER_KINDS
+            ),
+            _ref("chain_code", "buyers", "chain", aliases=("Mã chuỗi", "Chuỗi", "chain")),
+            _AREA,
+            _ADDRESS,
+            _LAT,
+            _LON,
+            _Column(
+                "categories",
+                "categories",
+                aliases=("Nhóm sản phẩm", "Nhóm sản phẩm nhận", "Nhóm", "category"),
+            ),
+            _Column(
+                "min_stars",
+                "stars",
+                aliases=("Hạng sao tối thiểu", "Sao tối thiểu", "Số sao tối thiểu"),
+            ),
+        ),
+        ("Bên mua", "Người mua", "buyer"),
+    ),
+    "linkages": _Table(
+        "linkages",
+        Linkage,
+        (
+            _Column(
+                "source_code", "actor", True, ("Mã nguồn", "Từ", "Bên bán", "Mã bên bán", "source")
+            ),
+            _Column(
+                "target_code",
+                "actor",
+                True,
+                ("Mã đích", "Đến", "Bên nhận", "Mã bên nhận", "target"),
+            ),
+            _Column(
+                "kind",
+                "choice",
+                True,
+                ("Loại liên kết", "Loại", "Hình thức"),
+                choices=_LINKAGE_KINDS,
+            ),
+            _ref(
+                "product_code",
+                "products",
+                "product",
+                aliases=("Mã sản phẩm", "Sản phẩm", "product"),
+            ),
+            _Column(
+                "volume_per_month",
+                "float",
+                aliases=("Khối lượng/tháng", "Khối lượng", "Sản lượng/tháng", "volume"),
+            ),
+            _Column("started_on", "date", aliases=("Ngày bắt đầu", "Bắt đầu", "Từ ngày")),
+            _Column("ended_on", "date", aliases=("Ngày kết thúc", "Kết thúc", "Đến ngày")),
+        ),
+        ("Liên kết", "linkage"),
+        key="key",
+    ),
+    "sourcing_requests": _Table(
+        "sourcing_requests",
+        SourcingRequest,
+        (
+            _Column("code", "text", True, ("Mã", "Mã yêu cầu"), 40),
+            _ref("buyer_code", "buyers", "buyer", required=True, aliases=("Mã bên mua", "Bên mua")),
+            _Column("category", "choice", True, ("Nhóm sản phẩm", "Nhóm"), choices=_CATEGORIES),
+            _Column(
+                "min_stars", "stars", aliases=("Hạng sao tối thiểu", "Sao tối thiểu", "Số sao")
+            ),
+            _Column(
+                "quantity_per_month",
+                "float",
+                True,
+                ("Số lượng/tháng", "Số lượng", "Khối lượng/tháng", "quantity"),
+            ),
+            _Column(
+                "max_distance_km",
+                "float",
+                aliases=(
+                    "Khoảng cách tối đa (km)",
+                    "Khoảng cách tối đa",
+                    "Bán kính (km)",
+                    "max_distance",
+                ),
+            ),
+        ),
+        ("Yêu cầu tìm nguồn hàng", "Yêu cầu", "Yêu cầu nguồn hàng", "sourcing_request", "request"),
+    ),
 }
 
-_NON_NEGATIVE = {"population", "members", "capacity_per_month", "price_vnd", "volume_per_month",
-                 "quantity_per_month", "max_distance_km"}
+_NON_NEGATIVE = {
+    "population",
+    "members",
+    "capacity_per_month",
+    "price_vnd",
+    "volume_per_month",
+    "quantity_per_month",
+    "max_distance_km",
+}
 
 
 def _heading_map(spec: _Table) -> dict[str, str]:
@@ -304,6 +477,7 @@ def table_for_name(name: str) -> str | None:
 
 
 # --- reading ------------------------------------------------------------------------------------
+
 
 def _read_csv(source) -> pd.DataFrame:
     return pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -398,6 +572,7 @@ def read_tables(path: str | Path) -> dict[str, pd.DataFrame]:
 
 
 # --- cell parsing -------------------------------------------------------------------------------
+
 
 class _Bad(ValueError):
     """A cell that cannot be read; the message is the reason shown to the user."""
@@ -586,8 +761,11 @@ def _parse_column(values: list, column: _Column) -> tuple[list, dict[int, str]]:
     out: list = fast if fast is not None else [None] * len(values)
     bad: dict[int, str] = {}
     cache: dict = {}
-    slow = (i for i, v in enumerate(out) if v is _SLOW) if fast is not None else (
-        i for i, raw in enumerate(values) if raw is not None)
+    slow = (
+        (i for i, v in enumerate(out) if v is _SLOW)
+        if fast is not None
+        else (i for i, raw in enumerate(values) if raw is not None)
+    )
     for i in slow:
         raw = values[i]
         out[i] = None
@@ -671,6 +849,7 @@ def _out_of_range(spec: _Table, column: _Column, values: list, bad: dict[int, st
 
 # --- one table, parsed --------------------------------------------------------------------------
 
+
 @dataclass
 class _Parsed:
     spec: _Table
@@ -746,7 +925,9 @@ def _parse_table(spec: _Table, data, file: str, warnings: list[str]) -> _Parsed:
     return parsed
 
 
-def _check_rows(parsed: _Parsed) -> None:
+# Every cross-table rule in one place, each a short branch: they split when the importer becomes
+# a package with a checking module of its own.
+def _check_rows(parsed: _Parsed) -> None:  # noqa: C901
     """Rules between the cells of one row, and codes repeated within the file."""
     cols, name = parsed.cols, parsed.spec.name
     # A row with an unreadable cell is already refused; checking it further would only report
@@ -757,8 +938,11 @@ def _check_rows(parsed: _Parsed) -> None:
             if pos in unread:
                 continue
             if (lat is None) != (lon is None):
-                parsed.fail(pos, "lon" if lon is None else "lat",
-                            "latitude and longitude go together: give both or neither")
+                parsed.fail(
+                    pos,
+                    "lon" if lon is None else "lat",
+                    "latitude and longitude go together: give both or neither",
+                )
             elif lat is not None and not (-90 <= lat <= 90):
                 parsed.fail(pos, "lat", "latitude must be between -90 and 90")
             elif lon is not None and not (-180 <= lon <= 180):
@@ -768,8 +952,9 @@ def _check_rows(parsed: _Parsed) -> None:
             zip(cols["potential_five_star"], cols["stars"], strict=True)
         ):
             if potential and stars != 4 and pos not in unread:
-                parsed.fail(pos, "potential_five_star",
-                            "only a 4-star product can be potential 5-star")
+                parsed.fail(
+                    pos, "potential_five_star", "only a 4-star product can be potential 5-star"
+                )
     if name == "linkages":
         for pos, (start, end) in enumerate(zip(cols["started_on"], cols["ended_on"], strict=True)):
             if start and end and end < start:
@@ -780,10 +965,12 @@ def _check_rows(parsed: _Parsed) -> None:
             if source is not None and source == target:
                 parsed.fail(pos, "target_code", "a linkage cannot join an actor to itself")
         parsed.keys = [
-            Linkage.make_key(kind, source, target, product)
-            if kind and source and target else None
+            Linkage.make_key(kind, source, target, product) if kind and source and target else None
             for kind, source, target, product in zip(
-                cols["kind"], cols["source_code"], cols["target_code"], cols["product_code"],
+                cols["kind"],
+                cols["source_code"],
+                cols["target_code"],
+                cols["product_code"],
                 strict=True,
             )
         ]
@@ -798,20 +985,28 @@ def _check_rows(parsed: _Parsed) -> None:
             continue
         if key in first:
             what = "this linkage" if name == "linkages" else f"code {key!r}"
-            parsed.fail(pos, "code" if name != "linkages" else "source_code",
-                        f"{what} appears again (first at row {parsed.rows[first[key]]})")
+            parsed.fail(
+                pos,
+                "code" if name != "linkages" else "source_code",
+                f"{what} appears again (first at row {parsed.rows[first[key]]})",
+            )
         else:
             first[key] = pos
 
 
 # --- what is stored -----------------------------------------------------------------------------
 
+
 def _stored_fields(spec: _Table) -> list[tuple[str, str]]:
     """(interchange column, values_list path) of the compared columns of a table."""
     pairs = []
     for column in spec.columns:
-        if spec.name == "linkages" and column.name in ("source_code", "target_code", "kind",
-                                                       "product_code"):
+        if spec.name == "linkages" and column.name in (
+            "source_code",
+            "target_code",
+            "kind",
+            "product_code",
+        ):
             continue  # part of the key
         if column.name == "code":
             continue
@@ -832,14 +1027,17 @@ def _load_stored(spec: _Table) -> _Stored:
     pairs = _stored_fields(spec)
     paths = [path for _, path in pairs]
     rows = {}
-    for record in spec.model.objects.order_by().values_list(spec.key, "id", *paths).iterator(
-        chunk_size=20_000
+    for record in (
+        spec.model.objects.order_by()
+        .values_list(spec.key, "id", *paths)
+        .iterator(chunk_size=20_000)
     ):
         rows[record[0]] = (record[1], record[2:])
     return _Stored(rows, tuple(name for name, _ in pairs))
 
 
 # --- the import ---------------------------------------------------------------------------------
+
 
 class _AsciiTable(dict):
     """str.translate table filled on demand with unidecode's form of each character."""
@@ -875,8 +1073,14 @@ def _upsert_sql(spec: _Table, fields, update_fields: list[str], source: str) -> 
     return f"{sql} ON CONFLICT ({quote(spec.key)}) DO UPDATE SET {sets}"
 
 
-def _write_rows(cursor, spec: _Table, fields, update_fields: list[str],
-                batches: Iterable[list[tuple]], done: Callable[[int], Any]) -> None:
+def _write_rows(
+    cursor,
+    spec: _Table,
+    fields,
+    update_fields: list[str],
+    batches: Iterable[list[tuple]],
+    done: Callable[[int], Any],
+) -> None:
     """Upsert the rows of ``batches``, calling ``done(n)`` after each batch.
 
     SQLite reuses one prepared statement per row, which is fast there. PostgreSQL pays a round
@@ -988,9 +1192,12 @@ class _Run:
                 parsed.fail(pos, "kind", f"{code!r} has stores; move them before changing its kind")
 
     def _check_chains(self, parsed: _Parsed) -> None:
-        kinds = {code: kind for code, kind in
-                 Buyer.objects.order_by().filter(kind=BuyerKind.RETAIL_CHAIN)
-                 .values_list("code", "kind")}
+        kinds = {
+            code: kind
+            for code, kind in Buyer.objects.order_by()
+            .filter(kind=BuyerKind.RETAIL_CHAIN)
+            .values_list("code", "kind")
+        }
         for pos, code in enumerate(parsed.keys):
             if code is not None and parsed.cols["kind"][pos]:
                 kinds[code] = parsed.cols["kind"][pos]
@@ -1011,7 +1218,8 @@ class _Run:
         at = stored.names.index(column)
         parent = {code: values[at] for code, (_, values) in stored.rows.items()}
         parent.update(
-            (parsed.keys[i], parsed.cols[column][i]) for i in parsed.good()
+            (parsed.keys[i], parsed.cols[column][i])
+            for i in parsed.good()
             if parsed.keys[i] is not None
         )
         for pos in list(parsed.good()):
@@ -1044,10 +1252,15 @@ class _Run:
         for pos, product in enumerate(parsed.cols["product_code"]):
             if product is None or pos in parsed.bad or product not in owner:
                 continue
-            if owner[product] not in (parsed.cols["source_code"][pos],
-                                      parsed.cols["target_code"][pos]):
-                parsed.fail(pos, "product_code",
-                            f"{product!r} is a product of {owner[product]!r}, not of either end")
+            if owner[product] not in (
+                parsed.cols["source_code"][pos],
+                parsed.cols["target_code"][pos],
+            ):
+                parsed.fail(
+                    pos,
+                    "product_code",
+                    f"{product!r} is a product of {owner[product]!r}, not of either end",
+                )
 
     def _check_actors(self, parsed: _Parsed) -> None:
         producers = self.stored("producers").rows.keys() | self._import_codes("producers")
@@ -1067,7 +1280,9 @@ class _Run:
 
     # -- geocoding -------------------------------------------------------------------------------
 
-    def geocode(self) -> None:
+    # Three tables, each with the same fall-back order: it splits by table when the importer
+    # becomes a package.
+    def geocode(self) -> None:  # noqa: C901
         """Fill missing coordinates: keep what the database has, else ask the geocoder chain."""
         if not any(table in self.parsed for table in ("areas", "producers", "buyers")):
             return
@@ -1120,7 +1335,8 @@ class _Run:
                         else:
                             area = cols["area_code"][pos]
                             address = cols["address"][pos] or (
-                                None if area in points else area_address(area))
+                                None if area in points else area_address(area)
+                            )
                             found = locate(address, points.get(area))
                         if found is not None:
                             cols["lat"][pos], cols["lon"][pos], source = found
@@ -1141,8 +1357,11 @@ class _Run:
         for name in ("address", "unit", "traceability_url", "categories"):
             if name in cols:
                 cols[name] = [value or "" for value in cols[name]]
-        compared = [i for i, name in enumerate(stored.names)
-                    if name in parsed.present or name in ("lat", "lon")]
+        compared = [
+            i
+            for i, name in enumerate(stored.names)
+            if name in parsed.present or name in ("lat", "lon")
+        ]
         columns = [cols[stored.names[i]] for i in compared]
         create, update, unchanged = [], [], 0
         for pos in parsed.good():
@@ -1166,8 +1385,7 @@ class _Run:
         def id_map(table: str) -> dict[str, int]:
             if table not in ids:
                 model = _SPECS[table].model
-                ids[table] = dict(model.objects.order_by().values_list(
-                    _SPECS[table].key, "id"))
+                ids[table] = dict(model.objects.order_by().values_list(_SPECS[table].key, "id"))
             return ids[table]
 
         now = timezone.now()
@@ -1189,10 +1407,15 @@ class _Run:
                 # Load the code → id maps first: no other query may run while COPY streams.
                 for ref in refs:
                     id_map(ref)
-                bar = tqdm(total=len(generation), desc=f"writing {table}", unit="row",
-                           disable=not self.progress, leave=False)
+                bar = tqdm(
+                    total=len(generation),
+                    desc=f"writing {table}",
+                    unit="row",
+                    disable=not self.progress,
+                    leave=False,
+                )
                 batches = (
-                    self._rows(parsed, generation[start:start + BATCH_SIZE], fields, id_map, now)
+                    self._rows(parsed, generation[start : start + BATCH_SIZE], fields, id_map, now)
                     for start in range(0, len(generation), BATCH_SIZE)
                 )
                 with connection.cursor() as cursor:
@@ -1226,9 +1449,10 @@ class _Run:
         spec = parsed.spec
         fields = []
         for column in spec.columns:
-            if column.name in ("code",) or (spec.name == "linkages" and column.name in
-                                            ("source_code", "target_code", "kind",
-                                             "product_code")):
+            if column.name in ("code",) or (
+                spec.name == "linkages"
+                and column.name in ("source_code", "target_code", "kind", "product_code")
+            ):
                 continue
             if column.name in parsed.present or column.name in ("lat", "lon"):
                 fields.append(column.field)
@@ -1255,8 +1479,9 @@ class _Run:
         for model_field in fields:
             name = model_field.attname
             column = by_field.get(name)
-            if column is not None and (column.name in parsed.present
-                                       or column.name in ("lat", "lon")):
+            if column is not None and (
+                column.name in parsed.present or column.name in ("lat", "lon")
+            ):
                 values = [cols[column.name][pos] for pos in chunk]
                 if column.kind == "ref":
                     codes = id_map(column.ref)
@@ -1266,8 +1491,9 @@ class _Run:
             elif name == "name_folded":
                 values = fold_many(cols["name"][pos] for pos in chunk)
             elif name == "rating_expires_on":
-                values = [ops.adapt_datefield_value(rating_expiry(cols["rated_on"][pos]))
-                          for pos in chunk]
+                values = [
+                    ops.adapt_datefield_value(rating_expiry(cols["rated_on"][pos])) for pos in chunk
+                ]
             elif name == "key":
                 values = [parsed.keys[pos] for pos in chunk]
             elif spec.name == "linkages" and name.endswith(("_producer_id", "_buyer_id")):
@@ -1282,8 +1508,9 @@ class _Run:
             ):
                 values = [stamp] * len(chunk)
             else:
-                values = [model_field.get_db_prep_save(model_field.get_default(), connection)
-                          ] * len(chunk)
+                values = [
+                    model_field.get_db_prep_save(model_field.get_default(), connection)
+                ] * len(chunk)
             columns.append(values)
         return list(zip(*columns, strict=True))
 
@@ -1316,13 +1543,24 @@ class _Run:
                 written = True
             except (IntegrityError, KeyError) as error:
                 # Only a concurrent write between the checks and the writes gets here.
-                self.errors.append(RowError(
-                    "", 0, "", f"the registry changed during the import; nothing written ({error})"
-                ))
+                self.errors.append(
+                    RowError(
+                        "",
+                        0,
+                        "",
+                        f"the registry changed during the import; nothing written ({error})",
+                    )
+                )
         return ImportReport(
-            errors=self.errors, created=created, updated=updated, unchanged=unchanged,
-            skipped_rows=skipped, dry_run=self.dry_run, written=written,
-            geocoded=dict(self.geocoded), warnings=self.warnings,
+            errors=self.errors,
+            created=created,
+            updated=updated,
+            unchanged=unchanged,
+            skipped_rows=skipped,
+            dry_run=self.dry_run,
+            written=written,
+            geocoded=dict(self.geocoded),
+            warnings=self.warnings,
         )
 
 
@@ -1348,8 +1586,9 @@ def import_tables(
 
 def _unreadable(file: str, reason: str, dry_run: bool) -> ImportReport:
     zero = dict.fromkeys(TABLES, 0)
-    return ImportReport([RowError(file, 0, "", reason)], dict(zero), dict(zero), dict(zero), 0,
-                        dry_run, False)
+    return ImportReport(
+        [RowError(file, 0, "", reason)], dict(zero), dict(zero), dict(zero), 0, dry_run, False
+    )
 
 
 def import_path(path, *, dry_run=False, skip_bad_rows=False, progress=False) -> ImportReport:
@@ -1358,8 +1597,14 @@ def import_path(path, *, dry_run=False, skip_bad_rows=False, progress=False) -> 
         tables, names, warnings = _read_any(path)
     except (ValueError, OSError, zipfile.BadZipFile, KeyError) as error:
         return _unreadable(Path(path).name, f"cannot be read: {error}", dry_run)
-    return import_tables(tables, source_names=names, dry_run=dry_run,
-                         skip_bad_rows=skip_bad_rows, progress=progress, warnings=warnings)
+    return import_tables(
+        tables,
+        source_names=names,
+        dry_run=dry_run,
+        skip_bad_rows=skip_bad_rows,
+        progress=progress,
+        warnings=warnings,
+    )
 
 
 def import_upload(fileobj, *, filename: str, dry_run=False, skip_bad_rows=False) -> ImportReport:
@@ -1377,17 +1622,20 @@ def import_upload(fileobj, *, filename: str, dry_run=False, skip_bad_rows=False)
         elif suffix == ".csv":
             table = table_for_name(name)
             if table is None:
-                return _unreadable(name, f"the file name does not name a table "
-                                         f"({', '.join(TABLES)})", dry_run)
+                return _unreadable(
+                    name, f"the file name does not name a table ({', '.join(TABLES)})", dry_run
+                )
             tables, names, warnings = {table: _read_csv(data)}, {table: name}, []
         elif suffix == ".zip":
             tables, names, warnings = _read_zip(data)
         else:
-            return _unreadable(name, "give an .xlsx workbook, a .csv file or a .zip of CSV files",
-                               dry_run)
+            return _unreadable(
+                name, "give an .xlsx workbook, a .csv file or a .zip of CSV files", dry_run
+            )
     except (ValueError, OSError, zipfile.BadZipFile, KeyError, UnicodeDecodeError) as error:
         return _unreadable(name, f"cannot be read: {error}", dry_run)
     if not tables:
         return _unreadable(name, "no sheet or file names a table of the registry", dry_run)
-    return import_tables(tables, source_names=names, dry_run=dry_run,
-                         skip_bad_rows=skip_bad_rows, warnings=warnings)
+    return import_tables(
+        tables, source_names=names, dry_run=dry_run, skip_bad_rows=skip_bad_rows, warnings=warnings
+    )

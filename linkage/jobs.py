@@ -5,6 +5,7 @@ With ``settings.REDIS_URL`` set, ``enqueue`` puts the call on the "default" queu
 runs it at once, still recording it in Redis. Without Redis the call runs at once in this process
 and its outcome is kept in the Django cache under the job id, for ``RESULT_TTL`` seconds.
 """
+
 import logging
 import uuid
 from importlib import import_module

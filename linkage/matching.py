@@ -29,6 +29,7 @@ ellipsoidal formula on WGS 84, within a few metres of the geodesic over Vietnam'
 
 Among allocations that tie on both levels, which one is returned is unspecified.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -223,9 +224,7 @@ def eligible_pairs(
     for category in sorted(set(request_category.tolist())):
         in_group = usable & (supply_category == category)
         for stars in sorted(set(min_stars.tolist())):
-            members = np.flatnonzero(
-                (request_category == category) & takes & (min_stars == stars)
-            )
+            members = np.flatnonzero((request_category == category) & takes & (min_stars == stars))
             products = np.flatnonzero(in_group & (supply_stars >= stars))
             if not len(products) or not len(members):
                 continue

@@ -1,4 +1,5 @@
 """The registry: areas, producers, products, buyers, linkages and sourcing requests."""
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator

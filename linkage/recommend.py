@@ -438,9 +438,7 @@ def _chains(results: list[dict]) -> list[dict]:
         chain = row["buyer"]["chain"]
         if chain is None:
             continue
-        entry = chains.setdefault(
-            chain["code"], {"chain": chain, "stores": []}
-        )
+        entry = chains.setdefault(chain["code"], {"chain": chain, "stores": []})
         entry["stores"].append(
             {
                 "code": row["buyer"]["code"],

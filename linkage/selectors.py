@@ -1,4 +1,5 @@
 """Reads of the registry: querysets with the joins their readers need (no N+1 on lists)."""
+
 import datetime as dt
 
 from django.db.models import Q, QuerySet
@@ -61,7 +62,8 @@ def in_area(area_path: str, code: str) -> Q:
 
 
 def rating_status(expires_on: dt.date | None, today: dt.date | None = None) -> str | None:
-    """"valid", "expiring" (within six months of ``today``), "expired", or None when never rated."""
+    """The rating's status on ``today``: "valid", "expiring" (within six months), "expired", or
+    None when never rated."""
     if expires_on is None:
         return None
     today = today or dt.date.today()

@@ -1,4 +1,5 @@
 """Folding of Vietnamese text for search and for matching column headings and labels."""
+
 import re
 
 from unidecode import unidecode

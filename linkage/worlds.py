@@ -19,6 +19,7 @@ it may sell to, with probability ∝ exp(utility), where the utility follows the
 
 Pure Python and numpy, deterministic for a seed; the default size takes a fraction of a second.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,12 +59,24 @@ _KM_PER_DEG = 111.0
 # (number, name, store brand, categories or None for every group, min_stars, share of stores)
 _CHAINS = (
     (1, "Chuỗi siêu thị Minh Phát", "Siêu thị Minh Phát", None, 3, 0.30),
-    (2, "Chuỗi cửa hàng Nông sản Thủ Đô", "Cửa hàng Nông sản Thủ Đô", "food;beverages;herbal",
-     3, 0.25),
+    (
+        2,
+        "Chuỗi cửa hàng Nông sản Thủ Đô",
+        "Cửa hàng Nông sản Thủ Đô",
+        "food;beverages;herbal",
+        3,
+        0.25,
+    ),
     (3, "Hệ thống siêu thị Gia Bảo", "Gia Bảo Mart", "food;beverages;handicraft", 4, 0.15),
     (4, "Chuỗi cửa hàng Quà Việt", "Cửa hàng Quà Việt", None, 4, 0.10),
-    (5, "Chuỗi bách hóa Hòa Lộc", "Bách hóa Hòa Lộc", "food;beverages;herbal;handicraft;textiles",
-     3, 0.20),
+    (
+        5,
+        "Chuỗi bách hóa Hòa Lộc",
+        "Bách hóa Hòa Lộc",
+        "food;beverages;herbal;handicraft;textiles",
+        3,
+        0.20,
+    ),
 )
 _PLATFORMS = ("Sàn Nông sản Việt", "Sàn OCOP Thủ Đô", "Chợ số Hà Nội")
 # (number, name, kind, categories); a trader takes what an outlet would, so sales can move there.
@@ -80,10 +93,12 @@ def _commune_rows(rng: np.random.Generator, prefix: str) -> tuple[list[dict], np
     """The province and its communes; also each commune's distance to the centre in km."""
     # Half around the centre, half anywhere in the box: dense in the city, sparse outside.
     central = rng.random(_COMMUNES) < 0.5
-    lat = np.where(central, rng.normal(_CENTRE[0], 0.07, _COMMUNES),
-                   rng.uniform(*_LAT_RANGE, _COMMUNES))
-    lon = np.where(central, rng.normal(_CENTRE[1], 0.07, _COMMUNES),
-                   rng.uniform(*_LON_RANGE, _COMMUNES))
+    lat = np.where(
+        central, rng.normal(_CENTRE[0], 0.07, _COMMUNES), rng.uniform(*_LAT_RANGE, _COMMUNES)
+    )
+    lon = np.where(
+        central, rng.normal(_CENTRE[1], 0.07, _COMMUNES), rng.uniform(*_LON_RANGE, _COMMUNES)
+    )
     lat = np.clip(lat, *_LAT_RANGE).round(5)
     lon = np.clip(lon, *_LON_RANGE).round(5)
     to_centre = _haversine_km(_CENTRE[0], _CENTRE[1], lat, lon)
@@ -91,19 +106,31 @@ def _commune_rows(rng: np.random.Generator, prefix: str) -> tuple[list[dict], np
     pairs = rng.permutation(
         [(a, b) for a in range(len(_COMMUNE_WORDS)) for b in range(len(_COMMUNE_WORDS)) if a != b]
     )[:_COMMUNES]
-    rows = [{
-        "code": f"{prefix}-HN", "name": "Hà Nội", "level": "province", "parent_code": None,
-        "lat": _CENTRE[0], "lon": _CENTRE[1], "population": int(population.sum()),
-    }]
+    rows = [
+        {
+            "code": f"{prefix}-HN",
+            "name": "Hà Nội",
+            "level": "province",
+            "parent_code": None,
+            "lat": _CENTRE[0],
+            "lon": _CENTRE[1],
+            "population": int(population.sum()),
+        }
+    ]
     for i in range(_COMMUNES):
         short = f"{_COMMUNE_WORDS[pairs[i][0]]} {_COMMUNE_WORDS[pairs[i][1]]}"
-        rows.append({
-            "code": f"{prefix}-C{i + 1:03d}",
-            "name": f"{'Phường' if to_centre[i] < 8 else 'Xã'} {short}",
-            "level": "commune", "parent_code": f"{prefix}-HN",
-            "lat": float(lat[i]), "lon": float(lon[i]), "population": int(population[i]),
-            "_short": short,
-        })
+        rows.append(
+            {
+                "code": f"{prefix}-C{i + 1:03d}",
+                "name": f"{'Phường' if to_centre[i] < 8 else 'Xã'} {short}",
+                "level": "commune",
+                "parent_code": f"{prefix}-HN",
+                "lat": float(lat[i]),
+                "lon": float(lon[i]),
+                "population": int(population[i]),
+                "_short": short,
+            }
+        )
     return rows, to_centre
 
 
@@ -116,7 +143,7 @@ def _producers_and_products(rng, prefix, communes, to_centre, n_producers):
     # Each group favours its own few communes, so same-group producers gather like craft villages.
     pop = np.array([c["population"] for c in communes], dtype=float)
     affinity = rng.gamma(0.5, 1.0, (len(CATEGORIES), len(communes))) * np.sqrt(pop)
-    affinity *= (1.0 + to_centre / 10.0)  # production sits more in the outskirts than shops do
+    affinity *= 1.0 + to_centre / 10.0  # production sits more in the outskirts than shops do
     group = rng.choice(len(CATEGORIES), size=n_producers, p=_GROUP_P)
     kinds = rng.choice(list(_KIND_P), size=n_producers, p=list(_KIND_P.values()))
     n_products = rng.choice([1, 2, 3, 4], size=n_producers, p=[0.4, 0.3, 0.2, 0.1])
@@ -133,13 +160,18 @@ def _producers_and_products(rng, prefix, communes, to_centre, n_producers):
         elif kind == "cooperative_group":
             members = int(rng.integers(3, 15))
         code = f"{prefix}-P{i + 1:04d}"
-        producers.append({
-            "code": code, "name": _producer_name(kind, category, commune["_short"], rng),
-            "kind": kind, "area_code": commune["code"], "address": f"{commune['name']}, Hà Nội",
-            "lat": round(commune["lat"] + rng.normal(0, 0.009), 6),
-            "lon": round(commune["lon"] + rng.normal(0, 0.009), 6),
-            "members": members,
-        })
+        producers.append(
+            {
+                "code": code,
+                "name": _producer_name(kind, category, commune["_short"], rng),
+                "kind": kind,
+                "area_code": commune["code"],
+                "address": f"{commune['name']}, Hà Nội",
+                "lat": round(commune["lat"] + rng.normal(0, 0.009), 6),
+                "lon": round(commune["lon"] + rng.normal(0, 0.009), 6),
+                "members": members,
+            }
+        )
         used: dict[str, int] = {}
         for _ in range(int(n_products[i])):
             cat = category
@@ -151,19 +183,26 @@ def _producers_and_products(rng, prefix, communes, to_centre, n_producers):
             name = base if used[base] == 1 else f"{base} {_VARIANTS[(used[base] - 2) % 10]}"
             stars = int(rng.choice([3, 4, 5], p=[0.35, 0.60, 0.05]))
             unit, cap_lo, cap_hi, price_lo, price_hi = _UNITS[cat]
-            products.append({
-                "code": f"{prefix}-SP{len(products) + 1:05d}", "name": name,
-                "producer_code": code, "category": cat, "stars": stars,
-                "potential_five_star": stars == 4 and rng.random() < 0.03,
-                "rated_on": _iso(_random_day(rng, _RATED_FROM, _RATED_TO)),
-                "capacity_per_month": float(round(math.exp(
-                    rng.uniform(math.log(cap_lo), math.log(cap_hi))))),
-                "unit": unit,
-                "price_vnd": int(round(math.exp(
-                    rng.uniform(math.log(price_lo), math.log(price_hi))), -3)),
-                "traceability_url": None,
-                "_owner": i,
-            })
+            products.append(
+                {
+                    "code": f"{prefix}-SP{len(products) + 1:05d}",
+                    "name": name,
+                    "producer_code": code,
+                    "category": cat,
+                    "stars": stars,
+                    "potential_five_star": stars == 4 and rng.random() < 0.03,
+                    "rated_on": _iso(_random_day(rng, _RATED_FROM, _RATED_TO)),
+                    "capacity_per_month": float(
+                        round(math.exp(rng.uniform(math.log(cap_lo), math.log(cap_hi))))
+                    ),
+                    "unit": unit,
+                    "price_vnd": int(
+                        round(math.exp(rng.uniform(math.log(price_lo), math.log(price_hi))), -3)
+                    ),
+                    "traceability_url": None,
+                    "_owner": i,
+                }
+            )
     return producers, products, group, p_comm
 
 
@@ -179,57 +218,100 @@ def _buyer_rows(rng, prefix, communes, n_outlets):
     def place(weights):
         commune = communes[int(rng.choice(len(communes), p=weights / weights.sum()))]
         return commune, {
-            "area_code": commune["code"], "address": f"{commune['name']}, Hà Nội",
+            "area_code": commune["code"],
+            "address": f"{commune['name']}, Hà Nội",
             "lat": round(commune["lat"] + rng.normal(0, 0.009), 6),
             "lon": round(commune["lon"] + rng.normal(0, 0.009), 6),
         }
 
     for number, name, brand, cats, min_stars, _share in _CHAINS:
         code = f"{prefix}-CH{number}"
-        chains.append({
-            "code": code, "name": name, "kind": "retail_chain", "chain_code": None,
-            "area_code": None, "address": None, "lat": None, "lon": None, "categories": cats,
-            "min_stars": min_stars,
-        })
-        for n in range(1, int((store_chain == number - 1).sum()) + 1):
-            commune, where = place(pop ** 1.3)  # shops follow people, the city most
-            outlets.append({
-                "code": f"{code}-{n:03d}", "name": f"{brand} {commune['_short']}",
-                "kind": "store", "chain_code": code, **where, "categories": cats,
+        chains.append(
+            {
+                "code": code,
+                "name": name,
+                "kind": "retail_chain",
+                "chain_code": None,
+                "area_code": None,
+                "address": None,
+                "lat": None,
+                "lon": None,
+                "categories": cats,
                 "min_stars": min_stars,
-            })
+            }
+        )
+        for n in range(1, int((store_chain == number - 1).sum()) + 1):
+            commune, where = place(pop**1.3)  # shops follow people, the city most
+            outlets.append(
+                {
+                    "code": f"{code}-{n:03d}",
+                    "name": f"{brand} {commune['_short']}",
+                    "kind": "store",
+                    "chain_code": code,
+                    **where,
+                    "categories": cats,
+                    "min_stars": min_stars,
+                }
+            )
     for n in range(1, n_points + 1):
         commune, where = place(pop)
-        outlets.append({
-            "code": f"{prefix}-DB{n:03d}",
-            "name": f"Điểm giới thiệu và bán sản phẩm OCOP {commune['_short']}",
-            "kind": "sales_point", "chain_code": None, **where,
-            "categories": ";".join(CATEGORIES), "min_stars": 3,
-        })
+        outlets.append(
+            {
+                "code": f"{prefix}-DB{n:03d}",
+                "name": f"Điểm giới thiệu và bán sản phẩm OCOP {commune['_short']}",
+                "kind": "sales_point",
+                "chain_code": None,
+                **where,
+                "categories": ";".join(CATEGORIES),
+                "min_stars": 3,
+            }
+        )
     for n, name in enumerate(_PLATFORMS, start=1):
-        others.append({
-            "code": f"{prefix}-EC{n}", "name": name, "kind": "ecommerce", "chain_code": None,
-            "area_code": None, "address": None, "lat": None, "lon": None,
-            "categories": _PLATFORM_CATEGORIES, "min_stars": 3,
-        })
-    central = np.argsort([abs(c["lat"] - _CENTRE[0]) + abs(c["lon"] - _CENTRE[1])
-                          for c in communes])
-    for (n, name, kind, cats), c in zip(_TRADERS, central[:len(_TRADERS)], strict=True):
+        others.append(
+            {
+                "code": f"{prefix}-EC{n}",
+                "name": name,
+                "kind": "ecommerce",
+                "chain_code": None,
+                "area_code": None,
+                "address": None,
+                "lat": None,
+                "lon": None,
+                "categories": _PLATFORM_CATEGORIES,
+                "min_stars": 3,
+            }
+        )
+    central = np.argsort(
+        [abs(c["lat"] - _CENTRE[0]) + abs(c["lon"] - _CENTRE[1]) for c in communes]
+    )
+    for (n, name, kind, cats), c in zip(_TRADERS, central[: len(_TRADERS)], strict=True):
         commune = communes[int(c)]
-        others.append({
-            "code": f"{prefix}-TR{n}", "name": name, "kind": kind, "chain_code": None,
-            "area_code": commune["code"], "address": f"{commune['name']}, Hà Nội",
-            "lat": commune["lat"], "lon": commune["lon"], "categories": cats, "min_stars": 3,
-        })
+        others.append(
+            {
+                "code": f"{prefix}-TR{n}",
+                "name": name,
+                "kind": kind,
+                "chain_code": None,
+                "area_code": commune["code"],
+                "address": f"{commune['name']}, Hà Nội",
+                "lat": commune["lat"],
+                "lon": commune["lon"],
+                "categories": cats,
+                "min_stars": 3,
+            }
+        )
     return chains, outlets, others
 
 
 def _takes(buyers: list[dict]) -> np.ndarray:
     """Boolean (buyers × groups): which groups each buyer takes; no categories means all."""
-    return np.array([
-        [not b["categories"] or c in b["categories"].split(";") for c in CATEGORIES]
-        for b in buyers
-    ], dtype=bool)
+    return np.array(
+        [
+            [not b["categories"] or c in b["categories"].split(";") for c in CATEGORIES]
+            for b in buyers
+        ],
+        dtype=bool,
+    )
 
 
 def _utility(assumption, rng, distance, group, p_comm, outlet_takes, eligible):
@@ -255,9 +337,7 @@ def _utility(assumption, rng, distance, group, p_comm, outlet_takes, eligible):
         raw[raw.sum(axis=1) == 0] = outlet_takes[raw.sum(axis=1) == 0]
         mix = raw / raw.sum(axis=1, keepdims=True)
         return (
-            0.7 * np.log(attractiveness)[None, :]
-            + np.log(mix[:, group].T + 0.05)
-            - distance / 8.0
+            0.7 * np.log(attractiveness)[None, :] + np.log(mix[:, group].T + 0.05) - distance / 8.0
         )
     # neighbourhood: each (commune, group) cluster picks a few outlets near its centre that take
     # the group; its producers share them, so sales of neighbours predict each other's.
@@ -341,68 +421,100 @@ def world_tables(
         key = (kind, source, target, product)
         if key not in seen:
             seen.add(key)
-            linkages.append({
-                "source_code": source, "target_code": target, "kind": kind,
-                "product_code": product, "volume_per_month": volume, "started_on": started,
-                "ended_on": None,
-            })
+            linkages.append(
+                {
+                    "source_code": source,
+                    "target_code": target,
+                    "kind": kind,
+                    "product_code": product,
+                    "volume_per_month": volume,
+                    "started_on": started,
+                    "ended_on": None,
+                }
+            )
 
     for i in range(producers):
-        own = np.arange(first_product[i],
-                        first_product[i + 1] if i + 1 < producers else len(product_rows))
-        for o in order[i, :wanted[i]]:
+        own = np.arange(
+            first_product[i], first_product[i + 1] if i + 1 < producers else len(product_rows)
+        )
+        for o in order[i, : wanted[i]]:
             candidates = own[product_ok[own, o]]
             target = outlet_rows[int(o)]["code"]
             if rng.random() < _TRADER_SHARE:
                 # A sale that went to a trader instead: it must still take the product.
-                fit = (trader_takes[:, pr_cat[candidates]].T
-                       & (pr_stars[candidates][:, None] >= trader_min[None, :]))
+                fit = trader_takes[:, pr_cat[candidates]].T & (
+                    pr_stars[candidates][:, None] >= trader_min[None, :]
+                )
                 rows, cols = np.nonzero(fit)
                 if len(rows):
                     pick = int(rng.integers(len(rows)))
-                    candidates = candidates[rows[pick]:rows[pick] + 1]
+                    candidates = candidates[rows[pick] : rows[pick] + 1]
                     target = traders[int(cols[pick])]["code"]
             product = product_rows[int(candidates[int(rng.integers(len(candidates)))])]
-            add(producer_rows[i]["code"], target, "sells_to", product["code"],
+            add(
+                producer_rows[i]["code"],
+                target,
+                "sells_to",
+                product["code"],
                 float(round(product["capacity_per_month"] * rng.uniform(0.03, 0.15), 1)),
-                _start(rng, product["rated_on"]))
+                _start(rng, product["rated_on"]),
+            )
 
     # A few platform listings and memoranda with chains, so those kinds are present too.
     platform_takes = _takes(platforms)
     chain_takes = _takes(chains)
     chain_min = np.array([c["min_stars"] for c in chains])
     for i in range(producers):
-        own = range(first_product[i],
-                    first_product[i + 1] if i + 1 < producers else len(product_rows))
+        own = range(
+            first_product[i], first_product[i + 1] if i + 1 < producers else len(product_rows)
+        )
         if rng.random() < 0.15:
             fits = [j for j in own if platform_takes[:, pr_cat[j]].any()]
             if fits:
                 j = fits[int(rng.integers(len(fits)))]
                 on = np.flatnonzero(platform_takes[:, pr_cat[j]])
-                add(producer_rows[i]["code"], platforms[int(rng.choice(on))]["code"], "lists_on",
-                    product_rows[j]["code"], None, _start(rng, product_rows[j]["rated_on"]))
+                add(
+                    producer_rows[i]["code"],
+                    platforms[int(rng.choice(on))]["code"],
+                    "lists_on",
+                    product_rows[j]["code"],
+                    None,
+                    _start(rng, product_rows[j]["rated_on"]),
+                )
         if rng.random() < 0.03:
             best = max(own, key=lambda j: pr_stars[j])
             fits = np.flatnonzero(chain_takes[:, pr_cat[best]] & (chain_min <= pr_stars[best]))
             if len(fits):
-                add(producer_rows[i]["code"], chains[int(rng.choice(fits))]["code"], "mou",
-                    None, None, _start(rng, product_rows[best]["rated_on"]))
+                add(
+                    producer_rows[i]["code"],
+                    chains[int(rng.choice(fits))]["code"],
+                    "mou",
+                    None,
+                    None,
+                    _start(rng, product_rows[best]["rated_on"]),
+                )
 
     # A handful of sourcing requests: stores ask within a radius, chains province-wide.
     requests = []
     stores = [b for b in outlet_rows if b["kind"] == "store"]
     askers = [chains[int(j)] for j in rng.choice(len(chains), size=2, replace=False)]
-    askers += [stores[int(j)] for j in rng.choice(len(stores), size=min(2, len(stores)),
-                                                  replace=False)]
+    askers += [
+        stores[int(j)] for j in rng.choice(len(stores), size=min(2, len(stores)), replace=False)
+    ]
     for n, buyer in enumerate(askers, start=1):
         cats = buyer["categories"].split(";") if buyer["categories"] else list(CATEGORIES[:5])
-        requests.append({
-            "code": f"{prefix}-RQ{n:02d}", "buyer_code": buyer["code"],
-            "category": "food" if "food" in cats else cats[int(rng.integers(len(cats)))],
-            "min_stars": buyer["min_stars"],
-            "quantity_per_month": float(rng.integers(10, 200) * 10),
-            "max_distance_km": None if buyer["lat"] is None else float(rng.choice([15, 25, 40])),
-        })
+        requests.append(
+            {
+                "code": f"{prefix}-RQ{n:02d}",
+                "buyer_code": buyer["code"],
+                "category": "food" if "food" in cats else cats[int(rng.integers(len(cats)))],
+                "min_stars": buyer["min_stars"],
+                "quantity_per_month": float(rng.integers(10, 200) * 10),
+                "max_distance_km": None
+                if buyer["lat"] is None
+                else float(rng.choice([15, 25, 40])),
+            }
+        )
 
     truth = {
         producer_rows[i]["code"]: {

@@ -3,6 +3,7 @@
 Run after `python manage.py makemessages -l en -l vi`: `python locale/translate.py`.
 The Vietnamese catalogue translates the English messages of validation errors and help texts.
 """
+
 import re
 import subprocess
 from pathlib import Path

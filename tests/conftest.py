@@ -1,4 +1,5 @@
 """Fixtures shared by the whole suite."""
+
 import pytest
 from django.core.cache import cache
 

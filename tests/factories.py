@@ -1,4 +1,5 @@
 """factory_boy factories for the registry; Hà Nội coordinates by default."""
+
 import datetime as dt
 
 import factory

@@ -3,6 +3,7 @@
 With no environment at all the service runs embedded: a SQLite file next to manage.py, an in-process
 cache and background jobs run in-process. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 """
+
 import os
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """Production: PostgreSQL and Redis from the environment, HTTPS, no debug."""
+
 import os
 
 from django.core.exceptions import ImproperlyConfigured

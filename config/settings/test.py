@@ -1,4 +1,5 @@
 """Test overrides only: the database and cache still come from DATABASE_URL / REDIS_URL."""
+
 from .base import *  # noqa: F401,F403
 from .base import CACHES
 

@@ -180,8 +180,9 @@ points = st.tuples(st.floats(20.5, 21.5), st.floats(105.3, 106.3))
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(st.tuples(points, st.one_of(st.none(), st.integers(0, 100_000))), min_size=1,
-             max_size=25),
+    st.lists(
+        st.tuples(points, st.one_of(st.none(), st.integers(0, 100_000))), min_size=1, max_size=25
+    ),
     st.lists(st.tuples(points, st.sampled_from(["", "food", "herbal,food"])), max_size=15),
     st.lists(st.tuples(points, st.sampled_from(["food", "herbal", "food,herbal"])), max_size=25),
     st.floats(0, 60),
@@ -194,8 +195,10 @@ def test_coverage_shares_never_exceed_one(area_rows, facility_rows, producer_row
         [(f"B{i}", lat, lon, cats) for i, ((lat, lon), cats) in enumerate(facility_rows)]
     )
     producers = producers_frame(
-        [(f"P{i}", f"X{i % len(areas)}", lat, lon, c) for i, ((lat, lon), c) in
-         enumerate(producer_rows)]
+        [
+            (f"P{i}", f"X{i % len(areas)}", lat, lon, c)
+            for i, ((lat, lon), c) in enumerate(producer_rows)
+        ]
     )
     summary = coverage_summary(areas, facilities, producers, radius_km=radius)
     for row in [summary, *summary["by_category"]]:

@@ -28,20 +28,26 @@ KM = 1 / 111.0
 @pytest.fixture
 def district(db):
     """Two communes of one district: Near (a sales point 2 km away) and Far (20 km away)."""
-    parent = AreaFactory(code="D1", name="Huyện", level=AreaLevel.DISTRICT, lat=21.05, lon=105.8,
-                         population=None)
-    near = AreaFactory(code="X1", name="Xã Gần", parent=parent, lat=21.0, lon=105.8,
-                       population=1000)
-    far = AreaFactory(code="X2", name="Xã Xa", parent=parent, lat=21.0 + 20 * KM, lon=105.8,
-                      population=3000)
+    parent = AreaFactory(
+        code="D1", name="Huyện", level=AreaLevel.DISTRICT, lat=21.05, lon=105.8, population=None
+    )
+    near = AreaFactory(
+        code="X1", name="Xã Gần", parent=parent, lat=21.0, lon=105.8, population=1000
+    )
+    far = AreaFactory(
+        code="X2", name="Xã Xa", parent=parent, lat=21.0 + 20 * KM, lon=105.8, population=3000
+    )
     AreaFactory(code="X3", name="Xã chưa rõ", parent=parent, lat=None, lon=None, population=None)
     BuyerFactory(code="SP1", lat=21.0 + 2 * KM, lon=105.8, categories="")
     chain = ChainFactory(code="WIN")
     StoreFactory(code="S1", chain=chain, lat=21.0 + 20 * KM, lon=105.8, categories="food")
-    ProductFactory(producer=ProducerFactory(code="P1", area=near, lat=21.0, lon=105.8),
-                   category=Category.FOOD)
-    ProductFactory(producer=ProducerFactory(code="P2", area=far, lat=21.0 + 20 * KM, lon=105.8),
-                   category=Category.HANDICRAFT)
+    ProductFactory(
+        producer=ProducerFactory(code="P1", area=near, lat=21.0, lon=105.8), category=Category.FOOD
+    )
+    ProductFactory(
+        producer=ProducerFactory(code="P2", area=far, lat=21.0 + 20 * KM, lon=105.8),
+        category=Category.HANDICRAFT,
+    )
     return parent
 
 
@@ -218,8 +224,9 @@ def fake_jobs(monkeypatch, settings):
     return calls
 
 
-def test_large_siting_goes_to_the_job_queue_when_redis_is_configured(client, district, fake_jobs,
-                                                                     monkeypatch):
+def test_large_siting_goes_to_the_job_queue_when_redis_is_configured(
+    client, district, fake_jobs, monkeypatch
+):
     monkeypatch.setattr("analytics.coverage_views.SITING_INLINE_PAIRS", 1)
     response = client.get(SITING_URL, {"k": 1, "radius_km": 4})
     assert response.status_code == 202

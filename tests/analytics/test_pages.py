@@ -1,4 +1,5 @@
 """The planners' pages answer, and load nothing from another host."""
+
 import re
 from pathlib import Path
 
@@ -50,9 +51,10 @@ def test_statistics_page_loads_vendored_chartjs_and_links_downloads(client):
     assert "/api/v1/analytics/statistics/by-year/?format=xlsx" in html
 
 
-@pytest.mark.parametrize(("params", "field"), [({"radius_km": "far"}, "radius_km"),
-                                                 ({"radius_km": "-1"}, "radius_km"),
-                                                 ({"k": "0"}, "k")])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"radius_km": "far"}, "radius_km"), ({"radius_km": "-1"}, "radius_km"), ({"k": "0"}, "k")],
+)
 def test_map_page_refuses_bad_parameters_naming_them(client, params, field):
     response = client.get("/planner/map/", params)
     assert response.status_code == 400

@@ -3,6 +3,7 @@
 Chromium is driven over the DevTools protocol with a small WebSocket client written on the standard
 library, so the test needs no package beyond Debian's chromium. Without a browser it skips.
 """
+
 import base64
 import datetime as dt
 import json
@@ -127,12 +128,17 @@ class DevTools:
         for event in self.events:
             method, params = event["method"], event.get("params", {})
             if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-                errors.append(" ".join(str(a.get("value", a.get("description"))) for a in
-                                       params.get("args", [])))
+                errors.append(
+                    " ".join(
+                        str(a.get("value", a.get("description"))) for a in params.get("args", [])
+                    )
+                )
             elif method == "Runtime.exceptionThrown":
                 details = params.get("exceptionDetails", {})
-                errors.append(details.get("exception", {}).get("description")
-                              or details.get("text", "exception"))
+                errors.append(
+                    details.get("exception", {}).get("description")
+                    or details.get("text", "exception")
+                )
             elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
                 entry = params["entry"]
                 errors.append(f"{entry.get('text')} {entry.get('url', '')}")
@@ -151,11 +157,21 @@ def browser():
     profile = Path(tempfile.mkdtemp(prefix="ocop-chromium-"))
     process = subprocess.Popen(
         [
-            executable, "--headless", "--no-sandbox", "--disable-gpu",
-            "--disable-dev-shm-usage", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-extensions",
-            "--no-first-run", "--no-default-browser-check", "--mute-audio",
-            f"--user-data-dir={profile}", "--remote-debugging-port=0", "about:blank",
+            executable,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--mute-audio",
+            f"--user-data-dir={profile}",
+            "--remote-debugging-port=0",
+            "about:blank",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -207,8 +223,9 @@ def network():
     """Three sales points, a store and a chain in Hà Nội, with communes and rated products."""
     hanoi = AreaFactory(code="HN", name="Hà Nội", level=AreaLevel.PROVINCE, population=8_000_000)
     for i, (lat, lon) in enumerate([(21.03, 105.85), (21.0, 105.94), (21.1, 105.5), (20.9, 105.7)]):
-        commune = AreaFactory(code=f"X{i}", level=AreaLevel.COMMUNE, parent=hanoi, lat=lat,
-                              lon=lon, population=20_000)
+        commune = AreaFactory(
+            code=f"X{i}", level=AreaLevel.COMMUNE, parent=hanoi, lat=lat, lon=lon, population=20_000
+        )
         producer = ProducerFactory(area=commune, lat=lat + 0.01, lon=lon + 0.01)
         ProductFactory(producer=producer, stars=3 + i % 3, rated_on=dt.date(2022 + i % 3, 5, 1))
     for lat, lon in [(21.03, 105.85), (21.01, 105.93), (21.12, 105.52)]:

@@ -131,9 +131,7 @@ def test_site_selection_keeps_existing_and_reports_gains_and_before_after():
 def test_site_selection_can_weigh_producers():
     areas, existing, producers = frames()
     many = pd.DataFrame({"lat": [21.0] * 30, "lon": [105.6] * 30})
-    result = site_selection(
-        areas, existing, k=1, radius_km=5, producers=many, producer_weight=100
-    )
+    result = site_selection(areas, existing, k=1, radius_km=5, producers=many, producer_weight=100)
     assert result["sites"][0]["code"] == "X3"
     assert result["sites"][0]["marginal_producers"] == 30
 

@@ -1,4 +1,5 @@
 """Programme statistics: pure frames in, frames out."""
+
 import datetime as dt
 
 import pandas as pd
@@ -12,8 +13,18 @@ from linkage.dates import rating_expiry
 TODAY = dt.date(2025, 6, 30)
 
 
-def product(code, *, stars=4, potential=False, rated_on=dt.date(2024, 3, 1), category="food",
-            producer_id=1, producer_kind="cooperative", area_id=None, name=None):
+def product(
+    code,
+    *,
+    stars=4,
+    potential=False,
+    rated_on=dt.date(2024, 3, 1),
+    category="food",
+    producer_id=1,
+    producer_kind="cooperative",
+    area_id=None,
+    name=None,
+):
     return {
         "code": code,
         "name": name or f"Sản phẩm {code}",
@@ -35,13 +46,26 @@ def frame(rows):
 def hanoi_end_2021():
     """1,649 products shaped like the published Hà Nội figures at the end of 2021."""
     stars = [(5, False)] * 4 + [(4, True)] * 13 + [(4, False)] * 1098 + [(3, False)] * 534
-    groups = (["food"] * 1071 + ["beverages"] * 35 + ["herbal"] * 17 + ["handicraft"] * 492
-              + ["textiles"] * 34)
+    groups = (
+        ["food"] * 1071
+        + ["beverages"] * 35
+        + ["herbal"] * 17
+        + ["handicraft"] * 492
+        + ["textiles"] * 34
+    )
     rows = []
     for i, ((star, potential), group) in enumerate(zip(stars, groups, strict=True)):
         year = 2019 + i % 3
-        rows.append(product(f"HN{i:05d}", stars=star, potential=potential, category=group,
-                            rated_on=dt.date(year, 1 + i % 12, 1 + i % 28), producer_id=i // 3))
+        rows.append(
+            product(
+                f"HN{i:05d}",
+                stars=star,
+                potential=potential,
+                category=group,
+                rated_on=dt.date(year, 1 + i % 12, 1 + i % 28),
+                producer_id=i // 3,
+            )
+        )
     return frame(rows)
 
 
@@ -54,7 +78,11 @@ def test_by_stars_reproduces_the_published_hanoi_star_counts():
 def test_by_group_reproduces_the_published_hanoi_group_counts_and_lists_every_group():
     table = statistics.by_group(hanoi_end_2021(), as_of=dt.date(2021, 12, 31))
     assert table["products"].to_dict() == {
-        "food": 1071, "beverages": 35, "herbal": 17, "textiles": 34, "handicraft": 492,
+        "food": 1071,
+        "beverages": 35,
+        "herbal": 17,
+        "textiles": 34,
+        "handicraft": 492,
         "tourism": 0,
     }
     assert table.loc["food", "share"] == pytest.approx(1071 / 1649, abs=1e-4)
@@ -62,10 +90,15 @@ def test_by_group_reproduces_the_published_hanoi_group_counts_and_lists_every_gr
 
 
 def test_products_below_three_stars_and_unrated_products_are_left_out():
-    products = frame([
-        product("A", stars=3), product("B", stars=2), product("C", stars=1),
-        product("D", stars=None), product("E", stars=4, rated_on=None),
-    ])
+    products = frame(
+        [
+            product("A", stars=3),
+            product("B", stars=2),
+            product("C", stars=1),
+            product("D", stars=None),
+            product("E", stars=4, rated_on=None),
+        ]
+    )
     assert statistics.by_stars(products, as_of=TODAY)["products"].sum() == 1
     headline = statistics.summary(products, as_of=TODAY)
     assert headline["certified"] == 1
@@ -80,11 +113,13 @@ def test_potential_five_star_counts_apart_from_plain_four_star():
 
 
 def test_valid_basis_counts_only_ratings_in_force_at_the_date():
-    products = frame([
-        product("OLD", rated_on=dt.date(2021, 1, 10)),  # expired 2024-01-10
-        product("NEW", rated_on=dt.date(2023, 5, 1)),
-        product("LATER", rated_on=dt.date(2025, 1, 1)),
-    ])
+    products = frame(
+        [
+            product("OLD", rated_on=dt.date(2021, 1, 10)),  # expired 2024-01-10
+            product("NEW", rated_on=dt.date(2023, 5, 1)),
+            product("LATER", rated_on=dt.date(2025, 1, 1)),
+        ]
+    )
     day = dt.date(2024, 6, 1)
     assert statistics.by_stars(products, as_of=day, basis="valid")["products"].sum() == 1
     assert statistics.by_stars(products, as_of=day, basis="cumulative")["products"].sum() == 2
@@ -102,13 +137,15 @@ def test_unknown_basis_is_refused():
 
 
 def test_by_year_counts_ratings_per_year_with_running_and_valid_totals():
-    products = frame([
-        product("A", rated_on=dt.date(2019, 6, 1)),
-        product("B", rated_on=dt.date(2019, 9, 1), stars=3),
-        product("C", rated_on=dt.date(2021, 2, 1), stars=5),
-        product("D", rated_on=dt.date(2023, 2, 1)),
-        product("E", rated_on=dt.date(2025, 7, 1)),  # after as_of
-    ])
+    products = frame(
+        [
+            product("A", rated_on=dt.date(2019, 6, 1)),
+            product("B", rated_on=dt.date(2019, 9, 1), stars=3),
+            product("C", rated_on=dt.date(2021, 2, 1), stars=5),
+            product("D", rated_on=dt.date(2023, 2, 1)),
+            product("E", rated_on=dt.date(2025, 7, 1)),  # after as_of
+        ]
+    )
     table = statistics.by_year(products, as_of=TODAY)
     assert list(table.index) == [2019, 2020, 2021, 2022, 2023, 2024, 2025]
     assert table["rated"].tolist() == [2, 0, 1, 0, 1, 0, 0]
@@ -148,15 +185,17 @@ def test_a_negative_target_is_refused():
 
 
 def test_expiring_lists_ratings_ending_within_the_months_soonest_first():
-    products = frame([
-        product("GONE", rated_on=dt.date(2022, 6, 1)),  # expired 2025-06-01
-        product("SOON", rated_on=dt.date(2022, 7, 15)),  # 2025-07-15
-        product("EDGE", rated_on=dt.date(2022, 12, 30)),  # 2025-12-30: as_of + 6 months exactly
-        product("TODAY", rated_on=dt.date(2022, 6, 30)),  # 2025-06-30: expired today
-        product("FIRST", rated_on=dt.date(2022, 7, 1)),  # 2025-07-01: valid until today
-        product("LATER", rated_on=dt.date(2023, 1, 2)),
-        product("LOW", rated_on=dt.date(2022, 8, 1), stars=2),
-    ])
+    products = frame(
+        [
+            product("GONE", rated_on=dt.date(2022, 6, 1)),  # expired 2025-06-01
+            product("SOON", rated_on=dt.date(2022, 7, 15)),  # 2025-07-15
+            product("EDGE", rated_on=dt.date(2022, 12, 30)),  # 2025-12-30: as_of + 6 months exactly
+            product("TODAY", rated_on=dt.date(2022, 6, 30)),  # 2025-06-30: expired today
+            product("FIRST", rated_on=dt.date(2022, 7, 1)),  # 2025-07-01: valid until today
+            product("LATER", rated_on=dt.date(2023, 1, 2)),
+            product("LOW", rated_on=dt.date(2022, 8, 1), stars=2),
+        ]
+    )
     table = statistics.expiring(products, months=6, as_of=TODAY)
     assert list(table.index) == ["FIRST", "SOON", "EDGE"]
     assert table.loc["SOON", "days_left"] == 15
@@ -169,11 +208,13 @@ def test_negative_months_are_refused():
 
 
 def test_by_producer_kind_counts_products_and_distinct_producers():
-    products = frame([
-        product("A", producer_id=1, producer_kind="enterprise"),
-        product("B", producer_id=1, producer_kind="enterprise"),
-        product("C", producer_id=2, producer_kind="household"),
-    ])
+    products = frame(
+        [
+            product("A", producer_id=1, producer_kind="enterprise"),
+            product("B", producer_id=1, producer_kind="enterprise"),
+            product("C", producer_id=2, producer_kind="household"),
+        ]
+    )
     table = statistics.by_producer_kind(products, as_of=TODAY)
     assert table.loc["enterprise", "producers"] == 1
     assert table.loc["enterprise", "products"] == 2
@@ -196,11 +237,16 @@ def areas_frame():
 
 
 def area_products():
-    return frame([
-        product("A", area_id=3), product("B", area_id=4, stars=3), product("C", area_id=5),
-        product("D", area_id=1),  # producer placed at province level only
-        product("E", area_id=None), product("F", area_id=8, stars=5),
-    ])
+    return frame(
+        [
+            product("A", area_id=3),
+            product("B", area_id=4, stars=3),
+            product("C", area_id=5),
+            product("D", area_id=1),  # producer placed at province level only
+            product("E", area_id=None),
+            product("F", area_id=8, stars=5),
+        ]
+    )
 
 
 def test_by_area_rolls_communes_up_to_their_district():
@@ -244,11 +290,13 @@ def test_by_area_survives_a_loop_in_the_parent_chain():
 
 
 def test_summary_gives_the_headline_figures():
-    products = frame([
-        product("A", rated_on=dt.date(2025, 2, 1)),
-        product("B", rated_on=dt.date(2022, 7, 1), producer_id=2),  # expires 2025-07-01
-        product("C", rated_on=dt.date(2020, 1, 1), stars=5),  # expired
-    ])
+    products = frame(
+        [
+            product("A", rated_on=dt.date(2025, 2, 1)),
+            product("B", rated_on=dt.date(2022, 7, 1), producer_id=2),  # expires 2025-07-01
+            product("C", rated_on=dt.date(2020, 1, 1), stars=5),  # expired
+        ]
+    )
     headline = statistics.summary(products, as_of=TODAY, target=4)
     assert headline["certified"] == 3
     assert headline["valid"] == 2
@@ -277,10 +325,12 @@ ratings = st.lists(
 @settings(max_examples=60, deadline=None)
 @given(ratings, st.dates(min_value=dt.date(2018, 1, 1), max_value=dt.date(2026, 12, 31)))
 def test_counts_agree_across_tables_and_valid_never_exceeds_cumulative(rows, day):
-    products = frame([
-        product(f"P{i}", stars=s, potential=p and s == 4, rated_on=d)
-        for i, (s, p, d) in enumerate(rows)
-    ])
+    products = frame(
+        [
+            product(f"P{i}", stars=s, potential=p and s == 4, rated_on=d)
+            for i, (s, p, d) in enumerate(rows)
+        ]
+    )
     cumulative = statistics.by_stars(products, as_of=day)["products"].sum()
     valid = statistics.by_stars(products, as_of=day, basis="valid")["products"].sum()
     years = statistics.by_year(products, as_of=day)

@@ -1,4 +1,5 @@
 """The statistics endpoints: JSON, CSV and Excel, parameters checked, few queries."""
+
 import csv
 import datetime as dt
 import io
@@ -24,16 +25,26 @@ def registry():
     bat_trang = AreaFactory(code="BT", name="Bát Tràng", level=AreaLevel.COMMUNE, parent=gia_lam)
     coop = ProducerFactory(code="HTX1", kind=ProducerKind.COOPERATIVE, area=bat_trang)
     firm = ProducerFactory(code="DN1", kind=ProducerKind.ENTERPRISE, area=ba_vi)
-    ProductFactory(code="GOM", producer=coop, category="handicraft", stars=5,
-                   rated_on=dt.date(2022, 3, 1))
-    ProductFactory(code="CHE", producer=coop, category="beverages", stars=4,
-                   potential_five_star=True, rated_on=dt.date(2023, 5, 1))
-    ProductFactory(code="SUA", producer=firm, category="food", stars=3,
-                   rated_on=dt.date(2019, 8, 1))  # expired in 2022
-    ProductFactory(code="MIEN", producer=firm, category="food", stars=4,
-                   rated_on=dt.date(2022, 9, 1))
-    ProductFactory(code="LOW", producer=firm, category="food", stars=2,
-                   rated_on=dt.date(2023, 1, 1))
+    ProductFactory(
+        code="GOM", producer=coop, category="handicraft", stars=5, rated_on=dt.date(2022, 3, 1)
+    )
+    ProductFactory(
+        code="CHE",
+        producer=coop,
+        category="beverages",
+        stars=4,
+        potential_five_star=True,
+        rated_on=dt.date(2023, 5, 1),
+    )
+    ProductFactory(
+        code="SUA", producer=firm, category="food", stars=3, rated_on=dt.date(2019, 8, 1)
+    )  # expired in 2022
+    ProductFactory(
+        code="MIEN", producer=firm, category="food", stars=4, rated_on=dt.date(2022, 9, 1)
+    )
+    ProductFactory(
+        code="LOW", producer=firm, category="food", stars=2, rated_on=dt.date(2023, 1, 1)
+    )
 
 
 def results(response):
@@ -63,7 +74,12 @@ def test_as_of_with_cumulative_basis_counts_every_rating_until_then(client, regi
 def test_by_group_lists_the_six_groups(client, registry):
     rows = results(client.get(BASE + "by-group/"))
     assert [row["category"] for row in rows] == [
-        "food", "beverages", "herbal", "textiles", "handicraft", "tourism"
+        "food",
+        "beverages",
+        "herbal",
+        "textiles",
+        "handicraft",
+        "tourism",
     ]
     assert rows[0]["products"] == 2
 
@@ -100,8 +116,9 @@ def test_expiring_lists_ratings_running_out_within_the_months(client, registry):
     assert rows[0]["area_code"] == "BT"
 
 
-def test_targets_use_the_setting_by_default_and_the_parameter_when_given(client, registry,
-                                                                        settings):
+def test_targets_use_the_setting_by_default_and_the_parameter_when_given(
+    client, registry, settings
+):
     settings.OCOP_YEARLY_TARGET = 2
     rows = {r["year"]: r for r in results(client.get(BASE + "targets/"))}
     assert rows[2022]["target"] == 2
@@ -173,8 +190,16 @@ def test_a_bad_parameter_with_csv_format_still_answers_json_400(client, registry
 
 
 def test_an_empty_registry_gives_empty_tables_not_errors(client):
-    for endpoint in ("by-year/", "by-group/", "by-stars/", "by-area/", "by-producer-kind/",
-                     "expiring/", "targets/", "summary/"):
+    for endpoint in (
+        "by-year/",
+        "by-group/",
+        "by-stars/",
+        "by-area/",
+        "by-producer-kind/",
+        "expiring/",
+        "targets/",
+        "summary/",
+    ):
         for output in ("json", "csv", "xlsx"):
             response = client.get(BASE + endpoint, {"format": output})
             assert response.status_code == 200, (endpoint, output, response.content[:300])
@@ -193,7 +218,14 @@ def test_tables_read_the_registry_in_a_fixed_number_of_queries(
 def test_json_names_the_columns_in_order_since_browsers_reorder_numeric_keys(client, registry):
     body = client.get(BASE + "by-group/").json()
     assert body["columns"] == [
-        "category", "label", "products", "share", "5", "potential_5", "4", "3"
+        "category",
+        "label",
+        "products",
+        "share",
+        "5",
+        "potential_5",
+        "4",
+        "3",
     ]
 
 
@@ -206,8 +238,9 @@ def test_json_names_the_columns_in_order_since_browsers_reorder_numeric_keys(cli
         ("by-group/", {"as_of": "2300-01-01", "basis": "valid"}),
     ],
 )
-def test_an_as_of_outside_the_countable_years_is_a_400_naming_it(client, registry, endpoint,
-                                                                 params):
+def test_an_as_of_outside_the_countable_years_is_a_400_naming_it(
+    client, registry, endpoint, params
+):
     # 9999-12-31 plus the expiry window used to overflow the date arithmetic: a 500.
     response = client.get(BASE + endpoint, params)
     assert response.status_code == 400
@@ -216,10 +249,12 @@ def test_an_as_of_outside_the_countable_years_is_a_400_naming_it(client, registr
 
 def test_xlsx_download_drops_control_characters_excel_cannot_hold(client, registry):
     producer = ProducerFactory(code="HTX\x02", name="Hộ\x1f A")
-    ProductFactory(code="SP\x03", name="Trà\x01", producer=producer, stars=4,
-                   rated_on=dt.date(2022, 1, 1))
-    response = client.get(BASE + "expiring/", {"format": "xlsx", "months": "120",
-                                                "as_of": "2019-01-01"})
+    ProductFactory(
+        code="SP\x03", name="Trà\x01", producer=producer, stars=4, rated_on=dt.date(2022, 1, 1)
+    )
+    response = client.get(
+        BASE + "expiring/", {"format": "xlsx", "months": "120", "as_of": "2019-01-01"}
+    )
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     cells = {cell for row in sheet.iter_rows(values_only=True) for cell in row}
@@ -228,8 +263,13 @@ def test_xlsx_download_drops_control_characters_excel_cannot_hold(client, regist
 
 def test_downloads_quote_text_a_spreadsheet_would_run(client, registry):
     # Input refuses such names; rows written before that rule, or by hand, may still hold one.
-    ProductFactory(code="EVIL", name="-2+3+cmd|' /C calc'!A0", category="food", stars=4,
-                   rated_on=dt.date(2022, 4, 1))
+    ProductFactory(
+        code="EVIL",
+        name="-2+3+cmd|' /C calc'!A0",
+        category="food",
+        stars=4,
+        rated_on=dt.date(2022, 4, 1),
+    )
     params = {"months": "6", "as_of": "2025-02-01"}
     response = client.get(BASE + "expiring/", {**params, "format": "csv"})
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))

@@ -1,4 +1,5 @@
 """POST /api/v1/allocations/ and GET /api/v1/jobs/<id>/."""
+
 import pytest
 from django.urls import include, path
 

@@ -347,14 +347,21 @@ def test_a_database_rule_broken_by_a_race_is_a_bad_request(planner, monkeypatch)
 def test_a_rating_date_outside_the_countable_years_is_a_bad_request(planner, rated_on):
     # The 36-month expiry of 9997-06-01 does not exist: saving it used to be a 500.
     producer = ProducerFactory(code="P-1")
-    body = {"code": "SP-1", "name": "Mật ong", "producer": producer.code, "category": "food",
-            "stars": 3, "rated_on": rated_on}
+    body = {
+        "code": "SP-1",
+        "name": "Mật ong",
+        "producer": producer.code,
+        "category": "food",
+        "stars": 3,
+        "rated_on": rated_on,
+    }
     response = planner.post("/api/v1/products/", body, format="json")
     assert response.status_code == 400
     assert "rated_on" in response.json()
     product = ProductFactory(code="SP-2", producer=producer)
-    response = planner.patch(f"/api/v1/products/{product.code}/", {"rated_on": rated_on},
-                             format="json")
+    response = planner.patch(
+        f"/api/v1/products/{product.code}/", {"rated_on": rated_on}, format="json"
+    )
     assert response.status_code == 400
     assert "rated_on" in response.json()
 
@@ -362,8 +369,12 @@ def test_a_rating_date_outside_the_countable_years_is_a_bad_request(planner, rat
 @pytest.mark.parametrize("field", ["started_on", "ended_on"])
 def test_a_linkage_date_outside_the_countable_years_is_a_bad_request(planner, field):
     producer, buyer = ProducerFactory(code="P-1"), BuyerFactory(code="B-1")
-    body = {"kind": "sells_to", "source_code": producer.code, "target_code": buyer.code,
-            field: "9999-12-31"}
+    body = {
+        "kind": "sells_to",
+        "source_code": producer.code,
+        "target_code": buyer.code,
+        field: "9999-12-31",
+    }
     response = planner.post("/api/v1/linkages/", body, format="json")
     assert response.status_code == 400
     assert field in response.json()
@@ -435,20 +446,25 @@ def test_a_token_with_a_nul_character_is_refused_not_a_server_error(anonymous):
 
 @pytest.mark.parametrize("name", ['=HYPERLINK("http://x","y")', "+cmd", "@SUM(A1)"])
 def test_text_a_spreadsheet_would_run_as_a_formula_is_a_bad_request(planner, name):
-    response = planner.post("/api/v1/producers/", {"code": "HTX-F", "name": name,
-                                                   "kind": "cooperative"})
+    response = planner.post(
+        "/api/v1/producers/", {"code": "HTX-F", "name": name, "kind": "cooperative"}
+    )
     assert response.status_code == 400
     assert "name" in response.json()
 
 
 def test_a_records_code_cannot_change(planner):
     ProducerFactory(code="P-KEEP")
-    response = planner.patch("/api/v1/producers/P-KEEP/", {"code": "P-NEW"},
-                             content_type="application/json")
+    response = planner.patch(
+        "/api/v1/producers/P-KEEP/", {"code": "P-NEW"}, content_type="application/json"
+    )
     assert response.status_code == 400
     assert "code" in response.json()
-    same = planner.patch("/api/v1/producers/P-KEEP/", {"code": "P-KEEP", "members": 5},
-                         content_type="application/json")
+    same = planner.patch(
+        "/api/v1/producers/P-KEEP/",
+        {"code": "P-KEEP", "members": 5},
+        content_type="application/json",
+    )
     assert same.status_code == 200
 
 
@@ -456,8 +472,10 @@ def test_a_linkage_product_of_neither_end_is_a_bad_request(planner):
     ProducerFactory(code="P-A")
     ProductFactory(code="SP-B", producer=ProducerFactory(code="P-B"))
     BuyerFactory(code="B-1")
-    response = planner.post("/api/v1/linkages/", {"kind": "sells_to", "source_code": "P-A",
-                                                  "target_code": "B-1", "product_code": "SP-B"})
+    response = planner.post(
+        "/api/v1/linkages/",
+        {"kind": "sells_to", "source_code": "P-A", "target_code": "B-1", "product_code": "SP-B"},
+    )
     assert response.status_code == 400
     assert "product" in str(response.json())
 
@@ -472,7 +490,8 @@ def test_an_area_loop_through_the_api_is_a_bad_request(planner):
 
 def test_a_chain_with_stores_keeps_its_kind(planner):
     StoreFactory(chain=ChainFactory(code="CH"))
-    response = planner.patch("/api/v1/buyers/CH/", {"kind": "wholesaler"},
-                             content_type="application/json")
+    response = planner.patch(
+        "/api/v1/buyers/CH/", {"kind": "wholesaler"}, content_type="application/json"
+    )
     assert response.status_code == 400
     assert "kind" in response.json()

@@ -1,4 +1,5 @@
 """The allocation over the registry: which rows it reads, in how many queries, and the result."""
+
 import datetime as dt
 
 import pytest

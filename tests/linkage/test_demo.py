@@ -1,4 +1,5 @@
 """The Hà Nội demo data, the synthetic generator, the CSV writer and ``load_demo``."""
+
 import datetime as dt
 import io
 from collections import Counter, defaultdict
@@ -21,8 +22,9 @@ from linkage.demo import (
 )
 from linkage.models import Buyer, Producer, Product
 
-SMALL = dict(provinces=3, communes=40, producers=50, households=200, products=80, stores=30,
-             sales_points=5)
+SMALL = dict(
+    provinces=3, communes=40, producers=50, households=200, products=80, stores=30, sales_points=5
+)
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +53,10 @@ def _check_references(tables):
         assert link["source_code"] != link["target_code"]
         if link["product_code"] is not None:
             assert link["product_code"] in products, link
-    keys = [(r["kind"], r["source_code"], r["target_code"], r["product_code"])
-            for r in tables["linkages"]]
+    keys = [
+        (r["kind"], r["source_code"], r["target_code"], r["product_code"])
+        for r in tables["linkages"]
+    ]
     assert len(keys) == len(set(keys))
     for row in tables["products"]:
         assert row["producer_code"] in producers
@@ -88,8 +92,13 @@ def test_hanoi_products_follow_the_published_proportions(hanoi):
     total = len(products)
     assert abs(total - 3463) <= 35
     groups = Counter(row["category"] for row in products)
-    for category, share in {"food": 0.65, "handicraft": 0.29, "beverages": 0.02,
-                            "textiles": 0.02, "herbal": 0.01}.items():
+    for category, share in {
+        "food": 0.65,
+        "handicraft": 0.29,
+        "beverages": 0.02,
+        "textiles": 0.02,
+        "herbal": 0.01,
+    }.items():
         assert abs(groups[category] / total - share) <= 0.02, category
     assert 0 < groups["tourism"] / total <= 0.02
     five = sum(row["stars"] == 5 for row in products) / total
@@ -126,10 +135,12 @@ def test_hanoi_geography_has_the_30_districts_and_every_commune_in_one(hanoi):
 
 def test_hanoi_producers_sit_where_their_products_come_from(hanoi):
     producers = {row["code"]: row for row in hanoi["producers"]}
-    expected = {"Gốm men rạn Bát Tràng": ("handicraft", "HN.GIA_LAM.BAT_TRANG"),
-                "Lụa Vạn Phúc": ("textiles", "HN.HA_DONG."),
-                "Sữa tươi Ba Vì": ("food", "HN.BA_VI."),
-                "Miến dong Cự Đà": ("food", "HN.THANH_OAI.")}
+    expected = {
+        "Gốm men rạn Bát Tràng": ("handicraft", "HN.GIA_LAM.BAT_TRANG"),
+        "Lụa Vạn Phúc": ("textiles", "HN.HA_DONG."),
+        "Sữa tươi Ba Vì": ("food", "HN.BA_VI."),
+        "Miến dong Cự Đà": ("food", "HN.THANH_OAI."),
+    }
     for name, (category, area_prefix) in expected.items():
         named = [p for p in hanoi["products"] if p["name"].startswith(name)]
         assert named, name
@@ -142,8 +153,19 @@ def test_hanoi_buyers_have_the_published_sales_points_chains_and_platforms(hanoi
     kinds = Counter(row["kind"] for row in hanoi["buyers"])
     assert kinds["sales_point"] == 110
     names = {row["name"] for row in hanoi["buyers"] if row["kind"] in ("retail_chain", "ecommerce")}
-    for expected in ("AEON", "WinMart", "Central Retail", "Hapro", "BRG Mart", "Co.op",
-                     "Postmart", "Voso", "Tiki", "Lazada", "Shopee"):
+    for expected in (
+        "AEON",
+        "WinMart",
+        "Central Retail",
+        "Hapro",
+        "BRG Mart",
+        "Co.op",
+        "Postmart",
+        "Voso",
+        "Tiki",
+        "Lazada",
+        "Shopee",
+    ):
         assert any(expected in name for name in names), expected
     for row in hanoi["buyers"]:
         assert (row["lat"] is None) == (row["kind"] in ("retail_chain", "ecommerce"))
@@ -166,8 +188,8 @@ def test_hanoi_sourcing_requests_are_mostly_feasible_and_a_few_are_not(hanoi):
         assert request["category"] in buyer["categories"].split(";")
         eligible = (category == request["category"]) & (stars >= request["min_stars"])
         if request["max_distance_km"] is not None:
-            eligible &= _haversine_km(buyer["lat"], buyer["lon"], lat, lon) <= (
-                request["max_distance_km"]
+            eligible &= (
+                _haversine_km(buyer["lat"], buyer["lon"], lat, lon) <= (request["max_distance_km"])
             )
         feasible += capacity[eligible].sum() >= request["quantity_per_month"]
     assert feasible >= 0.8 * len(hanoi["sourcing_requests"])

@@ -36,9 +36,7 @@ def _registry(rng: random.Random, today: dt.date) -> None:
     """Chains, stores, sales points and a platform with random rules; producers, some with no
     place, and products with random groups, stars and rating dates; requests for every buyer."""
     stars = [None, 3, 4, 5]
-    chains = [
-        ChainFactory(categories=_groups(rng), min_stars=rng.choice(stars)) for _ in range(2)
-    ]
+    chains = [ChainFactory(categories=_groups(rng), min_stars=rng.choice(stars)) for _ in range(2)]
     buyers = [*chains]
     for _ in range(4):
         buyers.append(
@@ -62,9 +60,7 @@ def _registry(rng: random.Random, today: dt.date) -> None:
             producer=rng.choice(producers),
             category=rng.choice(list(Category.values)),
             stars=rng.choice([None, 3, 3, 4, 4, 5]),
-            rated_on=(
-                None if rated < 0.1 else today - dt.timedelta(days=rng.randint(0, 5 * 365))
-            ),
+            rated_on=(None if rated < 0.1 else today - dt.timedelta(days=rng.randint(0, 5 * 365))),
         )
     for buyer in buyers:
         for _ in range(2):

@@ -101,4 +101,5 @@ def test_export_command_writes_workbook_and_csv_folder(tmp_path):
     call_command("export_data", str(tmp_path / "csv"))
     assert set(read_tables(tmp_path / "ocop.xlsx")) == set(TABLES)
     assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == sorted(
-        f"{t}.csv" for t in TABLES)
+        f"{t}.csv" for t in TABLES
+    )

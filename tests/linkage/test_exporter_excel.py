@@ -4,8 +4,10 @@ from linkage.exporter import excel_safe
 
 
 def test_excel_safe_removes_control_characters_but_keeps_tabs_and_line_breaks():
-    frame = pd.DataFrame({"name": ["a\x01b", "c\td\r\ne", None], "n": [1, 2, 3]},
-                         index=pd.Index(["x\x1f", "y", "z"], name="code"))
+    frame = pd.DataFrame(
+        {"name": ["a\x01b", "c\td\r\ne", None], "n": [1, 2, 3]},
+        index=pd.Index(["x\x1f", "y", "z"], name="code"),
+    )
     safe = excel_safe(frame)
     assert safe["name"].tolist()[:2] == ["ab", "c\td\r\ne"]
     assert pd.isna(safe["name"].iloc[2])

@@ -14,8 +14,10 @@ def gazetteer():
 
 
 def in_hanoi(location: Location) -> bool:
-    return (HANOI_LAT[0] < location.latitude < HANOI_LAT[1]
-            and HANOI_LON[0] < location.longitude < HANOI_LON[1])
+    return (
+        HANOI_LAT[0] < location.latitude < HANOI_LAT[1]
+        and HANOI_LON[0] < location.longitude < HANOI_LON[1]
+    )
 
 
 @pytest.mark.parametrize("query", ["son tay", "Dong Anh", "GIA LAM", "Sơn Tây", "soc son"])
@@ -84,8 +86,7 @@ def test_chain_asks_nominatim_only_when_configured(settings, monkeypatch):
             return Location(query, (10.0, 106.0), {})
 
     monkeypatch.setattr("geopy.geocoders.Nominatim", FakeNominatim)
-    monkeypatch.setattr("geopy.extra.rate_limiter.RateLimiter",
-                        lambda func, **kwargs: func)
+    monkeypatch.setattr("geopy.extra.rate_limiter.RateLimiter", lambda func, **kwargs: func)
     settings.GEOCODER = ""
     assert geocoder_chain()("Atlantis", None) is None
     settings.GEOCODER = "nominatim"

@@ -1,4 +1,5 @@
 """Background jobs in both run modes: in-process (embedded) and through Redis (django-rq)."""
+
 import pytest
 from django.conf import settings
 
@@ -23,7 +24,10 @@ def embedded(settings):
 def test_an_embedded_job_runs_at_once_and_keeps_its_result(embedded):
     job_id = enqueue("tests.linkage.test_jobs.add", a=2, b=3)
     assert job_status(job_id) == {
-        "id": job_id, "status": "finished", "result": {"sum": 5}, "error": None
+        "id": job_id,
+        "status": "finished",
+        "result": {"sum": 5},
+        "error": None,
     }
 
 

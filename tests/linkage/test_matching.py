@@ -1,4 +1,5 @@
 """The pure allocation: eligibility, exactness against an independent LP, capacities, reasons."""
+
 import datetime as dt
 import random
 
@@ -118,8 +119,13 @@ def lp_optimum(requests, supply, edges):
     served = -most.fun
     cost = np.array([edges[k] for k in keys])
     cheapest = linprog(
-        cost, A_ub=a_ub, b_ub=b_ub, A_eq=np.ones((1, len(keys))), b_eq=[served],
-        bounds=(0, None), method="highs",
+        cost,
+        A_ub=a_ub,
+        b_ub=b_ub,
+        A_eq=np.ones((1, len(keys))),
+        b_eq=[served],
+        bounds=(0, None),
+        method="highs",
     )
     return served / QUANTITY_SCALE, cheapest.fun / QUANTITY_SCALE
 

@@ -1,4 +1,5 @@
 """The synthetic worlds for the outlet-level recommender: format, rules, determinism, behaviour."""
+
 import numpy as np
 import pytest
 
@@ -19,8 +20,12 @@ def _sale_distances(world):
     buyers = {b["code"]: b for b in world["buyers"]}
     producers = {p["code"]: p for p in world["producers"]}
     pairs = [(producers[s["source_code"]], buyers[s["target_code"]]) for s in _sales(world)]
-    return _haversine_km([p["lat"] for p, _ in pairs], [p["lon"] for p, _ in pairs],
-                         [b["lat"] for _, b in pairs], [b["lon"] for _, b in pairs])
+    return _haversine_km(
+        [p["lat"] for p, _ in pairs],
+        [p["lon"] for p, _ in pairs],
+        [b["lat"] for _, b in pairs],
+        [b["lon"] for _, b in pairs],
+    )
 
 
 @pytest.mark.parametrize("assumption", ASSUMPTIONS)
@@ -40,8 +45,10 @@ def test_tables_have_the_interchange_columns_and_valid_references(worlds, assump
         assert link["product_code"] is None or link["product_code"] in products
     assert {link["kind"] for link in world["linkages"]} == {"sells_to", "lists_on", "mou"}
     assert 3 <= len(world["sourcing_requests"]) <= 5
-    assert all(2023 <= int(p["rated_on"][:4]) <= 2025 and p["stars"] in (3, 4, 5)
-               for p in world["products"])
+    assert all(
+        2023 <= int(p["rated_on"][:4]) <= 2025 and p["stars"] in (3, 4, 5)
+        for p in world["products"]
+    )
     truth = world["_truth"]
     assert set(truth) == {p["producer_code"] for p in world["products"]}
 
@@ -54,8 +61,9 @@ def test_sales_respect_the_outlet_rules(worlds, assumption):
     sales = _sales(world)
     assert 1500 <= len(sales) <= 3500
     kinds = {buyers[s["target_code"]]["kind"] for s in sales}
-    assert {"store", "sales_point"} <= kinds <= {"store", "sales_point", "wholesaler",
-                                                "distributor"}
+    assert (
+        {"store", "sales_point"} <= kinds <= {"store", "sales_point", "wholesaler", "distributor"}
+    )
     for sale in sales:
         buyer, product = buyers[sale["target_code"]], products[sale["product_code"]]
         assert product["producer_code"] == sale["source_code"]

@@ -1,4 +1,5 @@
 """``manage.py export_data PATH``: the registry as a workbook (.xlsx) or a folder of CSV files."""
+
 from django.core.management.base import BaseCommand
 
 from linkage.exporter import write_csv_folder, write_workbook

@@ -1,4 +1,5 @@
 """``manage.py generate_dataset``: write the Hà Nội demo or the national synthetic set as CSVs."""
+
 import time
 
 from django.core.management.base import BaseCommand

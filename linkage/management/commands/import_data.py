@@ -1,4 +1,5 @@
 """``manage.py import_data PATH``: import a workbook, a CSV, a zip or a folder of CSVs."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from linkage.importer import TABLES, ImportReport, import_path
@@ -33,13 +34,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path")
         parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
-        parser.add_argument("--skip-bad-rows", action="store_true",
-                            help="write the good rows even when some rows are bad")
+        parser.add_argument(
+            "--skip-bad-rows",
+            action="store_true",
+            help="write the good rows even when some rows are bad",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, path, dry_run, skip_bad_rows, no_progress, **options):
-        report = import_path(path, dry_run=dry_run, skip_bad_rows=skip_bad_rows,
-                             progress=not no_progress)
+        report = import_path(
+            path, dry_run=dry_run, skip_bad_rows=skip_bad_rows, progress=not no_progress
+        )
         self.stdout.write(format_report(report))
         if report.errors and not report.written:
             raise CommandError("import refused", returncode=1)

@@ -3,6 +3,7 @@
 The tables come from ``linkage.demo.hanoi_demo_tables`` and go through the importer, so the demo
 is checked like any import and a second run changes nothing. The accounts are for local demos.
 """
+
 import secrets
 import time
 
@@ -71,12 +72,21 @@ def demo_accounts() -> dict[str, dict]:
     )
     Buyer.objects.filter(pk=chain.pk).exclude(owner=buyer_user).update(owner=buyer_user)
     return {
-        "planner": {"username": planner.username, "token": planner_token,
-                    "manages": f"group {PLANNERS_GROUP}"},
-        "producer": {"username": producer_user.username, "token": producer_token,
-                     "manages": f"{cooperative.code} {cooperative.name}"},
-        "buyer": {"username": buyer_user.username, "token": buyer_token,
-                  "manages": f"{chain.code} {chain.name}"},
+        "planner": {
+            "username": planner.username,
+            "token": planner_token,
+            "manages": f"group {PLANNERS_GROUP}",
+        },
+        "producer": {
+            "username": producer_user.username,
+            "token": producer_token,
+            "manages": f"{cooperative.code} {cooperative.name}",
+        },
+        "buyer": {
+            "username": buyer_user.username,
+            "token": buyer_token,
+            "manages": f"{chain.code} {chain.name}",
+        },
     }
 
 
@@ -86,8 +96,10 @@ def ensure_admin() -> str | None:
     Returns the password, or None when nothing was created.
     """
     user_model = get_user_model()
-    if (user_model.objects.filter(is_superuser=True).exists()
-            or user_model.objects.filter(username="admin").exists()):
+    if (
+        user_model.objects.filter(is_superuser=True).exists()
+        or user_model.objects.filter(username="admin").exists()
+    ):
         return None
     password = secrets.token_urlsafe(12)
     user_model.objects.create_superuser("admin", email="", password=password)
@@ -103,8 +115,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, seed, no_accounts, **options):
         started = time.perf_counter()
-        report = import_tables(hanoi_demo_tables(seed), source_names={t: f"demo:{t}" for t in
-                                                                      TABLES})
+        report = import_tables(
+            hanoi_demo_tables(seed), source_names={t: f"demo:{t}" for t in TABLES}
+        )
         if report.errors:
             for error in report.errors[:20]:
                 self.stderr.write(str(error))
