@@ -427,7 +427,7 @@ def recommend_buyers(
         "platforms": platforms,
         "trade": trade,
         "notes": with_text(notes, language),
-        "not_recommended": [] if found_any else _not_recommended(rec, items, as_of, language),
+        "not_recommended": _not_recommended(rec, items, as_of, language, found_any=found_any),
     }
 
 
@@ -500,8 +500,11 @@ def _others(rec, p, offer, items, include_linked, max_distance_km, k, as_of):
     return lists["platforms"], lists["trade"]
 
 
-def _not_recommended(rec: Recommender, items: np.ndarray, as_of: dt.date, language: str):
-    """Why none of the products found a buyer, in the producer's terms."""
+def _not_recommended(
+    rec: Recommender, items: np.ndarray, as_of: dt.date, language: str, *, found_any: bool
+) -> list[dict]:
+    """The products that cannot be offered, and why, in the producer's terms: those without a
+    rating in force always; the others too when no buyer at all passed the rules."""
     out = []
     for i in items.tolist():
         code = rec.index.item_codes[i]
@@ -510,8 +513,10 @@ def _not_recommended(rec: Recommender, items: np.ndarray, as_of: dt.date, langua
         rated_on = product.get("rated_on")
         if not product["stars"] or expires is None or (rated_on is not None and rated_on > as_of):
             reason = {"code": "not_rated"}
-        elif expires is not None and expires <= as_of:
+        elif expires <= as_of:
             reason = {"code": "rating_expired", "date": expires.isoformat()}
+        elif found_any:
+            continue
         else:
             reason = {"code": "no_buyer_within_rules"}
         said = with_text([reason], language)[0]

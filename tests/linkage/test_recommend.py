@@ -364,3 +364,24 @@ def test_a_product_rated_after_as_of_had_no_rating_then():
     assert before["results"] == []
     assert before["not_recommended"][0]["code"] == "not_rated"
     assert _codes(r.recommend_buyers(rec, product="SP", as_of=dt.date(2024, 1, 1))) == ["B1"]
+
+
+def test_a_producers_expired_product_is_named_even_when_another_finds_buyers():
+    rec = _recommender(
+        products=[
+            {"code": "SP", "producer_code": "P", "category": "food", "stars": 4, "rated_on": FRESH},
+            {
+                "code": "OLD",
+                "producer_code": "P",
+                "category": "food",
+                "stars": 4,
+                "rated_on": "2020-01-01",
+            },
+        ],
+        buyers=[_buyer("B1")],
+    )
+    found = r.recommend_buyers(rec, producer="P", as_of=TODAY, language="en")
+    assert _codes(found) == ["B1"] and found["results"][0]["product"] == "SP"
+    assert [(row["product"], row["code"]) for row in found["not_recommended"]] == [
+        ("OLD", "rating_expired")
+    ]
