@@ -204,6 +204,14 @@ class OutletIndex:
         in_force = ratings_in_force(items["rated"], items["expires"], as_of)
         return in_force & (items["stars"] > 0) & (items["group"] >= 0)
 
+    def sells_product(self, p: int, o: int, product: str | None) -> bool:
+        """Whether producer ``p`` sells at outlet ``o`` (``-1 - x`` for platform or trader
+        ``x``): any product when ``product`` is None, else that one or an unnamed one."""
+        named = self.pair_products.get((p, o))
+        if named is None:
+            return False
+        return product is None or product in named or None in named
+
     def items_of(self, p: int) -> np.ndarray:
         """Positions of producer ``p``'s products in ``items``."""
         return self.item_by_producer[self.item_start[p] : self.item_start[p + 1]]
@@ -218,6 +226,8 @@ class OutletIndex:
         """Sale pairs (producer, outlet), and producers' direct sales to chains."""
         nodes = self.graph.nodes
         pairs, volumes, chain_pairs, other_pairs = {}, {}, set(), set()
+        # Which products each pair's sales name (None: a sale naming no product).
+        self.pair_products: dict[tuple[int, int], set[str | None]] = {}
         for source, target, data in self.graph.edges(data=True):
             if nodes[source]["type"] != "producer" or nodes[target]["type"] != "buyer":
                 continue
@@ -228,6 +238,9 @@ class OutletIndex:
             if target in self.o_pos:
                 o = self.o_pos[target]
                 pairs[p, o] = True
+                self.pair_products.setdefault((p, o), set()).update(
+                    link["product"] for link in links
+                )
                 volumes.setdefault(o, []).extend(
                     link["volume"] for link in links if link["volume"] is not None
                 )
@@ -235,6 +248,9 @@ class OutletIndex:
                 chain_pairs.add((p, self.c_pos[target]))
             if target in self.x_pos:
                 other_pairs.add((p, self.x_pos[target]))
+                self.pair_products.setdefault((p, -1 - self.x_pos[target]), set()).update(
+                    link["product"] for link in links
+                )
         ordered = sorted(pairs)
         self.sales = np.array(ordered, dtype=np.int64).reshape(-1, 2)
         self.chain_sales = np.array(sorted(chain_pairs), dtype=np.int64).reshape(-1, 2)

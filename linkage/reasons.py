@@ -32,6 +32,10 @@ GROUPS = {
 }
 
 TEXTS = {
+    "sells_here": {
+        "vi": "Bạn đã bán sản phẩm khác của mình ở đây",
+        "en": "You already sell another of your products here",
+    },
     "nearby_sellers": {
         "vi": "{count} cơ sở sản xuất {group} gần bạn đã bán ở đây",
         "en": "{count} nearby producers of {group} products already sell here",

@@ -246,11 +246,13 @@ def _best_product(rec: Recommender, candidates: np.ndarray, o: int, as_of: dt.da
     return int(candidates[best])
 
 
-def _outlet_reasons(rec, features, i, o, product_item, chain_name, rating_reason) -> list[dict]:
+def _outlet_reasons(
+    rec, features, i, o, product_item, chain_name, rating_reason, *, sells_here
+) -> list[dict]:
     """Two or three reasons, the evidence of sales first, then distance and the buyer's rules."""
     index = rec.index
     group = CATEGORIES[index.items["group"][product_item]]
-    reasons = []
+    reasons = [{"code": "sells_here"}] if sells_here else []
     if features["nearby_count"][i] >= 1:
         reasons.append(
             {"code": "nearby_sellers", "count": int(features["nearby_count"][i]), "group": group}
@@ -355,7 +357,10 @@ def recommend_buyers(
     p = index.p_pos[producer]
     offer = producer_offer(index, p, as_of, product)
     items = _products_of(rec, p, product)
-    linked = set(rec.evidence.sells[p].indices.tolist())
+    # A product's own sales, or sales naming no product: a store that already takes another of the
+    # producer's products is a good place for this one too.
+    sold_here = set(rec.evidence.sells[p].indices.tolist())
+    linked = {o for o in sold_here if index.sells_product(p, o, product)}
     notes = [] if rec.model is not None else [{"code": "heuristic_ranking"}]
     results = []
     placed = not np.isnan(index.p_lat[p])
@@ -399,7 +404,16 @@ def recommend_buyers(
             flags, rating_reason = _expiry(expires, as_of)
             summary = _outlet_summary(rec, o)
             chain_name = summary["chain"]["name"] if summary["chain"] else None
-            reasons = _outlet_reasons(rec, features, j, o, item, chain_name, rating_reason)
+            reasons = _outlet_reasons(
+                rec,
+                features,
+                j,
+                o,
+                item,
+                chain_name,
+                rating_reason,
+                sells_here=product is not None and o not in linked and o in sold_here,
+            )
             results.append(
                 {
                     "rank": len(results) + 1,
@@ -414,7 +428,9 @@ def recommend_buyers(
                     "rating_expires_on": expires.isoformat() if expires else None,
                 }
             )
-    platforms, trade = _others(rec, p, offer, items, include_linked, max_distance_km, k, as_of)
+    platforms, trade = _others(
+        rec, p, offer, items, include_linked, max_distance_km, k, as_of, product
+    )
     found_any = bool(results or platforms or trade)
     return {
         "producer": _summary(graph, producer),
@@ -451,7 +467,7 @@ def _chains(results: list[dict]) -> list[dict]:
     return list(chains.values())
 
 
-def _others(rec, p, offer, items, include_linked, max_distance_km, k, as_of):
+def _others(rec, p, offer, items, include_linked, max_distance_km, k, as_of, product):
     """Platforms and trade buyers that take what the producer offers (``offer``, one row),
     ranked apart."""
     index = rec.index
@@ -459,7 +475,8 @@ def _others(rec, p, offer, items, include_linked, max_distance_km, k, as_of):
         return [], []
     stars = (offer.stars[0][None, :] * index.x_takes).max(axis=1)
     ok = (stars > 0) & (stars >= index.x_min_stars)
-    linked = index.other_sales[index.other_sales[:, 0] == p, 1]
+    sold = index.other_sales[index.other_sales[:, 0] == p, 1]
+    linked = [x for x in sold.tolist() if index.sells_product(p, -1 - x, product)]
     if not include_linked:
         ok[linked] = False
     distance = haversine_km(index.p_lat[p], index.p_lon[p], index.x_lat, index.x_lon)

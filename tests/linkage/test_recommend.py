@@ -385,3 +385,30 @@ def test_a_producers_expired_product_is_named_even_when_another_finds_buyers():
     assert [(row["product"], row["code"]) for row in found["not_recommended"]] == [
         ("OLD", "rating_expired")
     ]
+
+
+def test_a_products_recommendations_keep_outlets_taking_the_producers_other_products():
+    rec = _recommender(
+        products=[
+            {"code": "SP", "producer_code": "P", "category": "food", "stars": 4, "rated_on": FRESH},
+            {
+                "code": "SP2",
+                "producer_code": "P",
+                "category": "food",
+                "stars": 4,
+                "rated_on": FRESH,
+            },
+        ],
+        buyers=[_buyer("B1"), _buyer("B2", lon=106.0)],
+        linkages=[
+            {"source_code": "P", "target_code": "B1", "kind": "sells_to", "product_code": "SP"}
+        ],
+    )
+    assert _codes(r.recommend_buyers(rec, product="SP", as_of=TODAY)) == ["B2"]
+    other = r.recommend_buyers(rec, product="SP2", as_of=TODAY, language="en")
+    assert "B1" in _codes(other)
+    row = next(row for row in other["results"] if row["buyer"]["code"] == "B1")
+    assert row["already_linked"] is False
+    assert row["reasons"][0]["text"] == "You already sell another of your products here"
+    # A producer's own recommendations leave out every outlet it sells to.
+    assert _codes(r.recommend_buyers(rec, producer="P", as_of=TODAY)) == ["B2"]
