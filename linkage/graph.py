@@ -13,8 +13,8 @@ to its chain by an edge of kind ``store_of``. Products live in ``G.graph["produc
 "rating_expires_on", "capacity_per_month"}``) rather than as nodes, so that centrality is about
 actors.
 
-The analytics below take that graph and return plain dicts and lists; ``graph_from_db`` builds it
-from the registry with one ``values()`` query per table.
+The analytics below take that graph and return plain dicts and lists; ``linkage.selectors``
+reads the registry into it (``graph_from_db``, one ``values()`` query per table).
 """
 
 from __future__ import annotations
@@ -37,10 +37,8 @@ __all__ = [
     "critical_actors",
     "communities",
     "dependence",
-    "graph_from_db",
     "hubs",
     "supply_paths",
-    "tables_from_db",
     "unlinked_producers",
 ]
 
@@ -202,65 +200,6 @@ def build_graph(
     graph.add_nodes_from(nodes.items())
     graph.add_edges_from((source, target, data) for (source, target), data in edges.items())
     return graph
-
-
-def tables_from_db() -> dict[str, list[dict]]:
-    """The registry as interchange tables, read with one ``values()`` query per table."""
-    from django.db.models import F
-    from django.db.models.functions import Coalesce
-
-    from .models import Area, Buyer, Linkage, Producer, Product
-
-    return {
-        "areas": list(Area.objects.order_by().values("code", "lat", "lon")),
-        "producers": list(
-            Producer.objects.order_by().values(
-                "code", "name", "kind", "lat", "lon", "members", area_code=F("area__code")
-            )
-        ),
-        "products": list(
-            Product.objects.order_by().values(
-                "code",
-                "name",
-                "category",
-                "stars",
-                "potential_five_star",
-                "rated_on",
-                "rating_expires_on",
-                "capacity_per_month",
-                producer_code=F("producer__code"),
-            )
-        ),
-        "buyers": list(
-            Buyer.objects.order_by().values(
-                "code",
-                "name",
-                "kind",
-                "lat",
-                "lon",
-                "categories",
-                "min_stars",
-                chain_code=F("chain__code"),
-                area_code=F("area__code"),
-            )
-        ),
-        "linkages": list(
-            Linkage.objects.order_by().values(
-                "kind",
-                "volume_per_month",
-                "started_on",
-                "ended_on",
-                source_code=Coalesce(F("source_producer__code"), F("source_buyer__code")),
-                target_code=Coalesce(F("target_producer__code"), F("target_buyer__code")),
-                product_code=F("product__code"),
-            )
-        ),
-    }
-
-
-def graph_from_db(*, today: dt.date | None = None) -> nx.DiGraph:
-    """The linkage graph of the registry: five queries, whatever the number of rows."""
-    return build_graph(tables_from_db(), today=today)
 
 
 def buyer_unit(graph: nx.DiGraph, code: str) -> str:

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 
-from .graph import graph_from_db
+from .selectors import graph_from_db
 
 __all__ = [
     "VERSION_KEY",

@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from linkage.allocation import allocation_inputs
 from linkage.choices import BuyerKind, Category
-from linkage.graph import graph_from_db
 from linkage.matching import eligible_pairs
 from linkage.models import SourcingRequest
 from linkage.recommend import Recommender, recommend_suppliers
+from linkage.selectors import graph_from_db
 from tests.factories import (
     BuyerFactory,
     ChainFactory,

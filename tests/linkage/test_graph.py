@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from linkage import graph as g
-from linkage import graph_cache
+from linkage import graph_cache, selectors
 from linkage.choices import BuyerKind, LinkageKind, ProducerKind
 from tests.factories import (
     BuyerFactory,
@@ -103,7 +103,7 @@ def test_graph_from_db_takes_five_queries_whatever_the_rows(django_assert_num_qu
         product = ProductFactory()
         LinkageFactory(source_producer=product.producer, target_buyer=store, product=product)
     with django_assert_num_queries(5):
-        graph = g.graph_from_db()
+        graph = selectors.graph_from_db()
     assert graph.number_of_nodes() == 7
     assert all(graph.has_edge(p.producer.code, "S1") for p in product.producer.products.all())
 

@@ -5,7 +5,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from linkage.evaluation import LEVELS, evaluate, format_table
-from linkage.graph import tables_from_db
+from linkage.selectors import tables_from_db
 from linkage.worlds import ASSUMPTIONS as WORLDS
 
 SOURCES = ("db", "demo", *WORLDS, "all")
