@@ -4,8 +4,8 @@ Works on interchange tables (``linkage.demo`` and ``linkage.worlds`` worlds, or
 ``linkage.selectors.tables_from_db()``). A share of the producer → outlet sale pairs is hidden —
 every sale, listing or memorandum between the pair, so a hidden pair leaves no trace — the graph is
 built from the rest, the ranking is fitted on that graph alone, and for every producer with hidden
-pairs each method ranks the same candidates: the outlets the producer may sell to (the hard rules) and
-does not sell to yet.
+pairs each method ranks the same candidates: the outlets the producer may sell to (the hard rules)
+and does not sell to yet.
 
 Methods: ``learned`` (``linkage.ranking``, the heuristic when too few sales to learn from) and the
 baselines, exactly as defined:
