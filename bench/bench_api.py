@@ -2,7 +2,7 @@
 
     python bench/bench_api.py [--repeat N] [--db PATH]
 
-Builds ``linkage.demo.NATIONAL_SCALE`` (210k producers with the households) into its own SQLite
+Builds ``simulation.demo.NATIONAL_SCALE`` (210k producers with the households) into its own SQLite
 file (default /tmp/api_bench.sqlite3; built once and reused, not timed), then times each request
 through Django's test client, in process (no socket): the median of ``--repeat`` runs and the
 number of SQL queries. The baseline, measured in the same run, is the ORM alone fetching the same
@@ -38,8 +38,8 @@ def _setup(db: str) -> None:
 
     if Producer.objects.exists():
         return
-    from linkage.demo import NATIONAL_SCALE, synthetic_frames
     from linkage.importer import import_tables
+    from simulation.demo import NATIONAL_SCALE, synthetic_frames
 
     started = time.perf_counter()
     report = import_tables(synthetic_frames(**NATIONAL_SCALE, seed=2025))

@@ -2,7 +2,7 @@
 
     python bench/bench_graph.py [--scale 1.0] [--seed 2025] [--db]
 
-Generates the national synthetic world (``linkage.demo.synthetic_tables`` at ``NATIONAL_SCALE``
+Generates the national synthetic world (``simulation.demo.synthetic_tables`` at ``NATIONAL_SCALE``
 times ``--scale``), then times, each in the same run:
   * baseline: a bare ``networkx.DiGraph`` of the same nodes and (source, target) pairs only;
   * ``build_graph`` (all attributes, products, links) and ``Recommender.build``;
@@ -36,8 +36,8 @@ import networkx as nx  # noqa: E402
 
 from linkage import graph as g  # noqa: E402
 from linkage import selectors  # noqa: E402
-from linkage.demo import NATIONAL_SCALE, synthetic_tables  # noqa: E402
 from linkage.recommend import Recommender  # noqa: E402
+from simulation.demo import NATIONAL_SCALE, synthetic_tables  # noqa: E402
 
 
 def timed(function, *args, **kwargs):

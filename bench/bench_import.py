@@ -2,7 +2,7 @@
 
     python bench/bench_import.py [--seed N] [--skip-postgres] [--profile]
 
-Generates ``linkage.demo.NATIONAL_SCALE`` into bench/data/national (gitignored), then times
+Generates ``simulation.demo.NATIONAL_SCALE`` into bench/data/national (gitignored), then times
 ``python manage.py import_data DIR --no-progress`` in a child process (wall time, peak RSS from
 /usr/bin/time or, failing that, getrusage of the children) into a fresh SQLite file and a fresh
 PostgreSQL database (created and dropped here; migrate is run first and not timed), and a
@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from linkage.demo import NATIONAL_SCALE, synthetic_frames, write_csv_folder  # noqa: E402
+from simulation.demo import NATIONAL_SCALE, synthetic_frames, write_csv_folder  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "national"
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"

@@ -2,7 +2,7 @@
 
     python bench/bench_quality.py [--seeds 3] [--level outlet]
 
-For the Hà Nội demo and each generated world of ``linkage.worlds`` (distance-, group-preference-,
+For the Hà Nội demo and each generated world of ``simulation.worlds`` (distance-, group-preference-,
 popularity- and neighbourhood-dominated), and for each of ``--seeds`` world seeds (the demo has
 one world, so there the seed varies the split), runs ``linkage.evaluation.evaluate`` with 20 % of
 the outlet sale pairs hidden and prints the mean of every metric per world and method, with the
@@ -21,9 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
-from linkage.demo import hanoi_demo_tables  # noqa: E402
 from linkage.evaluation import BASELINES, METRICS, evaluate  # noqa: E402
-from linkage.worlds import ASSUMPTIONS, world_tables  # noqa: E402
+from simulation.demo import hanoi_demo_tables  # noqa: E402
+from simulation.worlds import ASSUMPTIONS, world_tables  # noqa: E402
 
 
 def main() -> None:

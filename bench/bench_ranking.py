@@ -2,7 +2,7 @@
 
     python bench/bench_ranking.py [--scale 1.0] [--seed 1] [--queries 300]
 
-Generates the national synthetic world (``linkage.demo.synthetic_tables`` at ``NATIONAL_SCALE``
+Generates the national synthetic world (``simulation.demo.synthetic_tables`` at ``NATIONAL_SCALE``
 times ``--scale``), builds the graph, then measures, each in the same run:
   * ``Recommender.build`` (outlet index, evidence of every sale) — what a process does per graph;
   * ``fit_ranking`` as a worker runs it: wall time, and the process's peak resident memory before
@@ -31,10 +31,10 @@ import django  # noqa: E402
 
 django.setup()
 
-from linkage.demo import NATIONAL_SCALE, synthetic_tables  # noqa: E402
 from linkage.graph import build_graph  # noqa: E402
 from linkage.ranking import fit_ranking  # noqa: E402
 from linkage.recommend import Recommender, recommend_buyers, recommend_suppliers  # noqa: E402
+from simulation.demo import NATIONAL_SCALE, synthetic_tables  # noqa: E402
 
 
 def peak_mb() -> float:

@@ -1,6 +1,6 @@
 """Write a synthetic dataset as CSVs: ``python bench/generate.py [national|hanoi] OUT [--seed N]``.
 
-A thin command line over ``linkage.demo`` that needs no Django settings.
+A thin command line over ``simulation.demo`` that needs no Django settings.
 """
 
 import argparse
@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from linkage.demo import (  # noqa: E402
+from simulation.demo import (  # noqa: E402
     NATIONAL_SCALE,
     hanoi_demo_tables,
     synthetic_frames,

@@ -1,6 +1,6 @@
 """Offline quality of the outlet recommendations: hide sales, rank outlets, see where they land.
 
-Works on interchange tables (``linkage.demo`` and ``linkage.worlds`` worlds, or
+Works on interchange tables (``simulation.demo`` and ``simulation.worlds`` worlds, or
 ``linkage.selectors.tables_from_db()``). A share of the producer → outlet sale pairs is hidden —
 every sale, listing or memorandum between the pair, so a hidden pair leaves no trace — the graph is
 built from the rest, the ranking is fitted on that graph alone, and for every producer with hidden

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from linkage import evaluation as ev
-from linkage.worlds import world_tables
+from simulation.worlds import world_tables
 from tests.factories import BuyerFactory, LinkageFactory, ProductFactory
 
 

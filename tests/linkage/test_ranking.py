@@ -5,7 +5,7 @@ import pytest
 
 from linkage import ranking
 from linkage.graph import build_graph
-from linkage.worlds import world_tables
+from simulation.worlds import world_tables
 
 AS_OF = dt.date(2025, 6, 30)
 

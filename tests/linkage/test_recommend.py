@@ -6,7 +6,7 @@ import pytest
 from linkage import recommend as r
 from linkage.graph import build_graph
 from linkage.ranking import fit_ranking
-from linkage.worlds import world_tables
+from simulation.worlds import world_tables
 
 TODAY = dt.date(2025, 6, 1)
 FRESH = "2024-01-01"  # rated 17 months before TODAY: valid until 2027

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from linkage.evaluation import LEVELS, evaluate, format_table
 from linkage.selectors import tables_from_db
-from linkage.worlds import ASSUMPTIONS as WORLDS
+from simulation.worlds import ASSUMPTIONS as WORLDS
 
 SOURCES = ("db", "demo", *WORLDS, "all")
 
@@ -16,10 +16,10 @@ def _world(source: str, seed: int | None) -> dict:
         return tables_from_db()
     seeded = {} if seed is None else {"seed": seed}
     if source == "demo":
-        from linkage.demo import hanoi_demo_tables
+        from simulation.demo import hanoi_demo_tables
 
         return hanoi_demo_tables(**seeded)
-    from linkage.worlds import world_tables
+    from simulation.worlds import world_tables
 
     return world_tables(source, **seeded)
 

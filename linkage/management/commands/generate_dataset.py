@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from linkage.demo import NATIONAL_SCALE, hanoi_demo_tables, synthetic_frames, write_csv_folder
+from simulation.demo import NATIONAL_SCALE, hanoi_demo_tables, synthetic_frames, write_csv_folder
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """``manage.py load_demo``: the Hà Nội demo registry and demo accounts, idempotently.
 
-The tables come from ``linkage.demo.hanoi_demo_tables`` and go through the importer, so the demo
+The tables come from ``simulation.demo.hanoi_demo_tables`` and go through the importer, so the demo
 is checked like any import and a second run changes nothing. The accounts are for local demos.
 """
 
@@ -16,9 +16,9 @@ from rest_framework.authtoken.models import Token
 
 from linkage.choices import BuyerKind, ProducerKind
 from linkage.dates import add_months
-from linkage.demo import hanoi_demo_tables
 from linkage.importer import TABLES, import_tables
 from linkage.models import Buyer, Producer, Product
+from simulation.demo import hanoi_demo_tables
 
 PLANNERS_GROUP = "planners"
 DEMO_PRODUCER_USER = "demo_producer"

@@ -11,7 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
-from linkage.demo import (
+from linkage.models import Buyer, Producer, Product
+from simulation.demo import (
     CATEGORIES,
     HANOI_TARGETS,
     TABLE_COLUMNS,
@@ -20,7 +21,6 @@ from linkage.demo import (
     synthetic_tables,
     write_csv_folder,
 )
-from linkage.models import Buyer, Producer, Product
 
 SMALL = dict(
     provinces=3, communes=40, producers=50, households=200, products=80, stores=30, sales_points=5

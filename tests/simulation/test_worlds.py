@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from linkage.demo import CATEGORIES, TABLE_COLUMNS, _haversine_km
-from linkage.worlds import ASSUMPTIONS, world_tables
+from simulation.demo import CATEGORIES, TABLE_COLUMNS, _haversine_km
+from simulation.worlds import ASSUMPTIONS, world_tables
 
 
 @pytest.fixture(scope="module")

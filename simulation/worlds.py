@@ -1,7 +1,7 @@
 """Small Hà Nội-like synthetic worlds for testing the outlet-level buyer recommender.
 
 In: an assumption about why producers sell where they do (``ASSUMPTIONS``), a seed and a size.
-Out: the interchange tables (``linkage.demo.TABLE_COLUMNS``; lists of row dicts, None for empty
+Out: the interchange tables (``simulation.demo.TABLE_COLUMNS``; lists of row dicts, None for empty
 cells, ISO dates, ";"-joined categories), plus ``"_truth"``: each producer's true utility for
 every outlet (store or sales point) it may sell to, so an oracle ranking can be computed.
 

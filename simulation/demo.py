@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .text import fold, fold_key
+from linkage.text import fold, fold_key
 
 __all__ = [
     "CATEGORIES",
