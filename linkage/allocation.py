@@ -10,6 +10,7 @@ applied and no distance cost (see ``linkage.matching``).
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -120,9 +121,10 @@ def allocation_inputs(
     ceiling = float(sum(r.quantity for r in requests))
     categories = {r.category for r in requests}
     products = Product.objects.filter(
+        # A rating in force today (linkage.eligibility): stars with no date count.
+        Q(rating_expires_on__gt=today) | Q(rating_expires_on__isnull=True),
         category__in=categories,
         stars__isnull=False,
-        rating_expires_on__gt=today,
         producer__lat__isnull=False,
     ).values_list(
         "code",

@@ -6,8 +6,9 @@ Pure: plain values in, plain values out. Two rules live here and nowhere else:
   group takes every group; a store sells under its chain's rules too: the groups both take (either
   one's list when the other lists none) and the higher of the two minimums.
 * ``rating_in_force`` / ``ratings_in_force`` — a rating counts from the day it was given until the
-  day before it expires (the expiry day is the first day without it, ``linkage.dates``); a rating
-  with no date is no rating.
+  day before it expires (the expiry day is the first day without it, ``linkage.dates``). Stars
+  with no rating date count as in force: spreadsheets often leave the date out, and hiding such a
+  product from every buyer would be worse than recommending it flagged ("rating_date_unknown").
 """
 
 from __future__ import annotations
@@ -67,15 +68,13 @@ def buyer_rules(
 
 
 def rating_in_force(rated_on: dt.date | None, expires_on: dt.date | None, day: dt.date) -> bool:
-    """Whether a rating holds on ``day``: given by then (an unknown day counts as given) and not
-    yet expired; no expiry date means no rating."""
-    if expires_on is None:
-        return False
-    return (rated_on is None or rated_on <= day) and day < expires_on
+    """Whether a rating holds on ``day``: given by then and not yet expired; an unknown day of
+    either kind does not count against it."""
+    return (rated_on is None or rated_on <= day) and (expires_on is None or day < expires_on)
 
 
 def ratings_in_force(rated: np.ndarray, expires: np.ndarray, day: dt.date) -> np.ndarray:
     """``rating_in_force`` over arrays of day ordinals: an unknown rating day is
-    ``date.min``'s ordinal, an unknown expiry ``date.min``'s too (no rating)."""
+    ``date.min``'s ordinal, an unknown expiry ``date.max``'s."""
     ordinal = day.toordinal()
     return (rated <= ordinal) & (ordinal < expires)

@@ -15,12 +15,12 @@ the integer optimum coincide; the tests check this against an independent HiGHS 
 un-rounded distances the cost is within served quantity × 0.001 km of the true optimum.
 
 Eligibility of a product for a request: the same product group, a buyer that takes the group,
-stars at least the request's and the buyer's minimum, a rating not expired (no expiry date means
-never rated: not eligible), a known location of the producer, and a distance within the request's
-``max_distance_km``. A request is measured from its buyer's point, or from the nearest of the
-points given (a chain's stores; "nearest" by the angle between the points, which can differ from
-the geodesic order only between stores within a few per mille of each other's distance). A request
-with no point at all has no distance limit applied and costs nothing per km: nothing can be
+stars at least the request's and the buyer's minimum, a rating in force (``linkage.eligibility``:
+stars with no rating date count), a known location of the producer, and a distance within the
+request's ``max_distance_km``. A request is measured from its buyer's point, or from the nearest
+of the points given (a chain's stores; "nearest" by the angle between the points, which can differ
+from the geodesic order only between stores within a few per mille of each other's distance). A
+request with no point at all has no distance limit applied and costs nothing per km: nothing can be
 measured from it. Capacity ``None`` (unknown) counts as 0; an eligible product with nothing to
 give still makes unmet demand "supply used up" rather than "no eligible supply".
 
@@ -39,6 +39,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from analytics.geo import geodesic_km
+
+from .eligibility import rating_in_force
 
 __all__ = [
     "BUYER_DOES_NOT_TAKE_GROUP",
@@ -201,16 +203,7 @@ def eligible_pairs(
     (by that angle) is the one measured.
     """
     min_stars, takes = _requests_arrays(requests)
-    usable = np.array(
-        [
-            s.stars is not None
-            and s.point is not None
-            and s.expires_on is not None
-            and s.expires_on > today
-            for s in supply
-        ],
-        dtype=bool,
-    )
+    usable = np.array([_usable(s, today) for s in supply], dtype=bool)
     supply_category = np.array([s.category for s in supply], dtype=object)
     supply_stars = np.array([s.stars or 0 for s in supply], dtype=np.int64)
     supply_vectors = _unit_vectors(
@@ -463,16 +456,33 @@ def allocate(
     return _result(requests, supply, capacity, members, pairs, demand, flows, solver)
 
 
+def _usable(supply: SupplyRow, today: dt.date) -> bool:
+    """Rated, placed, and its rating in force today."""
+    return (
+        supply.stars is not None
+        and supply.point is not None
+        and rating_in_force(None, supply.expires_on, today)
+    )
+
+
 def _interchangeable_sets(supply, today):
     """Usable products grouped by (group, stars, point): one representative row per set."""
     keyed: dict[tuple, list[int]] = {}
     for index, s in enumerate(supply):
-        if s.stars is None or s.point is None or s.expires_on is None or s.expires_on <= today:
+        if not _usable(s, today):
             continue
         keyed.setdefault((s.category, s.stars, s.point), []).append(index)
     sets = [
         # Every member is usable today; the set stands for them with the latest expiry.
-        SupplyRow("", "", category, stars, None, point, max(supply[i].expires_on for i in rows))
+        SupplyRow(
+            "",
+            "",
+            category,
+            stars,
+            None,
+            point,
+            max(supply[i].expires_on or dt.date.max for i in rows),
+        )
         for (category, stars, point), rows in keyed.items()
     ]
     return sets, [np.array(indices, dtype=np.int64) for indices in keyed.values()]

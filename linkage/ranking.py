@@ -188,7 +188,7 @@ class OutletIndex:
                 [(r.get("rated_on") or dt.date.min).toordinal() for r in rows], np.int64
             ),
             "expires": np.array(
-                [(r["rating_expires_on"] or dt.date.min).toordinal() for r in rows], np.int64
+                [(r["rating_expires_on"] or dt.date.max).toordinal() for r in rows], np.int64
             ),
             "capacity": np.array([_number(r["capacity_per_month"]) for r in rows], float),
         }

@@ -528,9 +528,9 @@ def _not_recommended(
         product = rec.graph.graph["products"][code]
         expires = product["rating_expires_on"]
         rated_on = product.get("rated_on")
-        if not product["stars"] or expires is None or (rated_on is not None and rated_on > as_of):
+        if not product["stars"] or (rated_on is not None and rated_on > as_of):
             reason = {"code": "not_rated"}
-        elif expires <= as_of:
+        elif expires is not None and expires <= as_of:
             reason = {"code": "rating_expired", "date": expires.isoformat()}
         elif found_any:
             continue

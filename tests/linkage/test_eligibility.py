@@ -37,8 +37,10 @@ def test_a_rating_holds_from_its_day_to_the_day_before_it_expires():
     assert rating_in_force(rated, expires, rated)
     assert rating_in_force(rated, expires, dt.date(2026, 2, 28))
     assert not rating_in_force(rated, expires, expires)
-    assert not rating_in_force(rated, None, dt.date(2024, 1, 1))  # no date, no rating
+    # Unknown days do not count against a rating.
+    assert rating_in_force(rated, None, dt.date(2024, 1, 1))
     assert rating_in_force(None, expires, dt.date(2024, 1, 1))
+    assert rating_in_force(None, None, dt.date(2024, 1, 1))
 
 
 def test_the_array_form_agrees_with_the_single_one():

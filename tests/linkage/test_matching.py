@@ -90,7 +90,7 @@ def brute_force_eligibility(requests, supply, today):
                 continue
             if s.stars is None or s.stars < least or s.point is None:
                 continue
-            if s.expires_on is None or s.expires_on <= today:
+            if s.expires_on is not None and s.expires_on <= today:
                 continue
             km = min((geodesic(p, s.point).km for p in r.points), default=0.0)
             if r.points and r.max_distance_km is not None and km > r.max_distance_km:
@@ -197,12 +197,14 @@ def test_an_expired_or_never_rated_product_is_not_eligible():
     requests = [request_row("YC1", [(21.0, 105.8)])]
     supply = [
         supply_row("expired", (21.0, 105.8), expires_on=TODAY - dt.timedelta(days=1)),
-        supply_row("never-rated", (21.0, 105.8), expires_on=None),
+        supply_row("never-rated", (21.0, 105.8), stars=None),
         supply_row("expiry-day", (21.0, 105.8), expires_on=TODAY),
         supply_row("last-valid-day", (21.0, 105.8), expires_on=TODAY + dt.timedelta(days=1)),
+        # Stars with no rating date count, as in the recommendations (flagged there).
+        supply_row("date-unknown", (21.0, 105.8), expires_on=None),
     ]
     pairs = eligible_pairs(requests, supply, today=TODAY)
-    assert pairs.supply.tolist() == [3]
+    assert pairs.supply.tolist() == [3, 4]
 
 
 def test_a_buyer_that_does_not_take_the_group_gets_nothing():

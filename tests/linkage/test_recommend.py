@@ -412,3 +412,13 @@ def test_a_products_recommendations_keep_outlets_taking_the_producers_other_prod
     assert row["reasons"][0]["text"] == "You already sell another of your products here"
     # A producer's own recommendations leave out every outlet it sells to.
     assert _codes(r.recommend_buyers(rec, producer="P", as_of=TODAY)) == ["B2"]
+
+
+def test_stars_without_a_rating_date_are_recommended_flagged():
+    rec = _recommender(
+        products=[{"code": "SP", "producer_code": "P", "category": "food", "stars": 4}],
+        buyers=[_buyer("B1")],
+    )
+    [row] = r.recommend_buyers(rec, product="SP", as_of=TODAY)["results"]
+    assert row["flags"] == ["rating_date_unknown"]
+    assert row["rating_expires_on"] is None
