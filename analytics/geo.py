@@ -25,6 +25,7 @@ __all__ = [
     "earth_radius_km",
     "geodesic_km",
     "haversine_km",
+    "unit_vectors",
 ]
 
 EARTH_MEAN_RADIUS_KM = 6371.0088
@@ -67,7 +68,8 @@ def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
     return angle * earth_radius_km(mean_lat)
 
 
-def _unit_vectors(lat, lon) -> np.ndarray:
+def unit_vectors(lat, lon) -> np.ndarray:
+    """Points on the unit sphere (n × 3): the chord between two grows with their arc."""
     lat, lon = np.radians(lat), np.radians(lon)
     return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
 
@@ -84,7 +86,7 @@ class PointIndex:
         self.lon = np.asarray(lon, dtype=float)
         if self.lat.shape != self.lon.shape or self.lat.ndim != 1:
             raise ValueError("lat and lon must be 1-D arrays of the same length")
-        self.tree = cKDTree(_unit_vectors(self.lat, self.lon)) if len(self.lat) else None
+        self.tree = cKDTree(unit_vectors(self.lat, self.lon)) if len(self.lat) else None
 
     def __len__(self) -> int:
         return len(self.lat)
@@ -95,7 +97,7 @@ class PointIndex:
         lon = np.asarray(lon, dtype=float)
         if self.tree is None or len(lat) == 0:
             return np.full(len(lat), -1, dtype=np.int64), np.full(len(lat), np.inf)
-        _, idx = self.tree.query(_unit_vectors(lat, lon), k=1)
+        _, idx = self.tree.query(unit_vectors(lat, lon), k=1)
         idx = np.asarray(idx, dtype=np.int64)
         return idx, haversine_km(lat, lon, self.lat[idx], self.lon[idx])
 
@@ -111,7 +113,7 @@ class PointIndex:
             return empty
         angles = np.minimum(radius_km * _SEARCH_SLACK / earth_radius_km(lat), np.pi)
         chords = 2 * np.sin(angles / 2)
-        found = self.tree.query_ball_point(_unit_vectors(lat, lon), r=chords)
+        found = self.tree.query_ball_point(unit_vectors(lat, lon), r=chords)
         counts = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
         if counts.sum() == 0:
             return empty

@@ -36,7 +36,9 @@ from .graph import SALE_KINDS, build_graph
 from .ranking import (
     OUTLET_KINDS,
     OutletIndex,
+    best_first,
     build_evidence,
+    co_buyer_counts,
     eligible_outlets,
     fit_ranking,
     offers_of,
@@ -142,11 +144,6 @@ def rank_metrics(ranking: list[str], relevant: set[str]) -> dict[str, float]:
     }
 
 
-def _order(scores: np.ndarray, nearness: np.ndarray) -> np.ndarray:
-    """Best first; ties go to the nearer outlet, then to the earlier code."""
-    return np.lexsort((np.arange(len(scores)), -nearness, -scores))
-
-
 def evaluate(
     tables: Mapping,
     *,
@@ -199,7 +196,7 @@ def evaluate(
             "popularity": features["suppliers_count"],
             "nearest": -features["distance"],
             "category_distance_popularity": features["heuristic"],
-            "co_buyers": _co_buyers(evidence, p)[candidates],
+            "co_buyers": co_buyer_counts(evidence, p)[candidates],
         }
         if truth:
             mine = truth.get(producer, {})
@@ -207,7 +204,8 @@ def evaluate(
                 [mine.get(index.o_codes[o], -np.inf) for o in candidates]
             )
         for method, score in scores.items():
-            ranked = [index.o_codes[o] for o in candidates[_order(score, -features["distance"])]]
+            order = best_first(score, features["distance_km"], candidates)
+            ranked = [index.o_codes[o] for o in candidates[order]]
             if unit_of is not None:
                 ranked = list(dict.fromkeys(unit_of[o] for o in ranked))
             for metric, value in rank_metrics(ranked, relevant).items():
@@ -229,14 +227,6 @@ def evaluate(
             for method in methods
         },
     }
-
-
-def _co_buyers(evidence, p: int) -> np.ndarray:
-    """Per outlet: how many producers sharing an outlet with ``p`` sell there."""
-    sells = evidence.sells
-    shared = np.asarray((sells[p] @ sells.T).todense()).ravel() > 0
-    shared[p] = False
-    return np.asarray(sells.T @ shared.astype(float)).ravel()
 
 
 def format_table(results: Mapping[str, Mapping]) -> str:

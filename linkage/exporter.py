@@ -12,6 +12,7 @@ import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .importer import TABLES
+from .interchange import COLUMNS
 from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
 from .text import FORMULA_START
 
@@ -25,52 +26,6 @@ __all__ = [
     "table_csv",
 ]
 
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "areas": ("code", "name", "level", "parent_code", "lat", "lon", "population"),
-    "producers": ("code", "name", "kind", "area_code", "address", "lat", "lon", "members"),
-    "products": (
-        "code",
-        "name",
-        "producer_code",
-        "category",
-        "stars",
-        "potential_five_star",
-        "rated_on",
-        "capacity_per_month",
-        "unit",
-        "price_vnd",
-        "traceability_url",
-    ),
-    "buyers": (
-        "code",
-        "name",
-        "kind",
-        "chain_code",
-        "area_code",
-        "address",
-        "lat",
-        "lon",
-        "categories",
-        "min_stars",
-    ),
-    "linkages": (
-        "source_code",
-        "target_code",
-        "kind",
-        "product_code",
-        "volume_per_month",
-        "started_on",
-        "ended_on",
-    ),
-    "sourcing_requests": (
-        "code",
-        "buyer_code",
-        "category",
-        "min_stars",
-        "quantity_per_month",
-        "max_distance_km",
-    ),
-}
 
 # Interchange column → values() path; a column not listed is read under its own name.
 _PATHS = {

@@ -1,8 +1,8 @@
 """The linkage graph kept warm in each process, and rebuilt when the registry changes.
 
 Every write to a registry model bumps a version token kept in the Django cache (Redis in
-production, so all API processes share it). A process keeps its graph, and the recommender's index
-built from it, together with the version they were built at; each read compares that with the
+production, so all API processes share it). A process keeps its graph, and the recommender built
+from it, together with the version they were built at; each read compares that with the
 cache's version (one cache round trip) and rebuilds on a difference. The rebuilt graph is also put
 in the cache under its version, so that the other processes load it instead of querying the
 database again.
@@ -53,7 +53,7 @@ UNSHARED_MAX_AGE = 60.0
 class _Warm:
     version: str | None = None
     graph: nx.DiGraph | None = None
-    index: object | None = None
+    recommender: object | None = None
     model: object | None = None
     fitting: set = field(default_factory=set)
     unfit_version: str | None = None
@@ -84,7 +84,7 @@ def bump_version() -> str:
 def reset() -> None:
     """Forget this process's graph (tests, and after a bulk load in the same process)."""
     with _warm.lock:
-        _warm.version, _warm.graph, _warm.index, _warm.built_at = None, None, None, 0.0
+        _warm.version, _warm.graph, _warm.recommender, _warm.built_at = None, None, None, 0.0
         _warm.built_on, _warm.model, _warm.unfit_version = None, None, None
         _warm.fitting.clear()
 
@@ -120,7 +120,7 @@ def get_graph() -> nx.DiGraph:
             graph = graph_from_db()
             if shared:
                 cache.set(key, graph, timeout=GRAPH_TIMEOUT)
-        _warm.version, _warm.graph, _warm.index = version, graph, None
+        _warm.version, _warm.graph, _warm.recommender = version, graph, None
         _warm.built_at, _warm.built_on = time.monotonic(), today
         return graph
 
@@ -138,12 +138,12 @@ def get_recommender():
 
     version = current_version()
     graph = get_graph()
-    recommender = _warm.index
+    recommender = _warm.recommender
     if recommender is None or recommender.graph is not graph:
         with _warm.lock:
-            if _warm.index is None or _warm.index.graph is not graph:
-                _warm.index = Recommender.build(graph)
-            recommender = _warm.index
+            if _warm.recommender is None or _warm.recommender.graph is not graph:
+                _warm.recommender = Recommender.build(graph)
+            recommender = _warm.recommender
     model = _ranking_for(version, recommender)
     if model is not recommender.model:
         recommender.model = model

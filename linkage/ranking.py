@@ -37,7 +37,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import BallTree
 
 from analytics.geo import EARTH_MEAN_RADIUS_KM as EARTH_RADIUS_KM
-from analytics.geo import haversine_km
+from analytics.geo import haversine_km, unit_vectors
 
 from .eligibility import GROUPS, buyer_rules, ratings_in_force
 from .graph import SALE_KINDS
@@ -52,10 +52,14 @@ __all__ = [
     "Evidence",
     "OutletIndex",
     "RankingModel",
+    "best_first",
+    "build_evidence",
+    "co_buyer_counts",
     "eligible_outlets",
     "fit_ranking",
     "heuristic_score",
     "offers_of",
+    "outlet_rules",
     "pair_features",
     "producer_offer",
     "training_examples",
@@ -167,7 +171,7 @@ class OutletIndex:
         placed = np.flatnonzero(~np.isnan(self.o_lat))
         self.o_placed = placed
         self.o_tree = (
-            cKDTree(_unit_vectors(self.o_lat[placed], self.o_lon[placed])) if len(placed) else None
+            cKDTree(unit_vectors(self.o_lat[placed], self.o_lon[placed])) if len(placed) else None
         )
         self._index_products()
         self._index_sales()
@@ -268,10 +272,6 @@ class OutletIndex:
     def n_o(self) -> int:
         return len(self.o_codes)
 
-    def outlet_distances(self, p: int) -> np.ndarray:
-        """Great-circle km from producer ``p`` to every outlet; NaN where either has no place."""
-        return haversine_km(self.p_lat[p], self.p_lon[p], self.o_lat, self.o_lon)
-
     def closer_outlets(self, p: np.ndarray, distance: np.ndarray) -> np.ndarray:
         """How many placed outlets lie within ``distance`` km of each producer ``p``, counted up
         to ``RANK_CAP``: past the nearest few hundred outlets a rank says nothing more."""
@@ -300,14 +300,9 @@ class OutletIndex:
         if self.o_tree is None or not len(chosen):
             return
         k = min(RANK_CAP, len(self.o_placed))
-        chord, _ = self.o_tree.query(_unit_vectors(self.p_lat[chosen], self.p_lon[chosen]), k=k)
+        chord, _ = self.o_tree.query(unit_vectors(self.p_lat[chosen], self.p_lon[chosen]), k=k)
         chord = np.asarray(chord).reshape(len(chosen), k)
         self.near_km[:, :k] = 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2, 0, 1))
-
-
-def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    lat, lon = np.radians(lat), np.radians(lon)
-    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
 
 
 def _number(value) -> float:
@@ -472,6 +467,22 @@ def _neighbourhood(index: OutletIndex, offers: Offers, suppliers_of: np.ndarray)
     return neighbours, nearby
 
 
+def co_buyer_counts(evidence: Evidence, p: int) -> np.ndarray:
+    """Per outlet: how many producers that share an outlet with producer ``p`` sell there (the
+    co-buyers baseline, and a reason)."""
+    sells = evidence.sells
+    shared = np.asarray((sells[p] @ sells.T).todense()).ravel() > 0
+    shared[p] = False
+    return np.asarray(sells.T @ shared.astype(float)).ravel()
+
+
+def best_first(scores: np.ndarray, distance_km: np.ndarray, positions: np.ndarray) -> list[int]:
+    """Indexes into ``scores`` best first; ties go to the nearer (no place last), then to the
+    smaller position (codes are sorted, so the earlier code)."""
+    near = np.where(np.isnan(distance_km), np.inf, distance_km)
+    return np.lexsort((np.asarray(positions), near, -np.asarray(scores))).tolist()
+
+
 def heuristic_score(fit: np.ndarray, distance_km: np.ndarray, suppliers: np.ndarray):
     """Group fit × exp(−d / 10 km) × (1 + ln(1 + current suppliers))."""
     return fit * np.exp(-distance_km / HEURISTIC_SCALE_KM) * (1 + np.log1p(suppliers))
@@ -600,11 +611,6 @@ class RankingModel:
         """The probability-like score in (0, 1) of each pair."""
         x = (feature_matrix(features) - self.mean) / self.scale
         return 1.0 / (1.0 + np.exp(-(x @ self.coefficients + self.intercept)))
-
-    def contributions(self, features: dict[str, np.ndarray], i: int) -> dict[str, float]:
-        """Each feature's share of pair ``i``'s logit, against an average pair."""
-        x = feature_matrix({k: v[i : i + 1] for k, v in features.items()}) - self.mean
-        return dict(zip(self.features, (x / self.scale * self.coefficients)[0], strict=True))
 
 
 def training_examples(

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
@@ -51,7 +51,9 @@ from .ranking import (
     Offers,
     OutletIndex,
     RankingModel,
+    best_first,
     build_evidence,
+    co_buyer_counts,
     eligible_outlets,
     heuristic_score,
     offers_of,
@@ -122,7 +124,6 @@ class Recommender:
     evidence: Evidence
     today: dt.date
     model: RankingModel | None = None
-    _max_suppliers: float = field(default=0.0)
 
     @classmethod
     def build(cls, graph: nx.DiGraph, *, today: dt.date | None = None) -> Recommender:
@@ -134,7 +135,6 @@ class Recommender:
             index=index,
             evidence=evidence,
             today=today,
-            _max_suppliers=float(evidence.suppliers.max(initial=0)),
         )
 
     @property
@@ -145,7 +145,8 @@ class Recommender:
         """The learned part: the model's score, or the heuristic scaled to [0, 1]."""
         if self.model is not None:
             return self.model.score(features)
-        return features["heuristic"] / (1 + np.log1p(self._max_suppliers))
+        most = float(self.evidence.suppliers.max(initial=0))
+        return features["heuristic"] / (1 + np.log1p(most))
 
     def ranking_info(self) -> dict:
         if self.model is None:
@@ -296,14 +297,6 @@ def _outlet_pool(rec: Recommender, p: int, candidates: np.ndarray, co_buyers) ->
     return candidates[near | evidence]
 
 
-def _co_buyer_counts(evidence: Evidence, p: int) -> np.ndarray:
-    """Per outlet: how many producers that share an outlet with ``p`` sell there."""
-    sells = evidence.sells
-    shared = np.asarray((sells[p] @ sells.T).todense()).ravel() > 0
-    shared[p] = False
-    return np.asarray(sells.T @ shared.astype(float)).ravel()
-
-
 # The haversine of analytics.geo is within 0.35 % of the ellipsoid in Vietnam.
 HAVERSINE_ERROR = 0.004
 
@@ -314,15 +307,6 @@ def _beyond_reach(a, b, km: float, max_distance_km: float | None) -> bool:
     if max_distance_km is None or np.isnan(km) or km < max_distance_km * (1 - HAVERSINE_ERROR):
         return False
     return geodesic_km(tuple(map(float, a)), tuple(map(float, b))) > max_distance_km
-
-
-def _rank(scores: np.ndarray, distance: np.ndarray, codes: list[str], idx: np.ndarray):
-    """Positions into ``idx`` best first; ties go to the nearer, then to the earlier code.
-
-    ``idx`` are positions in ``codes``, which are sorted, so position order is code order.
-    """
-    near = np.where(np.isnan(distance), np.inf, distance)
-    return np.lexsort((np.asarray(idx), near, -np.asarray(scores))).tolist()
 
 
 def recommend_buyers(
@@ -370,7 +354,7 @@ def recommend_buyers(
         eligible = eligible_outlets(index, offer, 0)
         if not include_linked:
             eligible[list(linked)] = False
-        co_buyers = _co_buyer_counts(rec.evidence, p)
+        co_buyers = co_buyer_counts(rec.evidence, p)
         candidates = _outlet_pool(rec, p, np.flatnonzero(eligible), co_buyers)
         features = pair_features(
             index,
@@ -389,7 +373,7 @@ def recommend_buyers(
         parts = _parts(rec, features, candidates)
         score = _score(weights, parts)
         origin = (float(index.p_lat[p]), float(index.p_lon[p]))
-        for j in _rank(score, features["distance_km"], index.o_codes, candidates):
+        for j in best_first(score, features["distance_km"], candidates):
             if len(results) == k:
                 break
             o = int(candidates[j])
@@ -490,7 +474,7 @@ def _others(rec, p, offer, items, include_linked, max_distance_km, k, as_of, pro
     score = score / (1 + np.log1p(index.x_suppliers.max(initial=0)))
     lists = {"platforms": [], "trade": []}
     rated = index.rated_items(as_of)
-    for j in _rank(score[ok], distance[ok], index.x_codes, np.flatnonzero(ok)):
+    for j in best_first(score[ok], distance[ok], np.flatnonzero(ok)):
         x = int(np.flatnonzero(ok)[j])
         name = "platforms" if platform[x] else "trade"
         if len(lists[name]) == k:
@@ -666,7 +650,7 @@ def recommend_suppliers(
         )
     score = _score(weights, parts)
     products = graph.graph["products"]
-    for j in _rank(score, distance, index.item_codes, candidates)[:k]:
+    for j in best_first(score, distance, candidates)[:k]:
         i = int(candidates[j])
         code = index.item_codes[i]
         product = products[code]

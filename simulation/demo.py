@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from linkage.eligibility import GROUPS
+from linkage.interchange import COLUMNS
 from linkage.text import fold, fold_key
 
 __all__ = [
@@ -40,54 +42,10 @@ __all__ = [
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "areas": ("code", "name", "level", "parent_code", "lat", "lon", "population"),
-    "producers": ("code", "name", "kind", "area_code", "address", "lat", "lon", "members"),
-    "products": (
-        "code",
-        "name",
-        "producer_code",
-        "category",
-        "stars",
-        "potential_five_star",
-        "rated_on",
-        "capacity_per_month",
-        "unit",
-        "price_vnd",
-        "traceability_url",
-    ),
-    "buyers": (
-        "code",
-        "name",
-        "kind",
-        "chain_code",
-        "area_code",
-        "address",
-        "lat",
-        "lon",
-        "categories",
-        "min_stars",
-    ),
-    "linkages": (
-        "source_code",
-        "target_code",
-        "kind",
-        "product_code",
-        "volume_per_month",
-        "started_on",
-        "ended_on",
-    ),
-    "sourcing_requests": (
-        "code",
-        "buyer_code",
-        "category",
-        "min_stars",
-        "quantity_per_month",
-        "max_distance_km",
-    ),
-}
+# The interchange columns, the ones the exporter writes and the importer reads.
+TABLE_COLUMNS = COLUMNS
 
-CATEGORIES = ("food", "beverages", "herbal", "textiles", "handicraft", "tourism")
+CATEGORIES = GROUPS
 
 # The published Hà Nội figures the demo reproduces (SPEC "Domain facts"). Newly rated products by
 # year: 1,054 by 2020, 1,649 by end 2021, 518 in 2022, 3,463 by June 2025, at least 400 a year.
