@@ -1531,15 +1531,15 @@ class _Run:
         skipped = sum(len(p.bad) for p in self.parsed.values()) if self.skip else 0
         written = False
         if not self.dry_run and not blocked and any(c or u for c, u in plan.values()):
-            from .graph_cache import bump_version
+            from .services import registry_imported
 
             try:
                 with transaction.atomic():
                     self.write(plan)
-                    # Raw writes send no post_save: tell the graph cache ourselves, now and
-                    # after the commit, as linkage.signals does for single saves.
-                    bump_version()
-                    transaction.on_commit(bump_version)
+                    registry_imported(
+                        created={t: len(c) for t, (c, _u) in plan.items()},
+                        updated={t: len(u) for t, (_c, u) in plan.items()},
+                    )
                 written = True
             except (IntegrityError, KeyError) as error:
                 # Only a concurrent write between the checks and the writes gets here.
