@@ -1,4 +1,5 @@
-"""Reads for coverage and siting: areas, facilities and producers as DataFrames, in a few queries.
+"""Reads for coverage, siting and statistics: areas, facilities, producers and products as
+DataFrames, in a few queries.
 
 The frames are the ones ``analytics.coverage`` and ``analytics.siting`` take (see their docstrings).
 The supply of a coverage question is one of:
@@ -18,14 +19,18 @@ import pandas as pd
 from linkage.choices import NON_PHYSICAL_BUYER_KINDS, AreaLevel, BuyerKind
 from linkage.models import Area, Buyer, Producer, Product
 
+from .statistics import PRODUCT_COLUMNS
+
 __all__ = [
     "DEFAULT_SUPPLY",
     "Supply",
     "UnknownChain",
     "area_frame",
+    "area_tree_frame",
     "facility_frame",
     "parse_supply",
     "producer_frame",
+    "rated_product_frame",
 ]
 
 DEFAULT_SUPPLY = "sales_points"
@@ -144,3 +149,34 @@ def producer_frame(level: str | None = None, areas: pd.DataFrame | None = None) 
         areas = area_frame() if areas is None else areas
         frame["area_code"] = _roll_up(frame["area_code"], areas, level)
     return frame[["area_code", "lat", "lon", "categories"]]
+
+
+def rated_product_frame() -> pd.DataFrame:
+    """Every product with its producer's kind and area, in one query: the frame
+    ``analytics.statistics`` takes (``PRODUCT_COLUMNS``), plus ``producer_code``,
+    ``producer_name``, ``area_code`` and ``area_name`` for the tables people read."""
+    rows = Product.objects.values_list(
+        "code",
+        "name",
+        "category",
+        "stars",
+        "potential_five_star",
+        "rated_on",
+        "rating_expires_on",
+        "producer_id",
+        "producer__kind",
+        "producer__area_id",
+        "producer__code",
+        "producer__name",
+        "producer__area__code",
+        "producer__area__name",
+    ).order_by()
+    columns = [*PRODUCT_COLUMNS, "producer_code", "producer_name", "area_code", "area_name"]
+    return pd.DataFrame(list(rows), columns=columns)
+
+
+def area_tree_frame() -> pd.DataFrame:
+    """Every area indexed by id, with code, name, level and parent_id, in one query."""
+    rows = Area.objects.values_list("id", "code", "name", "level", "parent_id").order_by()
+    frame = pd.DataFrame(list(rows), columns=["id", "code", "name", "level", "parent_id"])
+    return frame.set_index("id")

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -20,6 +21,19 @@ def django_error_detail(exc: DjangoValidationError) -> dict:
 
 
 def exception_handler(exc, context):
+    response = _error_response(exc, context)
+    request = context.get("request")
+    if response is not None and request is not None:
+        # An error is JSON even where a CSV, XLSX or GeoJSON file was asked for: a client reads
+        # the field and the reason, and a spreadsheet writer cannot render them anyway.
+        renderer = getattr(request, "accepted_renderer", None)
+        if renderer is not None and renderer.format not in ("json", "api"):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+    return response
+
+
+def _error_response(exc, context):
     """DRF's handler, plus Django validation errors, database rule violations and values the
     database refuses as 400, and a database out of reach as 503.
 

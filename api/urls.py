@@ -1,37 +1,120 @@
-"""Routes of the REST API, under /api/v1/."""
+"""Every route of the REST API, under /api/v1/: one table, the views imported from their modules."""
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import (
+    allocation_views,
+    analytics_views,
+    job_views,
+    network_views,
+    recommendation_views,
+    registry_views,
+)
 
 router = DefaultRouter()
 # Codes may contain dots; a ".json" suffix route would read "HTX.1" as a format.
 router.include_format_suffixes = False
-router.register("areas", views.AreaViewSet, basename="area")
-router.register("producers", views.ProducerViewSet, basename="producer")
-router.register("products", views.ProductViewSet, basename="product")
-router.register("buyers", views.BuyerViewSet, basename="buyer")
-router.register("linkages", views.LinkageViewSet, basename="linkage")
-router.register("sourcing-requests", views.SourcingRequestViewSet, basename="sourcing-request")
+router.register("areas", registry_views.AreaViewSet, basename="area")
+router.register("producers", registry_views.ProducerViewSet, basename="producer")
+router.register("products", registry_views.ProductViewSet, basename="product")
+router.register("buyers", registry_views.BuyerViewSet, basename="buyer")
+router.register("linkages", registry_views.LinkageViewSet, basename="linkage")
+router.register(
+    "sourcing-requests", registry_views.SourcingRequestViewSet, basename="sourcing-request"
+)
 
+registry = [
+    path("import/", registry_views.ImportView.as_view(), name="import"),
+    path("export.xlsx", registry_views.ExportWorkbookView.as_view(), name="export-workbook"),
+    re_path(
+        r"^export/(?P<table>[a-z_]+)\.(?P<format>csv|xlsx)$",
+        registry_views.ExportTableView.as_view(),
+        name="export-table",
+    ),
+    path("", include(router.urls)),
+]
+
+network = [
+    path(
+        "network/paths/<str:product_code>/",
+        network_views.SupplyPathsView.as_view(),
+        name="network-paths",
+    ),
+    path("network/hubs/", network_views.HubsView.as_view(), name="network-hubs"),
+    path(
+        "network/communities/",
+        network_views.CommunitiesView.as_view(),
+        name="network-communities",
+    ),
+    path(
+        "network/dependence/",
+        network_views.DependenceView.as_view(),
+        name="network-dependence",
+    ),
+    path(
+        "network/critical-actors/",
+        network_views.CriticalActorsView.as_view(),
+        name="network-critical-actors",
+    ),
+    path(
+        "network/unlinked-producers/",
+        network_views.UnlinkedProducersView.as_view(),
+        name="network-unlinked-producers",
+    ),
+]
+
+recommendations = [
+    path(
+        "recommendations/buyers/",
+        recommendation_views.BuyerRecommendationsView.as_view(),
+        name="recommendations-buyers",
+    ),
+    path(
+        "recommendations/suppliers/",
+        recommendation_views.SupplierRecommendationsView.as_view(),
+        name="recommendations-suppliers",
+    ),
+]
+
+allocation_and_jobs = [
+    path("allocations/", allocation_views.AllocationView.as_view(), name="allocation-run"),
+    path("jobs/<str:job_id>/", job_views.JobStatusView.as_view(), name="job-status"),
+]
+
+analytics = [
+    path("coverage/", analytics_views.CoverageView.as_view(), name="analytics-coverage"),
+    path(
+        "coverage/gaps/",
+        analytics_views.CoverageGapsView.as_view(),
+        name="analytics-coverage-gaps",
+    ),
+    path("siting/", analytics_views.SitingView.as_view(), name="analytics-siting"),
+    *(
+        path(f"statistics/{name}/", view.as_view(), name=f"statistics-{name}")
+        for name, view in [
+            ("summary", analytics_views.SummaryView),
+            ("by-year", analytics_views.ByYearView),
+            ("by-group", analytics_views.ByGroupView),
+            ("by-stars", analytics_views.ByStarsView),
+            ("by-area", analytics_views.ByAreaView),
+            ("by-producer-kind", analytics_views.ByProducerKindView),
+            ("expiring", analytics_views.ExpiringView),
+            ("targets", analytics_views.TargetsView),
+        ]
+    ),
+]
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("auth/token/", obtain_auth_token, name="auth-token"),
-    path("import/", views.ImportView.as_view(), name="import"),
-    path("export.xlsx", views.ExportWorkbookView.as_view(), name="export-workbook"),
-    re_path(
-        r"^export/(?P<table>[a-z_]+)\.(?P<fmt>csv|xlsx)$",
-        views.ExportTableView.as_view(),
-        name="export-table",
-    ),
-    path("", include(router.urls)),
-    path("", include("api.allocation_urls")),
-    path("", include("api.network_urls")),
-    path("analytics/", include("analytics.urls")),
+    *registry,
+    *network,
+    *recommendations,
+    *allocation_and_jobs,
+    path("analytics/", include(analytics)),
 ]

@@ -7,6 +7,6 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
-    path("", include("analytics.pages")),
+    path("", include("planner.urls")),
     path("", RedirectView.as_view(pattern_name="planner-index", permanent=False)),
 ]

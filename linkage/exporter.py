@@ -1,6 +1,7 @@
 """Export of the registry in the interchange format of SPEC.md, the same the importer reads.
 
-A workbook (a sheet per table) or a folder of ``<table>.csv`` files, UTF-8; importing the export
+A workbook (a sheet per table) or a folder of ``<table>.csv`` files (written by
+``linkage.spreadsheets``: UTF-8 with a byte-order mark, formula-safe); importing the export
 into an empty database gives the same records.
 """
 
@@ -9,21 +10,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .importer import TABLES
 from .interchange import COLUMNS
 from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
-from .text import FORMULA_START
+from .spreadsheets import csv_bytes, xlsx_bytes
 
 __all__ = [
     "COLUMNS",
-    "excel_safe",
     "export_frames",
     "table_frame",
-    "write_workbook",
+    "workbook_bytes",
     "write_csv_folder",
-    "table_csv",
+    "write_workbook",
 ]
 
 
@@ -77,41 +76,18 @@ def export_frames() -> dict[str, pd.DataFrame]:
     return {table: table_frame(table) for table in TABLES}
 
 
-def _clean(value):
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    # A leading apostrophe keeps a spreadsheet from running the text as a formula (OWASP's
-    # advice against formula injection); input refuses such text, older rows may still hold it.
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
-def _textual(dtype) -> bool:
-    return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
-
-
-def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the control characters a sheet cannot hold removed from its text cells and
-    text index (tab, newline and carriage return stay), and text that a spreadsheet would run as
-    a formula quoted. Other cells are unchanged; the input is not modified.
-
-    Input is checked for these characters, but rows written before that check, or by other
-    means, must still export rather than fail the whole download.
-    """
-    out = frame.copy()
-    for column in out.columns:
-        if _textual(out[column].dtype):
-            out[column] = out[column].map(_clean)
-    if _textual(out.index.dtype):
-        out.index = out.index.map(_clean)
-    return out
+def workbook_bytes() -> bytes:
+    """Every table in one .xlsx workbook, a sheet per table named after it."""
+    return xlsx_bytes(export_frames())
 
 
 def write_workbook(target) -> None:
-    """Write an .xlsx workbook, a sheet per table named after it, to a path or a binary stream."""
-    with pd.ExcelWriter(target, engine="openpyxl") as writer:
-        for table, frame in export_frames().items():
-            excel_safe(frame).to_excel(writer, sheet_name=table, index=False)
+    """Write the workbook of ``workbook_bytes`` to a path or a binary stream."""
+    content = workbook_bytes()
+    if hasattr(target, "write"):
+        target.write(content)
+    else:
+        Path(target).write_bytes(content)
 
 
 def write_csv_folder(path) -> None:
@@ -119,11 +95,4 @@ def write_csv_folder(path) -> None:
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     for table, frame in export_frames().items():
-        excel_safe(frame).to_csv(folder / f"{table}.csv", index=False)
-
-
-def table_csv(table: str) -> str:
-    """One table as CSV text. Raises KeyError for a name that is not in TABLES."""
-    if table not in COLUMNS:
-        raise KeyError(table)
-    return excel_safe(table_frame(table)).to_csv(index=False)
+        (folder / f"{table}.csv").write_bytes(csv_bytes(frame))

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 
+from . import jobs
 from .selectors import graph_from_db
 
 __all__ = [
@@ -177,10 +178,8 @@ def _ranking_for(version: str | None, recommender):
     # faster than fits, each finished fit is picked up while the next one runs.
     latest = cache.get(LATEST_MODEL_KEY)
     previous = latest if _usable(latest) else warm if _usable(warm) else None
-    if settings.REDIS_URL:
+    if jobs.queue_available():
         if cache.add(_model_key(version) + ":job", "queued", timeout=FIT_TIMEOUT):
-            from . import jobs
-
             jobs.enqueue("linkage.graph_cache.fit_ranking_job", version=version)
             # A queue that runs jobs at once (tests, ASYNC False) has the model already.
             found = cache.get(_model_key(version))

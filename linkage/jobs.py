@@ -4,6 +4,11 @@ With ``settings.REDIS_URL`` set, ``enqueue`` puts the call on the "default" queu
 ``RQ_QUEUES``) for a worker (``python manage.py rqworker default``); a queue with ``ASYNC: False``
 runs it at once, still recording it in Redis. Without Redis the call runs at once in this process
 and its outcome is kept in the Django cache under the job id, for ``RESULT_TTL`` seconds.
+
+Whether a piece of work runs in the request or as a job is decided by one rule,
+``runs_as_job``: the caller's ``background`` choice (auto, always, never) and, for auto, the
+work's estimated size against the limit of what a request may do, when a queue exists. The API
+answers every queued run the same way: 202 with ``jobs/<id>/`` (``api.job_views``).
 """
 
 import logging
@@ -13,12 +18,21 @@ from importlib import import_module
 from django.conf import settings
 from django.core.cache import cache
 
-__all__ = ["JOB_STATUSES", "RESULT_TTL", "enqueue", "job_status"]
+__all__ = [
+    "BACKGROUND_CHOICES",
+    "JOB_STATUSES",
+    "RESULT_TTL",
+    "enqueue",
+    "job_status",
+    "queue_available",
+    "runs_as_job",
+]
 
 logger = logging.getLogger(__name__)
 
 RESULT_TTL = 24 * 3600
 JOB_STATUSES = ("queued", "started", "finished", "failed")
+BACKGROUND_CHOICES = ("auto", "always", "never")
 _CACHE_PREFIX = "jobs:"
 # rq's statuses, folded into the four the API promises.
 _STATUS = {
@@ -34,8 +48,23 @@ _STATUS = {
 }
 
 
-def _uses_redis() -> bool:
+def queue_available() -> bool:
+    """Whether jobs go to a queue that workers take them from (Redis configured)."""
     return bool(getattr(settings, "REDIS_URL", ""))
+
+
+def runs_as_job(*, size: float, inline_limit: float, background: str = "auto") -> bool:
+    """Whether work of estimated ``size`` runs as a job rather than in the request.
+
+    ``never``: in the request. ``always``: as a job (on a worker, or in-process without a queue,
+    still followed at ``jobs/<id>/``). ``auto``: as a job when a queue exists and the work is
+    larger than ``inline_limit``; without a queue a job would run in this process anyway.
+    """
+    if background not in BACKGROUND_CHOICES:
+        raise ValueError(f"background must be one of {', '.join(BACKGROUND_CHOICES)}")
+    if background != "auto":
+        return background == "always"
+    return queue_available() and size > inline_limit
 
 
 def _queue():
@@ -51,7 +80,7 @@ def enqueue(func_path: str, **kwargs) -> str:
 
     The function's return value must be picklable (Redis) and cacheable (embedded): plain data.
     """
-    if _uses_redis():
+    if queue_available():
         job = _queue().enqueue_call(
             func=func_path, kwargs=kwargs, result_ttl=RESULT_TTL, failure_ttl=RESULT_TTL
         )
@@ -73,7 +102,7 @@ def _run_inline(job_id: str, func_path: str, kwargs: dict) -> dict:
 
 def job_status(job_id: str) -> dict | None:
     """{id, status: queued|started|finished|failed, result, error}, or None for an unknown id."""
-    if not _uses_redis():
+    if not queue_available():
         return cache.get(_CACHE_PREFIX + job_id)
     from rq.exceptions import NoSuchJobError
     from rq.job import Job

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "linkage",
     "api",
     "analytics",
+    "planner",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +171,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.renderers.FormatNegotiation",
 }
 
 SPECTACULAR_SETTINGS = {

@@ -1,12 +1,9 @@
 import io
-import sys
-import types
 
 import openpyxl
 import pandas as pd
 import pytest
 
-import linkage
 from linkage.choices import AreaLevel, BuyerKind, Category
 from tests.factories import (
     AreaFactory,
@@ -212,22 +209,19 @@ def fake_jobs(monkeypatch, settings):
     """A stand-in for linkage.jobs.enqueue with Redis configured."""
     settings.REDIS_URL = "redis://example.invalid:6379/0"
     calls = []
-    fake = types.ModuleType("linkage.jobs")
 
     def enqueue(func_path, **kwargs):
         calls.append((func_path, kwargs))
         return "job-1"
 
-    fake.enqueue = enqueue
-    monkeypatch.setitem(sys.modules, "linkage.jobs", fake)
-    monkeypatch.setattr(linkage, "jobs", fake, raising=False)
+    monkeypatch.setattr("linkage.jobs.enqueue", enqueue)
     return calls
 
 
 def test_large_siting_goes_to_the_job_queue_when_redis_is_configured(
     client, district, fake_jobs, monkeypatch
 ):
-    monkeypatch.setattr("analytics.coverage_views.SITING_INLINE_PAIRS", 1)
+    monkeypatch.setattr("api.analytics_views.SITING_INLINE_PAIRS", 1)
     response = client.get(SITING_URL, {"k": 1, "radius_km": 4})
     assert response.status_code == 202
     body = response.json()
@@ -244,10 +238,17 @@ def test_small_siting_answers_at_once_even_with_redis(client, district, fake_job
     assert fake_jobs == []
 
 
-def test_siting_without_redis_runs_in_process(client, district, settings):
+def test_siting_without_redis_runs_in_process_and_is_followed_like_a_queued_job(
+    client, district, settings
+):
     settings.REDIS_URL = ""
+    assert client.get(SITING_URL, {"k": 1}).status_code == 200
     response = client.get(SITING_URL, {"k": 1, "background": "always"})
-    assert response.status_code == 200
+    assert response.status_code == 202
+    assert response["Location"] == response.json()["status_url"]
+    job = client.get(response.json()["status_url"]).json()
+    assert job["status"] == "finished"
+    assert job["result"]["sites"][0]["code"] == "X2"
 
 
 def test_queued_job_function_gives_the_same_answer(district):

@@ -141,7 +141,7 @@ def test_csv_download_has_a_header_and_a_row_per_star_class(client, registry):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [row["star_class"] for row in rows] == ["5", "potential_5", "4", "3"]
     assert rows[0]["products"] == "1"
 
@@ -157,7 +157,7 @@ def test_xlsx_download_opens_in_openpyxl_with_the_vietnamese_labels(client, regi
 
 def test_summary_downloads_as_csv(client, registry):
     response = client.get(BASE + "summary/", {"format": "csv"})
-    text = response.content.decode("utf-8")
+    text = response.content.decode("utf-8-sig")
     assert "certified,4" in text
     assert "stars_potential_5,1" in text
 
@@ -272,7 +272,7 @@ def test_downloads_quote_text_a_spreadsheet_would_run(client, registry):
     )
     params = {"months": "6", "as_of": "2025-02-01"}
     response = client.get(BASE + "expiring/", {**params, "format": "csv"})
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     [evil] = [row for row in rows if row["code"] == "EVIL"]
     assert evil["name"] == "'-2+3+cmd|' /C calc'!A0"
     book = openpyxl.load_workbook(

@@ -1,17 +1,13 @@
 """POST /api/v1/allocations/ and GET /api/v1/jobs/<id>/."""
 
 import pytest
-from django.urls import include, path
 
 from linkage.choices import RequestStatus
 from linkage.matching import NO_ELIGIBLE_SUPPLY
 from tests.api.conftest import client_for
 from tests.factories import BuyerFactory, ProductFactory, SourcingRequestFactory, UserFactory
 
-# The lead includes api.allocation_urls under /api/v1/; this module mounts it the same way so the
-# tests do not depend on that wiring.
-urlpatterns = [path("api/v1/", include("api.allocation_urls"))]
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/allocations/"
 

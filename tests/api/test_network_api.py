@@ -98,7 +98,7 @@ def test_bad_parameters_give_400_naming_the_parameter(client, world, url, params
 
 def test_a_slow_analysis_of_a_large_graph_goes_to_the_job_queue(client, world, monkeypatch):
     monkeypatch.setattr("api.network_views.HEAVY_ANALYSIS_NODES", 0)
-    monkeypatch.setattr("api.network_views._background_available", lambda: True)
+    monkeypatch.setattr("linkage.jobs.queue_available", lambda: True)
     queued = client.get("/api/v1/network/communities/", {"min_size": 2})
     assert queued.status_code == 202
     status = client.get(queued.json()["status_url"]).json()

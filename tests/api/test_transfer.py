@@ -67,7 +67,9 @@ def test_export_table_as_csv(anonymous):
     response = anonymous.get("/api/v1/export/producers.csv")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    text = response.content.decode("utf-8")
+    # A byte-order mark first, so that Excel reads the Vietnamese as UTF-8.
+    assert response.content.startswith("\ufeff".encode())
+    text = response.content.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("code,name,kind")
     assert "HTX-9,HTX Đông Anh" in text
 

@@ -5,15 +5,20 @@ import pandas as pd
 import pytest
 from django.core.management import call_command
 
-from linkage.exporter import COLUMNS, export_frames, table_csv, write_csv_folder, write_workbook
+from linkage.exporter import COLUMNS, export_frames, table_frame, write_csv_folder, write_workbook
 from linkage.importer import TABLES, import_path, read_tables
 from linkage.models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
+from linkage.spreadsheets import csv_bytes
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "example"
 MODELS = (SourcingRequest, Linkage, Product, Buyer, Producer, Area)
+
+
+def table_csv(table: str) -> str:
+    return csv_bytes(table_frame(table)).decode("utf-8-sig")
 
 
 def empty_registry() -> None:
@@ -84,9 +89,9 @@ def test_export_leaves_out_owners_and_derived_columns():
     assert "owner" not in text and "name_folded" not in text
 
 
-def test_table_csv_of_unknown_table_raises_key_error():
+def test_table_frame_of_unknown_table_raises_key_error():
     with pytest.raises(KeyError):
-        table_csv("users")
+        table_frame("users")
 
 
 def test_whole_numbers_export_without_decimals():

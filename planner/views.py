@@ -11,9 +11,9 @@ import math
 from django.conf import settings
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import reverse
 
-__all__ = ["urlpatterns"]
+__all__ = ["coverage_map", "index", "statistics_page"]
 
 DEFAULT_RADIUS_KM = 5.0
 MAX_RADIUS_KM = 200.0
@@ -88,10 +88,3 @@ def statistics_page(request):
         "map_url": reverse("planner-map"),
     }
     return render(request, "planner/statistics.html", context)
-
-
-urlpatterns = [
-    path("planner/", index, name="planner-index"),
-    path("planner/map/", coverage_map, name="planner-map"),
-    path("planner/statistics/", statistics_page, name="planner-statistics"),
-]

@@ -1,4 +1,4 @@
-from api.geojson import feature_collection
+from api.renderers import feature_collection
 
 
 def test_positions_are_longitude_then_latitude():

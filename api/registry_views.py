@@ -1,11 +1,8 @@
 """HTTP views of the registry: thin viewsets over the selectors, plus import, export and GeoJSON."""
 
-import io
-import json
-
 from django.db import transaction
 from django.db.models import F, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -15,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,8 +20,15 @@ from linkage import selectors
 
 from . import filters
 from . import serializers as s
-from .geojson import MEDIA_TYPE, feature_collection
 from .permissions import BUYER_ROLE, PRODUCER_ROLE, Account, IsPlanner, account_of
+from .renderers import (
+    CSVRenderer,
+    Download,
+    FileNegotiation,
+    GeoJSONRenderer,
+    XLSXRenderer,
+    feature_collection,
+)
 
 __all__ = [
     "AreaViewSet",
@@ -40,7 +45,6 @@ __all__ = [
 GEOJSON_DEFAULT_LIMIT = 5000
 GEOJSON_MAX_LIMIT = 50000
 EXPORT_TABLES = ("areas", "producers", "products", "buyers", "linkages", "sourcing_requests")
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class RegistryViewSet(viewsets.ModelViewSet):
@@ -119,9 +123,14 @@ class GeoJSONMixin:
                 ),
             )
         ],
-        responses={(200, MEDIA_TYPE): OpenApiTypes.OBJECT},
+        responses={(200, GeoJSONRenderer.media_type): OpenApiTypes.OBJECT},
     )
-    @action(detail=False, url_path="geojson", pagination_class=None)
+    @action(
+        detail=False,
+        url_path="geojson",
+        pagination_class=None,
+        renderer_classes=[GeoJSONRenderer, JSONRenderer],
+    )
     def geojson(self, request, *args, **kwargs):
         limit = _geojson_limit(request)
         queryset = self.filter_queryset(self.get_queryset()).filter(
@@ -133,10 +142,11 @@ class GeoJSONMixin:
         plain = [name for name, path in self.geojson_properties.items() if name == path]
         # One row past the limit tells whether the answer was cut.
         rows = list(queryset.values("lat", "lon", *plain, **expressions)[: limit + 1])
-        body = feature_collection(
-            rows[:limit], list(self.geojson_properties), truncated=len(rows) > limit
+        return Response(
+            feature_collection(
+                rows[:limit], list(self.geojson_properties), truncated=len(rows) > limit
+            )
         )
-        return HttpResponse(json.dumps(body, ensure_ascii=False), content_type=MEDIA_TYPE)
 
 
 class AreaViewSet(GeoJSONMixin, RegistryViewSet):
@@ -280,20 +290,17 @@ class ImportView(APIView):
         return Response(report.as_dict(), status=code)
 
 
-def _download(content, media_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=media_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _known_table(exporter, table: str) -> str:
-    if table not in getattr(exporter, "TABLES", EXPORT_TABLES):
+def _known_table(table: str) -> str:
+    if table not in EXPORT_TABLES:
         raise Http404(f"No table named {table}.")
     return table
 
 
 class ExportTableView(APIView):
-    """One registry table as CSV (UTF-8) or as an Excel workbook of one sheet."""
+    """One registry table as CSV (UTF-8 with a byte-order mark) or as a workbook of one sheet."""
+
+    renderer_classes = [CSVRenderer, XLSXRenderer]
+    content_negotiation_class = FileNegotiation
 
     @extend_schema(
         summary="Export one table",
@@ -301,37 +308,33 @@ class ExportTableView(APIView):
         tags=["export"],
         parameters=[
             OpenApiParameter("table", str, OpenApiParameter.PATH, enum=EXPORT_TABLES),
-            OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=["csv", "xlsx"]),
+            OpenApiParameter("format", str, OpenApiParameter.PATH, enum=["csv", "xlsx"]),
         ],
         responses={
-            (200, "text/csv"): OpenApiTypes.STR,
-            (200, XLSX_MEDIA_TYPE): OpenApiTypes.BINARY,
+            (200, CSVRenderer.media_type): OpenApiTypes.STR,
+            (200, XLSXRenderer.media_type): OpenApiTypes.BINARY,
         },
     )
-    def get(self, request, table: str, fmt: str):
+    def get(self, request, table: str, format: str):
         from linkage import exporter
 
-        table = _known_table(exporter, table)
-        if fmt == "csv":
-            return _download(exporter.table_csv(table), "text/csv; charset=utf-8", f"{table}.csv")
-        frame = exporter.excel_safe(exporter.table_frame(table))
-        stream = io.BytesIO()
-        frame.to_excel(stream, sheet_name=table, index=False, engine="openpyxl")
-        return _download(stream.getvalue(), XLSX_MEDIA_TYPE, f"{table}.xlsx")
+        table = _known_table(table)
+        return Response(Download({table: exporter.table_frame(table)}, table))
 
 
 class ExportWorkbookView(APIView):
     """Every registry table in one Excel workbook, a sheet per table (the import format)."""
 
+    renderer_classes = [XLSXRenderer]
+    content_negotiation_class = FileNegotiation
+
     @extend_schema(
         summary="Export all tables",
         operation_id="export_workbook",
         tags=["export"],
-        responses={(200, XLSX_MEDIA_TYPE): OpenApiTypes.BINARY},
+        responses={(200, XLSXRenderer.media_type): OpenApiTypes.BINARY},
     )
     def get(self, request):
         from linkage import exporter
 
-        stream = io.BytesIO()
-        exporter.write_workbook(stream)
-        return _download(stream.getvalue(), XLSX_MEDIA_TYPE, "ocop-linkage.xlsx")
+        return Response(Download(exporter.export_frames(), "ocop-linkage"))
