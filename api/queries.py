@@ -43,7 +43,7 @@ __all__ = [
     "read_query",
 ]
 
-MAX_RADIUS_KM = 1000.0
+MAX_RADIUS_KM = 1000
 DEFAULT_RADIUS_KM = 5.0
 DEFAULT_SITES = 10
 MAX_POINTS = 5000
