@@ -31,6 +31,7 @@ __all__ = [
     "CriticalQuery",
     "DependenceQuery",
     "ExpiringQuery",
+    "GeoJSONQuery",
     "GapsQuery",
     "HubsQuery",
     "PathsQuery",
@@ -49,6 +50,7 @@ DEFAULT_SITES = 10
 MAX_POINTS = 5000
 MAX_MONTHS = 120
 MAX_TARGET = 1_000_000
+GEOJSON_MAX_LIMIT = 50_000
 
 
 def read_query(serializer_class, request) -> dict:
@@ -96,6 +98,20 @@ class NoNullCharField(serializers.CharField):
         if "\x00" in value:
             raise serializers.ValidationError("Null characters are not allowed.")
         return value
+
+
+class GeoJSONQuery(serializers.Serializer):
+    """The registry's ``…/geojson/`` lists (their filters are the list's own)."""
+
+    limit = serializers.IntegerField(
+        min_value=1,
+        default=5000,
+        help_text="Most features to return (at most 50,000; more is cut to that). Records "
+        "without coordinates are left out.",
+    )
+
+    def validate_limit(self, limit):
+        return min(limit, GEOJSON_MAX_LIMIT)
 
 
 class PageQuery(serializers.Serializer):

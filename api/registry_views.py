@@ -3,11 +3,10 @@
 from django.db import transaction
 from django.db.models import F, Q
 from django.http import Http404
-from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -21,6 +20,7 @@ from linkage import selectors
 from . import filters
 from . import serializers as s
 from .permissions import BUYER_ROLE, PRODUCER_ROLE, Account, IsPlanner, account_of
+from .queries import GeoJSONQuery, read_query
 from .renderers import (
     CSVRenderer,
     Download,
@@ -42,8 +42,6 @@ __all__ = [
     "SourcingRequestViewSet",
 ]
 
-GEOJSON_DEFAULT_LIMIT = 5000
-GEOJSON_MAX_LIMIT = 50000
 EXPORT_TABLES = ("areas", "producers", "products", "buyers", "linkages", "sourcing_requests")
 
 
@@ -92,19 +90,6 @@ class RegistryViewSet(viewsets.ModelViewSet):
             instance.delete()
 
 
-def _geojson_limit(request) -> int:
-    raw = request.query_params.get("limit")
-    if raw in (None, ""):
-        return GEOJSON_DEFAULT_LIMIT
-    try:
-        limit = int(raw)
-    except ValueError:
-        raise serializers.ValidationError({"limit": [_("A whole number is required.")]}) from None
-    if limit < 1:
-        raise serializers.ValidationError({"limit": [_("At least 1.")]})
-    return min(limit, GEOJSON_MAX_LIMIT)
-
-
 class GeoJSONMixin:
     """``…/geojson/``: the filtered list as a FeatureCollection of points, ``limit`` at most."""
 
@@ -113,16 +98,7 @@ class GeoJSONMixin:
     @extend_schema(
         summary="Filtered list as GeoJSON (RFC 7946)",
         filters=True,
-        parameters=[
-            OpenApiParameter(
-                "limit",
-                OpenApiTypes.INT,
-                description=(
-                    f"Most features to return (default {GEOJSON_DEFAULT_LIMIT}, "
-                    f"at most {GEOJSON_MAX_LIMIT}). Records without coordinates are left out."
-                ),
-            )
-        ],
+        parameters=[GeoJSONQuery],
         responses={(200, GeoJSONRenderer.media_type): OpenApiTypes.OBJECT},
     )
     @action(
@@ -132,7 +108,7 @@ class GeoJSONMixin:
         renderer_classes=[GeoJSONRenderer, JSONRenderer],
     )
     def geojson(self, request, *args, **kwargs):
-        limit = _geojson_limit(request)
+        limit = read_query(GeoJSONQuery, request)["limit"]
         queryset = self.filter_queryset(self.get_queryset()).filter(
             lat__isnull=False, lon__isnull=False
         )
