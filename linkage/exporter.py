@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from .importer import TABLES
+from .importing import TABLES
 from .interchange import COLUMNS
 from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
 from .text import FORMULA_START

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linkage.importer import (
+from linkage.importing import (
     TABLES,
     import_path,
     import_tables,
@@ -623,14 +623,14 @@ def test_importing_the_same_rows_twice_changes_nothing(rows, stars):
 
 @given(st.lists(st.text(max_size=30)))
 def test_fold_many_equals_fold(names):
-    from linkage.importer import fold_many
+    from linkage.importing import fold_many
     from linkage.text import fold
 
     assert fold_many(names) == [fold(name) for name in names]
 
 
 def test_fold_many_folds_vietnamese_like_fold():
-    from linkage.importer import fold_many
+    from linkage.importing import fold_many
 
     assert fold_many(["Đường Lâm  Sơn Tây", " Bát Tràng "]) == ["duong lam son tay", "bat trang"]
 
@@ -672,9 +672,9 @@ def test_import_that_writes_makes_the_linkage_graph_stale():
 
 
 def test_workbook_reads_the_same_without_the_fast_reader(monkeypatch):
-    from linkage import importer
+    from linkage.importing import reading
 
-    monkeypatch.setattr(importer, "_excel_engine", lambda: "openpyxl")
+    monkeypatch.setattr(reading, "_excel_engine", lambda: "openpyxl")
     report = import_path(EXAMPLE / "ocop_example.xlsx")
     assert report.ok, report.errors
     assert Product.objects.get(code="SP-0002").rated_on == dt.date(2022, 8, 15)
@@ -756,7 +756,7 @@ def test_upload_of_a_zip_that_cannot_be_unpacked_is_a_reported_error(content, wo
 
 
 def test_upload_of_a_zip_bomb_is_a_reported_error(monkeypatch):
-    monkeypatch.setattr("linkage.importer.MAX_ZIP_MEMBER_BYTES", 100)
+    monkeypatch.setattr("linkage.importing.reading.MAX_ZIP_MEMBER_BYTES", 100)
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
         zipped.writestr("products.csv", "code,name\n" + "a,b\n" * 100)
