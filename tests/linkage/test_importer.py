@@ -525,6 +525,17 @@ def test_upload_of_single_csv_takes_table_from_file_name():
     assert report.ok and Producer.objects.get().kind == "household"
 
 
+def test_csv_with_a_byte_order_mark_has_its_first_column_recognised(tmp_path):
+    # Excel's "CSV UTF-8" starts the file with a byte-order mark, right before the first heading.
+    path = tmp_path / "producers.csv"
+    path.write_bytes("\ufeffcode,name,kind\nP1,Hộ A,Hộ kinh doanh\n".encode())
+    assert list(read_tables(path)["producers"].columns) == ["code", "name", "kind"]
+    report = import_path(path)
+    assert report.ok, report.errors
+    assert not report.warnings
+    assert Producer.objects.get().code == "P1"
+
+
 def test_upload_of_zip_of_csvs_imports_every_table():
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zipped:
