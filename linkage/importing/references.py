@@ -30,6 +30,8 @@ def check_references(
 
 
 class _References:
+    """One import's tables, checked against each other and the registry in TABLES order."""
+
     def __init__(self, parsed, stored, skip):
         self.parsed, self.stored, self.skip = parsed, stored, skip
         self.actor_tables: dict[str, str] = {}
