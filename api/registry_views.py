@@ -253,7 +253,7 @@ class ImportView(APIView):
     def post(self, request):
         upload = s.ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        from linkage.importer import import_upload
+        from linkage.importing import import_upload
 
         file = upload.validated_data["file"]
         report = import_upload(

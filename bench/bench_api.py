@@ -38,7 +38,7 @@ def _setup(db: str) -> None:
 
     if Producer.objects.exists():
         return
-    from linkage.importer import import_tables
+    from linkage.importing import import_tables
     from simulation.demo import NATIONAL_SCALE, synthetic_frames
 
     started = time.perf_counter()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .importer import TABLES
+from .importing import TABLES
 from .interchange import COLUMNS
 from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
 from .spreadsheets import csv_bytes, xlsx_bytes

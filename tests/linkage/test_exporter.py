@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from linkage.exporter import COLUMNS, export_frames, table_frame, write_csv_folder, write_workbook
-from linkage.importer import TABLES, import_path, read_tables
+from linkage.importing import TABLES, import_path, read_tables
 from linkage.models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
 from linkage.spreadsheets import csv_bytes
 from tests.factories import UserFactory
@@ -67,7 +67,7 @@ def test_workbook_round_trip_into_empty_database_gives_the_same_records():
     write_workbook(stream)
     empty_registry()
     stream.seek(0)
-    from linkage.importer import import_upload
+    from linkage.importing import import_upload
 
     report = import_upload(stream, filename="export.xlsx")
     assert report.ok, report.errors

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linkage.importer import (
+from linkage.importing import (
     TABLES,
     import_path,
     import_tables,
@@ -525,6 +525,17 @@ def test_upload_of_single_csv_takes_table_from_file_name():
     assert report.ok and Producer.objects.get().kind == "household"
 
 
+def test_csv_with_a_byte_order_mark_has_its_first_column_recognised(tmp_path):
+    # Excel's "CSV UTF-8" starts the file with a byte-order mark, right before the first heading.
+    path = tmp_path / "producers.csv"
+    path.write_bytes("\ufeffcode,name,kind\nP1,Hộ A,Hộ kinh doanh\n".encode())
+    assert list(read_tables(path)["producers"].columns) == ["code", "name", "kind"]
+    report = import_path(path)
+    assert report.ok, report.errors
+    assert not report.warnings
+    assert Producer.objects.get().code == "P1"
+
+
 def test_upload_of_zip_of_csvs_imports_every_table():
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zipped:
@@ -623,14 +634,14 @@ def test_importing_the_same_rows_twice_changes_nothing(rows, stars):
 
 @given(st.lists(st.text(max_size=30)))
 def test_fold_many_equals_fold(names):
-    from linkage.importer import fold_many
+    from linkage.importing import fold_many
     from linkage.text import fold
 
     assert fold_many(names) == [fold(name) for name in names]
 
 
 def test_fold_many_folds_vietnamese_like_fold():
-    from linkage.importer import fold_many
+    from linkage.importing import fold_many
 
     assert fold_many(["Đường Lâm  Sơn Tây", " Bát Tràng "]) == ["duong lam son tay", "bat trang"]
 
@@ -672,9 +683,9 @@ def test_import_that_writes_makes_the_linkage_graph_stale():
 
 
 def test_workbook_reads_the_same_without_the_fast_reader(monkeypatch):
-    from linkage import importer
+    from linkage.importing import reading
 
-    monkeypatch.setattr(importer, "_excel_engine", lambda: "openpyxl")
+    monkeypatch.setattr(reading, "_excel_engine", lambda: "openpyxl")
     report = import_path(EXAMPLE / "ocop_example.xlsx")
     assert report.ok, report.errors
     assert Product.objects.get(code="SP-0002").rated_on == dt.date(2022, 8, 15)
@@ -756,7 +767,7 @@ def test_upload_of_a_zip_that_cannot_be_unpacked_is_a_reported_error(content, wo
 
 
 def test_upload_of_a_zip_bomb_is_a_reported_error(monkeypatch):
-    monkeypatch.setattr("linkage.importer.MAX_ZIP_MEMBER_BYTES", 100)
+    monkeypatch.setattr("linkage.importing.reading.MAX_ZIP_MEMBER_BYTES", 100)
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
         zipped.writestr("products.csv", "code,name\n" + "a,b\n" * 100)

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from linkage.importer import TABLES, ImportReport, import_path
+from linkage.importing import TABLES, ImportReport, import_path
 
 
 def format_report(report: ImportReport) -> str:

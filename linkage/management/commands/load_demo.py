@@ -16,7 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from linkage.choices import BuyerKind, ProducerKind
 from linkage.dates import add_months
-from linkage.importer import TABLES, import_tables
+from linkage.importing import TABLES, import_tables
 from linkage.models import Buyer, Producer, Product
 from simulation.demo import hanoi_demo_tables
 

@@ -1,0 +1,333 @@
+"""Writing an import: what the registry holds, what changed, and the upserts that store it.
+
+``load_stored(spec)`` reads a table's rows once (key → id and the compared values);
+``diff(parsed, stored)`` splits the good rows into new, changed and unchanged; ``write(parsed,
+plan, ...)`` upserts the new and changed rows of every table in one transaction, parents before
+children, and records the import through ``services.registry_imported`` inside it. An
+IntegrityError or KeyError from ``write`` means the registry changed since the checks; the
+transaction is then rolled back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from unidecode import unidecode
+
+from .. import services
+from ..dates import rating_expiry
+from .checking import Parsed
+from .vocabulary import SPECS, TABLES, Table
+
+__all__ = ["BATCH_SIZE", "Stored", "load_stored", "diff", "write", "fold_many"]
+
+BATCH_SIZE = 2000
+
+
+def _stored_fields(spec: Table) -> list[tuple[str, str]]:
+    """(interchange column, values_list path) of the compared columns of a table."""
+    pairs = []
+    for column in spec.columns:
+        if spec.name == "linkages" and column.name in (
+            "source_code",
+            "target_code",
+            "kind",
+            "product_code",
+        ):
+            continue  # part of the key
+        if column.name == "code":
+            continue
+        pairs.append((column.name, column.lookup or column.field))
+    return pairs
+
+
+@dataclass
+class Stored:
+    """A table's rows in the database: key → (id, tuple of compared values)."""
+
+    rows: dict[str, tuple[int, tuple]]
+    names: tuple[str, ...]
+
+
+def load_stored(spec: Table) -> Stored:
+    """The rows of ``spec``'s table in the database, in one query."""
+    pairs = _stored_fields(spec)
+    paths = [path for _, path in pairs]
+    rows = {}
+    for record in (
+        spec.model.objects.order_by()
+        .values_list(spec.key, "id", *paths)
+        .iterator(chunk_size=20_000)
+    ):
+        rows[record[0]] = (record[1], record[2:])
+    return Stored(rows, tuple(name for name, _ in pairs))
+
+
+class _AsciiTable(dict):
+    """str.translate table filled on demand with unidecode's form of each character."""
+
+    def __missing__(self, code: int) -> str:
+        value = self[code] = unidecode(chr(code))
+        return value
+
+
+_ASCII = _AsciiTable()
+_SPACES = re.compile(r"\s+")
+
+
+def fold_many(names: Iterable[str]) -> list[str]:
+    """``fold`` of many names, the same result three times faster.
+
+    unidecode maps each character on its own, so a per-character translation table gives the
+    same ASCII form; the saving matters for the 200,000 households of a national import.
+    """
+    return [_SPACES.sub(" ", (name or "").translate(_ASCII).lower()).strip() for name in names]
+
+
+def _upsert_sql(spec: Table, fields, update_fields: list[str], source: str) -> str:
+    """INSERT … ``source`` ON CONFLICT (key) DO UPDATE: the same on SQLite and PostgreSQL."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in fields)
+    sql = f"INSERT INTO {quote(spec.model._meta.db_table)} ({names}) {source}"
+    columns = [spec.model._meta.get_field(name).column for name in update_fields]
+    if not columns:
+        # Nothing to update (a linkage file of keys only): every row written is new.
+        return sql
+    sets = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns)
+    return f"{sql} ON CONFLICT ({quote(spec.key)}) DO UPDATE SET {sets}"
+
+
+def _write_rows(
+    cursor,
+    spec: Table,
+    fields,
+    update_fields: list[str],
+    batches: Iterable[list[tuple]],
+    done: Callable[[int], Any],
+) -> None:
+    """Upsert the rows of ``batches``, calling ``done(n)`` after each batch.
+
+    SQLite reuses one prepared statement per row, which is fast there. PostgreSQL pays a round
+    trip per statement, so the rows are streamed with COPY into a temporary table and upserted
+    from it in one statement.
+    """
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in fields)
+    if connection.vendor != "postgresql":
+        marks = ", ".join(["%s"] * len(fields))
+        sql = _upsert_sql(spec, fields, update_fields, f"VALUES ({marks})")
+        for rows in batches:
+            cursor.executemany(sql, rows)
+            done(len(rows))
+        return
+    table = quote(spec.model._meta.db_table)
+    temp = quote(f"import_{spec.model._meta.db_table}")
+    cursor.execute(f"DROP TABLE IF EXISTS {temp}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA"
+    )
+    with cursor.cursor.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
+        for rows in batches:
+            for row in rows:
+                copy.write_row(row)
+            done(len(rows))
+    cursor.execute(_upsert_sql(spec, fields, update_fields, f"SELECT {names} FROM {temp}"))
+
+
+def diff(parsed: Parsed, stored: Stored) -> tuple[list[int], list[int], int]:
+    """Positions of the rows to create and to update, and the count of unchanged rows.
+
+    Blank cells of ``parsed`` are replaced, in place, by the values the database stores for them.
+    """
+    cols = parsed.cols
+    # Blank cells become the values the database stores for them, so that equal rows compare
+    # equal: False for a flag, "" for a text column.
+    if "potential_five_star" in cols:
+        cols["potential_five_star"] = [bool(flag) for flag in cols["potential_five_star"]]
+    for name in ("address", "unit", "traceability_url", "categories"):
+        if name in cols:
+            cols[name] = [value or "" for value in cols[name]]
+    compared = [
+        i for i, name in enumerate(stored.names) if name in parsed.present or name in ("lat", "lon")
+    ]
+    columns = [cols[stored.names[i]] for i in compared]
+    create, update, unchanged = [], [], 0
+    for pos in parsed.good():
+        key = parsed.keys[pos]
+        existing = stored.rows.get(key)
+        if existing is None:
+            create.append(pos)
+            continue
+        old = existing[1]
+        if all(old[i] == column[pos] for i, column in zip(compared, columns, strict=True)):
+            unchanged += 1
+        else:
+            update.append(pos)
+    return create, update, unchanged
+
+
+def write(
+    parsed: dict[str, Parsed],
+    plan: dict[str, tuple[list[int], list[int]]],
+    *,
+    actor_tables: dict[str, str],
+    progress: bool = False,
+) -> None:
+    """Upsert the rows of ``plan`` (table → positions to create, to update) in one transaction.
+
+    ``actor_tables`` says whether each code a linkage names is a "producer" or a "buyer".
+    The import is recorded with ``services.registry_imported`` before the transaction commits.
+    """
+    with transaction.atomic():
+        _write_tables(parsed, plan, actor_tables, progress)
+        services.registry_imported(
+            created={t: len(c) for t, (c, _u) in plan.items()},
+            updated={t: len(u) for t, (_c, u) in plan.items()},
+        )
+
+
+def _write_tables(parsed_tables, plan, actor_tables, progress) -> None:
+    from tqdm import tqdm
+
+    ids: dict[str, dict[str, int]] = {}
+
+    def id_map(table: str) -> dict[str, int]:
+        if table not in ids:
+            model = SPECS[table].model
+            ids[table] = dict(model.objects.order_by().values_list(SPECS[table].key, "id"))
+        return ids[table]
+
+    now = timezone.now()
+    if connection.vendor == "sqlite":
+        # The default 2 MB page cache thrashes on the indexes of 200,000-row tables.
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size = -131072")
+    for table in TABLES:
+        if table not in plan or not any(plan[table]):
+            continue
+        parsed, spec = parsed_tables[table], SPECS[table]
+        create, update = plan[table]
+        fields = [f for f in spec.model._meta.concrete_fields if not f.primary_key]
+        update_fields = _update_fields(parsed)
+        refs = {c.ref for c in spec.columns if c.kind == "ref" and c.name in parsed.present}
+        if table == "linkages":
+            refs |= {"producers", "buyers"}
+        for generation in _generations(parsed, create + update):
+            # Load the code → id maps first: no other query may run while COPY streams.
+            for ref in refs:
+                id_map(ref)
+            bar = tqdm(
+                total=len(generation),
+                desc=f"writing {table}",
+                unit="row",
+                disable=not progress,
+                leave=False,
+            )
+            batches = (
+                _rows(
+                    parsed,
+                    generation[start : start + BATCH_SIZE],
+                    fields,
+                    id_map,
+                    now,
+                    actor_tables,
+                )
+                for start in range(0, len(generation), BATCH_SIZE)
+            )
+            with connection.cursor() as cursor:
+                _write_rows(cursor, spec, fields, update_fields, batches, bar.update)
+            bar.close()
+            ids.pop(table, None)
+
+
+def _generations(parsed: Parsed, positions: list[int]) -> list[list[int]]:
+    """Rows in the order parents before children, for the tables that point at themselves."""
+    column = {"areas": "parent_code", "buyers": "chain_code"}.get(parsed.spec.name)
+    if column is None or column not in parsed.present:
+        return [positions]
+    parent = {parsed.keys[pos]: parsed.cols[column][pos] for pos in positions}
+    depth: dict[str, int] = {}
+
+    def level(code: str) -> int:
+        # Loops were refused by the reference checks, so every walk up ends.
+        if code not in depth:
+            up = parent.get(code)
+            depth[code] = level(up) + 1 if up in parent else 0
+        return depth[code]
+
+    groups: dict[int, list[int]] = {}
+    for pos in positions:
+        groups.setdefault(level(parsed.keys[pos]), []).append(pos)
+    return [groups[k] for k in sorted(groups)]
+
+
+def _update_fields(parsed: Parsed) -> list[str]:
+    spec = parsed.spec
+    fields = []
+    for column in spec.columns:
+        if column.name in ("code",) or (
+            spec.name == "linkages"
+            and column.name in ("source_code", "target_code", "kind", "product_code")
+        ):
+            continue
+        if column.name in parsed.present or column.name in ("lat", "lon"):
+            fields.append(column.field)
+    if spec.name in ("areas", "producers", "buyers", "products"):
+        fields.append("name_folded")
+    if spec.name == "products" and "rated_on" in parsed.present:
+        fields.append("rating_expires_on")
+    if spec.name != "areas" and spec.name != "linkages":
+        fields.append("updated_at")
+    return fields
+
+
+def _rows(parsed: Parsed, chunk: list[int], fields, id_map, now, actor_tables) -> list[tuple]:
+    """The database rows of the positions ``chunk``, a value per field of ``fields``.
+
+    Built column by column rather than through model instances: at half a million rows
+    the instances alone would cost more than the whole budget. Derived columns use the
+    functions the models' ``fill_derived`` uses (fold, rating_expiry, Linkage.make_key).
+    """
+    spec, cols = parsed.spec, parsed.cols
+    by_field = {column.field: column for column in spec.columns}
+    ops = connection.ops
+    stamp = ops.adapt_datetimefield_value(now)
+    columns = []
+    for model_field in fields:
+        name = model_field.attname
+        column = by_field.get(name)
+        if column is not None and (column.name in parsed.present or column.name in ("lat", "lon")):
+            values = [cols[column.name][pos] for pos in chunk]
+            if column.kind == "ref":
+                codes = id_map(column.ref)
+                values = [None if code is None else codes[code] for code in values]
+            elif column.kind == "date":
+                values = [ops.adapt_datefield_value(day) for day in values]
+        elif name == "name_folded":
+            values = fold_many(cols["name"][pos] for pos in chunk)
+        elif name == "rating_expires_on":
+            values = [
+                ops.adapt_datefield_value(rating_expiry(cols["rated_on"][pos])) for pos in chunk
+            ]
+        elif name == "key":
+            values = [parsed.keys[pos] for pos in chunk]
+        elif spec.name == "linkages" and name.endswith(("_producer_id", "_buyer_id")):
+            end, kind = name.split("_")[:2]
+            codes = id_map(f"{kind}s")
+            values = [
+                codes[code] if actor_tables[code] == kind else None
+                for code in (cols[f"{end}_code"][pos] for pos in chunk)
+            ]
+        elif getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
+            values = [stamp] * len(chunk)
+        else:
+            values = [model_field.get_db_prep_save(model_field.get_default(), connection)] * len(
+                chunk
+            )
+        columns.append(values)
+    return list(zip(*columns, strict=True))
