@@ -1,8 +1,13 @@
-"""The staff admin site; foreign keys use raw ids or autocomplete to stay fast at 200k rows."""
+"""The staff admin site; foreign keys use raw ids or autocomplete to stay fast at 200k rows.
+
+Saves and deletes go through ``linkage.services`` with the staff user's account, like every write.
+"""
 
 from django.contrib import admin
-from django.db import models
+from django.db import models, transaction
 
+from . import services
+from .accounts import Account
 from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
 from .text import fold
 
@@ -12,6 +17,46 @@ class RegistryAdmin(admin.ModelAdmin):
 
     # Counting every row for "x of 200,000" on each filtered page costs more than the page.
     show_full_result_count = False
+    # The services that write it: <entity>_create, <entity>_update, <entity>_delete.
+    entity = ""
+    # The field pointing at a record of the same table (area parent, store chain), if any.
+    up = ""
+
+    def save_model(self, request, obj, form, change):
+        actor = Account.of_user(request.user)
+        fields = {name: getattr(obj, name) for name in form.cleaned_data}
+        if change:
+            # The stored record, so that the service sees what the change changes.
+            stored = self.model.objects.get(pk=obj.pk)
+            changes = {name: fields[name] for name in form.changed_data if name in fields}
+            saved = getattr(services, f"{self.entity}_update")(
+                actor=actor, **{self.entity: stored}, **changes
+            )
+        else:
+            saved = getattr(services, f"{self.entity}_create")(actor=actor, **fields)
+        # The admin goes on with its own object: the log entry, the message, the redirect.
+        vars(obj).update(vars(saved))
+
+    def delete_model(self, request, obj):
+        delete = getattr(services, f"{self.entity}_delete")
+        delete(actor=Account.of_user(request.user), **{self.entity: obj})
+
+    def delete_queryset(self, request, queryset):
+        delete = getattr(services, f"{self.entity}_delete")
+        actor = Account.of_user(request.user)
+        # Children before their parents (an area's communes, a chain's stores), since a record
+        # still holding another cannot go.
+        records = sorted(queryset, key=self._depth, reverse=True)
+        with transaction.atomic():
+            for obj in records:
+                delete(actor=actor, **{self.entity: obj})
+
+    def _depth(self, obj) -> int:
+        depth, seen = 0, {obj.pk}
+        while self.up and (obj := getattr(obj, self.up)) is not None and obj.pk not in seen:
+            depth += 1
+            seen.add(obj.pk)
+        return depth
 
     def get_readonly_fields(self, request, obj=None):
         # A code is the stable key imports match on and linkages keep in their keys.
@@ -30,6 +75,8 @@ class RegistryAdmin(admin.ModelAdmin):
 
 @admin.register(Area)
 class AreaAdmin(RegistryAdmin):
+    entity = "area"
+    up = "parent"
     list_display = ["code", "name", "level", "parent", "population", "lat", "lon"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
@@ -39,6 +86,7 @@ class AreaAdmin(RegistryAdmin):
 
 @admin.register(Producer)
 class ProducerAdmin(RegistryAdmin):
+    entity = "producer"
     list_display = ["code", "name", "kind", "area", "members", "owner", "updated_at"]
     list_filter = ["kind", "area__level"]
     search_fields = ["code", "name"]
@@ -50,6 +98,7 @@ class ProducerAdmin(RegistryAdmin):
 
 @admin.register(Product)
 class ProductAdmin(RegistryAdmin):
+    entity = "product"
     # Traceability links typed without a scheme are taken as https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
@@ -72,6 +121,8 @@ class ProductAdmin(RegistryAdmin):
 
 @admin.register(Buyer)
 class BuyerAdmin(RegistryAdmin):
+    entity = "buyer"
+    up = "chain"
     list_display = ["code", "name", "kind", "chain", "area", "categories", "min_stars", "owner"]
     list_filter = ["kind", "min_stars"]
     search_fields = ["code", "name"]
@@ -83,6 +134,7 @@ class BuyerAdmin(RegistryAdmin):
 
 @admin.register(Linkage)
 class LinkageAdmin(RegistryAdmin):
+    entity = "linkage"
     list_display = ["key", "kind", "volume_per_month", "started_on", "ended_on"]
     list_filter = ["kind"]
     search_fields = ["key"]
@@ -98,6 +150,7 @@ class LinkageAdmin(RegistryAdmin):
 
 @admin.register(SourcingRequest)
 class SourcingRequestAdmin(RegistryAdmin):
+    entity = "sourcing_request"
     list_display = [
         "code",
         "buyer",

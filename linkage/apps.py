@@ -5,4 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class LinkageConfig(AppConfig):
     name = "linkage"
     verbose_name = _("Kết nối OCOP")
-
