@@ -19,8 +19,6 @@ class RegistryAdmin(admin.ModelAdmin):
     show_full_result_count = False
     # The services that write it: <entity>_create, <entity>_update, <entity>_delete.
     entity = ""
-    # The field pointing at a record of the same table (area parent, store chain), if any.
-    up = ""
 
     def save_model(self, request, obj, form, change):
         actor = Account.of_user(request.user)
@@ -44,19 +42,10 @@ class RegistryAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         delete = getattr(services, f"{self.entity}_delete")
         actor = Account.of_user(request.user)
-        # Children before their parents (an area's communes, a chain's stores), since a record
-        # still holding another cannot go.
-        records = sorted(queryset, key=self._depth, reverse=True)
+        # The admin has refused the whole selection already if a record in it is protected.
         with transaction.atomic():
-            for obj in records:
+            for obj in queryset:
                 delete(actor=actor, **{self.entity: obj})
-
-    def _depth(self, obj) -> int:
-        depth, seen = 0, {obj.pk}
-        while self.up and (obj := getattr(obj, self.up)) is not None and obj.pk not in seen:
-            depth += 1
-            seen.add(obj.pk)
-        return depth
 
     def get_readonly_fields(self, request, obj=None):
         # A code is the stable key imports match on and linkages keep in their keys.
@@ -76,7 +65,6 @@ class RegistryAdmin(admin.ModelAdmin):
 @admin.register(Area)
 class AreaAdmin(RegistryAdmin):
     entity = "area"
-    up = "parent"
     list_display = ["code", "name", "level", "parent", "population", "lat", "lon"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
@@ -122,7 +110,6 @@ class ProductAdmin(RegistryAdmin):
 @admin.register(Buyer)
 class BuyerAdmin(RegistryAdmin):
     entity = "buyer"
-    up = "chain"
     list_display = ["code", "name", "kind", "chain", "area", "categories", "min_stars", "owner"]
     list_filter = ["kind", "min_stars"]
     search_fields = ["code", "name"]
