@@ -12,6 +12,10 @@ from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
 from .text import fold
 
 
+class _DryRun(Exception):
+    """Rolls a checking write back."""
+
+
 class RegistryAdmin(admin.ModelAdmin):
     """Search also on the folded name, so "bat trang" finds "Bát Tràng" as in the API."""
 
@@ -20,20 +24,48 @@ class RegistryAdmin(admin.ModelAdmin):
     # The services that write it: <entity>_create, <entity>_update, <entity>_delete.
     entity = ""
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        model_admin = self
+
+        class ServiceCheckedForm(form_class):
+            """Runs the write once and rolls it back, so that a rule only the service layer knows
+            (a linkage already registered, a code a buyer holds) shows on the form, not as a 500.
+            """
+
+            def _post_clean(self):
+                super()._post_clean()
+                if self.errors:
+                    return
+                try:
+                    with transaction.atomic():
+                        model_admin._write(request, self, change=self.instance.pk is not None)
+                        raise _DryRun
+                except _DryRun:
+                    pass
+                except services.WriteRefused as refused:
+                    for field, reasons in refused.errors.items():
+                        for reason in reasons:
+                            self.add_error(field if field in self.fields else None, reason)
+
+        return ServiceCheckedForm
+
     def save_model(self, request, obj, form, change):
-        actor = Account.of_user(request.user)
-        fields = {name: getattr(obj, name) for name in form.cleaned_data}
-        if change:
-            # The stored record, so that the service sees what the change changes.
-            stored = self.model.objects.get(pk=obj.pk)
-            changes = {name: fields[name] for name in form.changed_data if name in fields}
-            saved = getattr(services, f"{self.entity}_update")(
-                actor=actor, **{self.entity: stored}, **changes
-            )
-        else:
-            saved = getattr(services, f"{self.entity}_create")(actor=actor, **fields)
+        saved = self._write(request, form, change=change)
         # The admin goes on with its own object: the log entry, the message, the redirect.
         vars(obj).update(vars(saved))
+
+    def _write(self, request, form, *, change: bool):
+        actor = Account.of_user(request.user)
+        fields = {name: getattr(form.instance, name) for name in form.cleaned_data}
+        if not change:
+            return getattr(services, f"{self.entity}_create")(actor=actor, **fields)
+        # The stored record, so that the service sees what the change changes.
+        stored = self.model.objects.get(pk=form.instance.pk)
+        changes = {name: fields[name] for name in form.changed_data if name in fields}
+        return getattr(services, f"{self.entity}_update")(
+            actor=actor, **{self.entity: stored}, **changes
+        )
 
     def delete_model(self, request, obj):
         delete = getattr(services, f"{self.entity}_delete")

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from linkage.events import ANY, listen, stop_listening
-from linkage.models import Area, Product
+from linkage.models import Area, Linkage, Product
 from tests.factories import (
     AreaFactory,
     LinkageFactory,
@@ -111,3 +111,16 @@ def test_admin_deletes_one_record_through_the_service(
         )
     assert response.status_code == 302
     assert [(e.name, e.code) for e in heard] == [("product.deleted", "SP-GONE")]
+
+
+def test_admin_shows_a_rule_of_the_services_on_the_form(admin_client_):
+    linkage = LinkageFactory()
+    body = {
+        "kind": linkage.kind,
+        "source_producer": linkage.source_producer_id,
+        "target_buyer": linkage.target_buyer_id,
+    }
+    response = admin_client_.post("/admin/linkage/linkage/add/", body)
+    assert response.status_code == 200
+    assert "This linkage is already registered." in response.content.decode()
+    assert Linkage.objects.count() == 1
