@@ -34,11 +34,12 @@ def exception_handler(exc, context):
 
 
 def _error_response(exc, context):
-    """DRF's handler, plus Django validation errors, database rule violations and values the
-    database refuses as 400, and a database out of reach as 503.
+    """DRF's handler, plus Django validation errors (among them the service layer's
+    ``WriteRefused``), database rule violations and values the database refuses as 400, and a
+    database out of reach as 503.
 
-    Serializers check the model rules first; an IntegrityError still reaching here is a race (two
-    writes of the same code at once), which is the client's to retry, not a server fault.
+    The service layer checks the model rules first; an IntegrityError still reaching here is a
+    race (two writes of the same code at once), which is the client's to retry, not a server fault.
     """
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(django_error_detail(exc))

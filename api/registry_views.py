@@ -1,6 +1,5 @@
 """HTTP views of the registry: thin viewsets over the selectors, plus import, export and GeoJSON."""
 
-from django.db import transaction
 from django.db.models import F, Q
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -15,7 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from linkage import selectors
+from linkage import selectors, services
 
 from . import filters
 from . import serializers as s
@@ -55,6 +54,8 @@ class RegistryViewSet(viewsets.ModelViewSet):
     ordering_fields = ["code", "name"]
     write_roles: frozenset[str] = frozenset()
     selector = None
+    # Writes go through linkage.services: <entity>_create, <entity>_update, <entity>_delete.
+    entity = ""
 
     def get_queryset(self):
         queryset = type(self).selector()
@@ -75,19 +76,21 @@ class RegistryViewSet(viewsets.ModelViewSet):
             raise Http404
         return super().get_object()
 
-    # A savepoint per write: a database error rolls back this write alone and the connection
-    # stays usable (PostgreSQL refuses every later statement of a failed transaction).
     def perform_create(self, serializer):
-        with transaction.atomic():
-            serializer.save()
+        create = getattr(services, f"{self.entity}_create")
+        serializer.instance = create(actor=account_of(self.request), **serializer.validated_data)
 
     def perform_update(self, serializer):
-        with transaction.atomic():
-            serializer.save()
+        update = getattr(services, f"{self.entity}_update")
+        serializer.instance = update(
+            actor=account_of(self.request),
+            **{self.entity: serializer.instance},
+            **serializer.validated_data,
+        )
 
     def perform_destroy(self, instance):
-        with transaction.atomic():
-            instance.delete()
+        delete = getattr(services, f"{self.entity}_delete")
+        delete(actor=account_of(self.request), **{self.entity: instance})
 
 
 class GeoJSONMixin:
@@ -128,6 +131,7 @@ class GeoJSONMixin:
 class AreaViewSet(GeoJSONMixin, RegistryViewSet):
     """Provinces, districts and communes. Written by staff and planners only."""
 
+    entity = "area"
     selector = staticmethod(selectors.area_list)
     serializer_class = s.AreaSerializer
     filterset_class = filters.AreaFilter
@@ -144,6 +148,7 @@ class AreaViewSet(GeoJSONMixin, RegistryViewSet):
 class ProducerViewSet(GeoJSONMixin, RegistryViewSet):
     """OCOP producers. A producer account updates its own; only staff and planners create."""
 
+    entity = "producer"
     selector = staticmethod(selectors.producer_list)
     serializer_class = s.ProducerSerializer
     filterset_class = filters.ProducerFilter
@@ -165,6 +170,7 @@ class ProducerViewSet(GeoJSONMixin, RegistryViewSet):
 class ProductViewSet(RegistryViewSet):
     """Products with their OCOP rating. A producer account writes the products of its producers."""
 
+    entity = "product"
     selector = staticmethod(selectors.product_list)
     serializer_class = s.ProductSerializer
     filterset_class = filters.ProductFilter
@@ -182,6 +188,7 @@ class BuyerViewSet(GeoJSONMixin, RegistryViewSet):
     A buyer account writes its own buyers and the stores of the chains it owns.
     """
 
+    entity = "buyer"
     selector = staticmethod(selectors.buyer_list)
     serializer_class = s.BuyerSerializer
     filterset_class = filters.BuyerFilter
@@ -204,6 +211,7 @@ class BuyerViewSet(GeoJSONMixin, RegistryViewSet):
 class SourcingRequestViewSet(RegistryViewSet):
     """Buyers' sourcing requests. A buyer account writes the requests of the buyers it writes."""
 
+    entity = "sourcing_request"
     selector = staticmethod(selectors.sourcing_request_list)
     serializer_class = s.SourcingRequestSerializer
     filterset_class = filters.SourcingRequestFilter
@@ -223,6 +231,7 @@ class LinkageViewSet(RegistryViewSet):
 
     lookup_field = "pk"
     lookup_value_regex = "[0-9]+"
+    entity = "linkage"
     selector = staticmethod(selectors.linkage_list)
     serializer_class = s.LinkageSerializer
     filterset_class = filters.LinkageFilter

@@ -1,8 +1,9 @@
-"""JSON shapes of the registry. Relations are written and read by code; owners are never written."""
+"""JSON shapes of the registry. Relations are written and read by code; owners are never written.
 
-import copy
+Serializers check the shape of a body; the views hand the validated data to ``linkage.services``,
+which applies the rules of the write (ownership, the model's rules, unique keys) and saves.
+"""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -16,9 +17,6 @@ from linkage.dates import EARLIEST_DATE, LATEST_DATE
 from linkage.models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
 from linkage.selectors import rating_status
 from linkage.text import looks_like_formula
-
-from .exceptions import django_error_detail
-from .permissions import account_of
 
 __all__ = [
     "AreaSerializer",
@@ -60,21 +58,15 @@ def _code_field(model, source=None, **kwargs):
     return CodeRelatedField(slug_field="code", queryset=model.objects.all(), **kwargs)
 
 
-class ModelRulesMixin:
-    """Runs the model's clean() and its database constraints on the would-be record.
+class SafeTextMixin:
+    """Refuses text an Excel export or a spreadsheet would choke on or run.
 
-    The same rules the database enforces answer 400 with the field and reason, instead of an
-    IntegrityError deep inside save().
+    Only the shape of the input is checked here; the rules of the write itself (who may write it,
+    the model's rules, unique keys) are the service layer's (``linkage.services``).
     """
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        stored_code = getattr(self.instance, "code", None)
-        if stored_code is not None and attrs.get("code", stored_code) != stored_code:
-            # Imports match rows on codes and linkages keep them in their keys.
-            raise serializers.ValidationError(
-                {"code": [_("A code is the record's stable key and cannot change.")]}
-            )
         # Control characters other than tab and line breaks cannot go into an Excel export.
         control = {
             name: [_("Control characters are not allowed.")]
@@ -90,18 +82,7 @@ class ModelRulesMixin:
         }
         if formulas:
             raise serializers.ValidationError(formulas)
-        record = copy.copy(self.instance) if self.instance else self.Meta.model()
-        for name, value in attrs.items():
-            setattr(record, name, value)
-        try:
-            record.clean()
-            record.validate_constraints()
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(django_error_detail(exc)) from exc
         return attrs
-
-    def _account(self):
-        return account_of(self.context["request"])
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string", "enum": list(Category.values)}})
@@ -119,7 +100,7 @@ class CategoryListField(serializers.ListField):
         return ",".join(dict.fromkeys(super().to_internal_value(data)))
 
 
-class AreaSerializer(ModelRulesMixin, serializers.ModelSerializer):
+class AreaSerializer(SafeTextMixin, serializers.ModelSerializer):
     parent = _code_field(Area, required=False, allow_null=True)
     level_label = serializers.CharField(source="get_level_display", read_only=True)
 
@@ -127,34 +108,8 @@ class AreaSerializer(ModelRulesMixin, serializers.ModelSerializer):
         model = Area
         fields = ["code", "name", "level", "level_label", "parent", "lat", "lon", "population"]
 
-    def validate_parent(self, parent):
-        if self.instance is not None and _reaches(parent, self.instance, "parent"):
-            raise serializers.ValidationError(_("An area cannot contain itself."))
-        return parent
 
-
-def _reaches(start, record, link: str) -> bool:
-    """Whether following ``link`` (parent, chain) up from ``start`` comes back to ``record``."""
-    seen = set()
-    while start is not None and start.pk not in seen:
-        if start.pk == record.pk:
-            return True
-        seen.add(start.pk)
-        start = getattr(start, link)
-    return False
-
-
-def _code_not_used_by(model, code: str, label: str) -> str:
-    """Linkages name their ends by code alone, so one code names one producer or buyer."""
-    if model.objects.filter(code=code).exists():
-        raise serializers.ValidationError(
-            _("The code %(code)s already names a %(label)s; choose another.")
-            % {"code": code, "label": label}
-        )
-    return code
-
-
-class ProducerSerializer(ModelRulesMixin, serializers.ModelSerializer):
+class ProducerSerializer(SafeTextMixin, serializers.ModelSerializer):
     area = _code_field(Area, required=False, allow_null=True)
     area_name = serializers.CharField(source="area.name", read_only=True, default=None)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
@@ -176,11 +131,8 @@ class ProducerSerializer(ModelRulesMixin, serializers.ModelSerializer):
         ]
         read_only_fields = ["updated_at"]
 
-    def validate_code(self, code):
-        return _code_not_used_by(Buyer, code, _("buyer"))
 
-
-class ProductSerializer(ModelRulesMixin, serializers.ModelSerializer):
+class ProductSerializer(SafeTextMixin, serializers.ModelSerializer):
     producer = _code_field(Producer)
     producer_name = serializers.CharField(source="producer.name", read_only=True)
     category_label = serializers.CharField(source="get_category_display", read_only=True)
@@ -215,13 +167,8 @@ class ProductSerializer(ModelRulesMixin, serializers.ModelSerializer):
     def get_rating_status(self, product) -> str | None:
         return rating_status(product.rating_expires_on, timezone.localdate())
 
-    def validate_producer(self, producer):
-        if not self._account().owns_producer(producer):
-            raise serializers.ValidationError(_("You may only add products to your own producers."))
-        return producer
 
-
-class BuyerSerializer(ModelRulesMixin, serializers.ModelSerializer):
+class BuyerSerializer(SafeTextMixin, serializers.ModelSerializer):
     chain = _code_field(Buyer, required=False, allow_null=True)
     chain_name = serializers.CharField(source="chain.name", read_only=True, default=None)
     area = _code_field(Area, required=False, allow_null=True)
@@ -247,30 +194,8 @@ class BuyerSerializer(ModelRulesMixin, serializers.ModelSerializer):
         ]
         read_only_fields = ["updated_at"]
 
-    def validate_code(self, code):
-        return _code_not_used_by(Producer, code, _("producer"))
 
-    def validate_chain(self, chain):
-        account = self._account()
-        if self.instance is not None and _reaches(chain, self.instance, "chain"):
-            raise serializers.ValidationError(_("A buyer cannot be its own chain."))
-        if account.is_planner:
-            return chain
-        # A buyer account adds and moves stores only within the chains it owns.
-        unchanged = self.instance is not None and chain == self.instance.chain
-        if not unchanged and (chain is None or chain.pk not in account.buyer_ids):
-            raise serializers.ValidationError(_("You may only attach stores to your own chain."))
-        return chain
-
-    def validate(self, attrs):
-        if self.instance is None and not self._account().is_planner and "chain" not in attrs:
-            raise serializers.ValidationError(
-                {"chain": [_("A buyer account adds stores of its own chain; name the chain.")]}
-            )
-        return super().validate(attrs)
-
-
-class SourcingRequestSerializer(ModelRulesMixin, serializers.ModelSerializer):
+class SourcingRequestSerializer(SafeTextMixin, serializers.ModelSerializer):
     buyer = _code_field(Buyer)
     buyer_name = serializers.CharField(source="buyer.name", read_only=True)
     category_label = serializers.CharField(source="get_category_display", read_only=True)
@@ -292,11 +217,6 @@ class SourcingRequestSerializer(ModelRulesMixin, serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
         extra_kwargs = {"quantity_per_month": {"max_value": MAX_QUANTITY_PER_MONTH}}
-
-    def validate_buyer(self, buyer):
-        if not self._account().owns_buyer(buyer):
-            raise serializers.ValidationError(_("You may only write requests of your own buyers."))
-        return buyer
 
 
 ACTOR_TYPES = ("producer", "buyer")
@@ -340,7 +260,7 @@ class ActorTypeField(serializers.ChoiceField):
         return {f"{self.end}_type": super().to_internal_value(data)}
 
 
-class LinkageSerializer(ModelRulesMixin, serializers.ModelSerializer):
+class LinkageSerializer(SafeTextMixin, serializers.ModelSerializer):
     source_code = ActorCodeField("source", help_text="Code of a producer or a buyer.")
     target_code = ActorCodeField("target", help_text="Code of a producer or a buyer.")
     source_type = ActorTypeField("source")
@@ -383,10 +303,7 @@ class LinkageSerializer(ModelRulesMixin, serializers.ModelSerializer):
                 attrs[f"{end}_producer"], attrs[f"{end}_buyer"] = producer, buyer
             elif self.instance is None:
                 raise serializers.ValidationError({f"{end}_code": [_("This field is required.")]})
-        attrs = super().validate(attrs)
-        self._check_ends_owned(attrs)
-        self._check_unique(attrs)
-        return attrs
+        return super().validate(attrs)
 
     @staticmethod
     def _resolve(end, code, actor_type):
@@ -401,59 +318,6 @@ class LinkageSerializer(ModelRulesMixin, serializers.ModelSerializer):
                 {f"{end}_type": [_("Both a producer and a buyer have this code; say which.")]}
             )
         return producer, buyer
-
-    def _ends(self, attrs):
-        def end(name, kind):
-            key = f"{name}_{kind}"
-            if key in attrs:
-                return attrs[key]
-            return getattr(self.instance, key) if self.instance else None
-
-        return (
-            end("source", "producer"),
-            end("source", "buyer"),
-            end("target", "producer"),
-            end("target", "buyer"),
-        )
-
-    def _check_ends_owned(self, attrs):
-        account = self._account()
-        if account.is_planner:
-            return
-        source_producer, _source_buyer, _target_producer, target_buyer = self._ends(attrs)
-        if source_producer is not None and source_producer.pk in account.producer_ids:
-            return
-        if account.owns_buyer(target_buyer):
-            return
-        field = "source_code" if account.producer_ids else "target_code"
-        raise serializers.ValidationError(
-            {
-                field: [
-                    _(
-                        "A producer account links from its own producers; "
-                        "a buyer account links to its own buyers."
-                    )
-                ]
-            }
-        )
-
-    def _check_unique(self, attrs):
-        source_producer, source_buyer, target_producer, target_buyer = self._ends(attrs)
-        product = attrs.get("product", getattr(self.instance, "product", None))
-        kind = attrs.get("kind", getattr(self.instance, "kind", None))
-        key = Linkage.make_key(
-            kind,
-            (source_producer or source_buyer).code,
-            (target_producer or target_buyer).code,
-            product.code if product else None,
-        )
-        clash = Linkage.objects.filter(key=key)
-        if self.instance is not None:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise serializers.ValidationError(
-                {"non_field_errors": [_("This linkage is already registered.")]}
-            )
 
 
 class ImportUploadSerializer(serializers.Serializer):

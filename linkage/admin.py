@@ -1,10 +1,19 @@
-"""The staff admin site; foreign keys use raw ids or autocomplete to stay fast at 200k rows."""
+"""The staff admin site; foreign keys use raw ids or autocomplete to stay fast at 200k rows.
+
+Saves and deletes go through ``linkage.services`` with the staff user's account, like every write.
+"""
 
 from django.contrib import admin
-from django.db import models
+from django.db import models, transaction
 
+from . import services
+from .accounts import Account
 from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
 from .text import fold
+
+
+class _DryRun(Exception):
+    """Rolls a checking write back."""
 
 
 class RegistryAdmin(admin.ModelAdmin):
@@ -12,6 +21,63 @@ class RegistryAdmin(admin.ModelAdmin):
 
     # Counting every row for "x of 200,000" on each filtered page costs more than the page.
     show_full_result_count = False
+    # The services that write it: <entity>_create, <entity>_update, <entity>_delete.
+    entity = ""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        model_admin = self
+
+        class ServiceCheckedForm(form_class):
+            """Runs the write once and rolls it back, so that a rule only the service layer knows
+            (a linkage already registered, a code a buyer holds) shows on the form, not as a 500.
+            """
+
+            def _post_clean(self):
+                super()._post_clean()
+                if self.errors:
+                    return
+                try:
+                    with transaction.atomic():
+                        model_admin._write(request, self, change=self.instance.pk is not None)
+                        raise _DryRun
+                except _DryRun:
+                    pass
+                except services.WriteRefused as refused:
+                    for field, reasons in refused.errors.items():
+                        for reason in reasons:
+                            self.add_error(field if field in self.fields else None, reason)
+
+        return ServiceCheckedForm
+
+    def save_model(self, request, obj, form, change):
+        saved = self._write(request, form, change=change)
+        # The admin goes on with its own object: the log entry, the message, the redirect.
+        vars(obj).update(vars(saved))
+
+    def _write(self, request, form, *, change: bool):
+        actor = Account.of_user(request.user)
+        fields = {name: getattr(form.instance, name) for name in form.cleaned_data}
+        if not change:
+            return getattr(services, f"{self.entity}_create")(actor=actor, **fields)
+        # The stored record, so that the service sees what the change changes.
+        stored = self.model.objects.get(pk=form.instance.pk)
+        changes = {name: fields[name] for name in form.changed_data if name in fields}
+        return getattr(services, f"{self.entity}_update")(
+            actor=actor, **{self.entity: stored}, **changes
+        )
+
+    def delete_model(self, request, obj):
+        delete = getattr(services, f"{self.entity}_delete")
+        delete(actor=Account.of_user(request.user), **{self.entity: obj})
+
+    def delete_queryset(self, request, queryset):
+        delete = getattr(services, f"{self.entity}_delete")
+        actor = Account.of_user(request.user)
+        # The admin has refused the whole selection already if a record in it is protected.
+        with transaction.atomic():
+            for obj in queryset:
+                delete(actor=actor, **{self.entity: obj})
 
     def get_readonly_fields(self, request, obj=None):
         # A code is the stable key imports match on and linkages keep in their keys.
@@ -30,6 +96,7 @@ class RegistryAdmin(admin.ModelAdmin):
 
 @admin.register(Area)
 class AreaAdmin(RegistryAdmin):
+    entity = "area"
     list_display = ["code", "name", "level", "parent", "population", "lat", "lon"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
@@ -39,6 +106,7 @@ class AreaAdmin(RegistryAdmin):
 
 @admin.register(Producer)
 class ProducerAdmin(RegistryAdmin):
+    entity = "producer"
     list_display = ["code", "name", "kind", "area", "members", "owner", "updated_at"]
     list_filter = ["kind", "area__level"]
     search_fields = ["code", "name"]
@@ -50,6 +118,7 @@ class ProducerAdmin(RegistryAdmin):
 
 @admin.register(Product)
 class ProductAdmin(RegistryAdmin):
+    entity = "product"
     # Traceability links typed without a scheme are taken as https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
@@ -72,6 +141,7 @@ class ProductAdmin(RegistryAdmin):
 
 @admin.register(Buyer)
 class BuyerAdmin(RegistryAdmin):
+    entity = "buyer"
     list_display = ["code", "name", "kind", "chain", "area", "categories", "min_stars", "owner"]
     list_filter = ["kind", "min_stars"]
     search_fields = ["code", "name"]
@@ -83,6 +153,7 @@ class BuyerAdmin(RegistryAdmin):
 
 @admin.register(Linkage)
 class LinkageAdmin(RegistryAdmin):
+    entity = "linkage"
     list_display = ["key", "kind", "volume_per_month", "started_on", "ended_on"]
     list_filter = ["kind"]
     search_fields = ["key"]
@@ -98,6 +169,7 @@ class LinkageAdmin(RegistryAdmin):
 
 @admin.register(SourcingRequest)
 class SourcingRequestAdmin(RegistryAdmin):
+    entity = "sourcing_request"
     list_display = [
         "code",
         "buyer",

@@ -1,11 +1,11 @@
 """The linkage graph kept warm in each process, and rebuilt when the registry changes.
 
-Every write to a registry model bumps a version token kept in the Django cache (Redis in
-production, so all API processes share it). A process keeps its graph, and the recommender built
-from it, together with the version they were built at; each read compares that with the
-cache's version (one cache round trip) and rebuilds on a difference. The rebuilt graph is also put
-in the cache under its version, so that the other processes load it instead of querying the
-database again.
+Every write to the registry (through ``linkage.services``) bumps a version token kept in the
+Django cache (Redis in production, so all API processes share it). A process keeps its graph,
+and the recommender built from it, together with the version they were built at; each read
+compares that with the cache's version (one cache round trip) and rebuilds on a difference. The
+rebuilt graph is also put in the cache under its version, so that the other processes load it
+instead of querying the database again.
 
 The version is a random token rather than a counter: a counter restarted by a cache flush could
 reach a number a process has already seen with other data. A graph is also only good for the day
@@ -76,7 +76,7 @@ def current_version() -> str | None:
 
 
 def bump_version() -> str:
-    """Mark every process's graph as stale; bulk writes that skip signals must call this."""
+    """Mark every process's graph as stale; writes call it through ``services.registry_changed``."""
     version = uuid.uuid4().hex
     cache.set(VERSION_KEY, version, timeout=None)
     return version

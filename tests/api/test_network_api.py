@@ -2,7 +2,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from linkage import graph_cache
+from linkage import graph_cache, services
 from linkage.choices import LinkageKind, ProducerKind
 from linkage.matching import BUYER_DOES_NOT_TAKE_GROUP
 from linkage.ranking import FEATURES, RankingModel
@@ -193,7 +193,9 @@ def test_a_write_is_seen_by_the_next_recommendation(client, world):
     url = "/api/v1/recommendations/buyers/"
     before = [row["buyer"]["code"] for row in client.get(url, {"product": "SP1"}).json()["results"]]
     assert "POINT2" in before
-    LinkageFactory(
+    services.linkage_create(
+        actor=None,
+        kind=LinkageKind.SELLS_TO,
         source_producer=ProducerFactory._meta.model.objects.get(code="HTX1"),
         target_buyer=BuyerFactory._meta.model.objects.get(code="POINT2"),
         product=ProductFactory._meta.model.objects.get(code="SP1"),

@@ -330,12 +330,12 @@ def test_linkage_ending_before_it_starts_is_a_bad_request(planner):
 def test_a_database_rule_broken_by_a_race_is_a_bad_request(planner, monkeypatch):
     from django.db import IntegrityError
 
-    from api.serializers import ProducerSerializer
+    from linkage.models import Producer
 
-    def collide(self, **kwargs):
+    def collide(self, *args, **kwargs):
         raise IntegrityError("UNIQUE constraint failed: linkage_producer.code")
 
-    monkeypatch.setattr(ProducerSerializer, "save", collide)
+    monkeypatch.setattr(Producer, "save", collide)
     response = planner.post(
         "/api/v1/producers/", {"code": "P-1", "name": "HTX", "kind": "enterprise"}
     )

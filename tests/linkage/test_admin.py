@@ -1,7 +1,16 @@
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 
-from tests.factories import LinkageFactory, ProductFactory, SourcingRequestFactory, UserFactory
+from linkage.events import ANY, listen, stop_listening
+from linkage.models import Area, Linkage, Product
+from tests.factories import (
+    AreaFactory,
+    LinkageFactory,
+    ProductFactory,
+    SourcingRequestFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +47,80 @@ def test_admin_speaks_vietnamese_and_english(admin_client_):
     assert "chủ thể OCOP" in vietnamese.content.decode()
     assert "OCOP producer" in english.content.decode()
     assert "chủ thể OCOP" not in english.content.decode()
+
+
+@pytest.fixture
+def heard():
+    events = []
+    listen(ANY, events.append)
+    yield events
+    stop_listening(ANY, events.append)
+
+
+def test_admin_writes_go_through_the_services(
+    admin_client_, heard, django_capture_on_commit_callbacks
+):
+    parent = AreaFactory(code="HN")
+    body = {"code": "HN-01", "name": "Ba Đình", "level": "district", "parent": parent.pk}
+    with django_capture_on_commit_callbacks(execute=True):
+        added = admin_client_.post("/admin/linkage/area/add/", body)
+    assert added.status_code == 302, added.content.decode()
+    area = Area.objects.get(code="HN-01")
+    with django_capture_on_commit_callbacks(execute=True):
+        changed = admin_client_.post(
+            f"/admin/linkage/area/{area.pk}/change/", {**body, "population": 250_000}
+        )
+    assert changed.status_code == 302, changed.content.decode()
+    assert Area.objects.get(code="HN-01").population == 250_000
+    admin_id = get_user_model().objects.get(username="admin").pk
+    assert [(e.name, e.code, e.actor_id) for e in heard] == [
+        ("area.created", "HN-01", admin_id),
+        ("area.updated", "HN-01", admin_id),
+    ]
+    assert heard[1].data == {"fields": ["population"]}
+
+
+def test_admin_deletes_a_selection_through_the_service(
+    admin_client_, heard, django_capture_on_commit_callbacks
+):
+    products = [ProductFactory(code="SP-1"), ProductFactory(code="SP-2")]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client_.post(
+            "/admin/linkage/product/",
+            {
+                "action": "delete_selected",
+                "_selected_action": [p.pk for p in products],
+                "post": "yes",
+            },
+        )
+    assert response.status_code == 302
+    assert not Product.objects.exists()
+    assert sorted((e.name, e.code) for e in heard) == [
+        ("product.deleted", "SP-1"),
+        ("product.deleted", "SP-2"),
+    ]
+
+
+def test_admin_deletes_one_record_through_the_service(
+    admin_client_, heard, django_capture_on_commit_callbacks
+):
+    product = ProductFactory(code="SP-GONE")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client_.post(
+            f"/admin/linkage/product/{product.pk}/delete/", {"post": "yes"}
+        )
+    assert response.status_code == 302
+    assert [(e.name, e.code) for e in heard] == [("product.deleted", "SP-GONE")]
+
+
+def test_admin_shows_a_rule_of_the_services_on_the_form(admin_client_):
+    linkage = LinkageFactory()
+    body = {
+        "kind": linkage.kind,
+        "source_producer": linkage.source_producer_id,
+        "target_buyer": linkage.target_buyer_id,
+    }
+    response = admin_client_.post("/admin/linkage/linkage/add/", body)
+    assert response.status_code == 200
+    assert "This linkage is already registered." in response.content.decode()
+    assert Linkage.objects.count() == 1

@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from linkage import graph as g
-from linkage import graph_cache, selectors
+from linkage import graph_cache, selectors, services
 from linkage.choices import BuyerKind, LinkageKind, ProducerKind
 from tests.factories import (
     BuyerFactory,
@@ -264,7 +264,9 @@ def test_cached_graph_is_reused_until_a_write_bumps_the_version(django_assert_nu
     with django_assert_num_queries(0):
         assert graph_cache.get_graph() is first
     buyer = BuyerFactory(kind=BuyerKind.SALES_POINT)
-    LinkageFactory(source_producer=producer, target_buyer=buyer, kind=LinkageKind.SELLS_TO)
+    services.linkage_create(
+        actor=None, kind=LinkageKind.SELLS_TO, source_producer=producer, target_buyer=buyer
+    )
     second = graph_cache.get_graph()
     assert second is not first
     assert second.has_edge(producer.code, buyer.code)
@@ -308,5 +310,5 @@ def test_deleting_a_record_makes_the_graph_stale():
     graph_cache.reset()
     producer = ProducerFactory(code="P-GONE")
     assert "P-GONE" in graph_cache.get_graph()
-    producer.delete()
+    services.producer_delete(actor=None, producer=producer)
     assert "P-GONE" not in graph_cache.get_graph()

@@ -14,13 +14,14 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from rest_framework.authtoken.models import Token
 
+from linkage import services
+from linkage.accounts import PLANNERS_GROUP
 from linkage.choices import BuyerKind, ProducerKind
 from linkage.dates import add_months
 from linkage.importing import TABLES, import_tables
 from linkage.models import Buyer, Producer, Product
 from simulation.demo import hanoi_demo_tables
 
-PLANNERS_GROUP = "planners"
 DEMO_PRODUCER_USER = "demo_producer"
 DEMO_BUYER_USER = "demo_buyer"
 DEMO_PLANNER_USER = "demo_planner"
@@ -65,12 +66,11 @@ def demo_accounts() -> dict[str, dict]:
     planner, planner_token = _account(DEMO_PLANNER_USER, groups=[PLANNERS_GROUP])
     producer_user, producer_token = _account(DEMO_PRODUCER_USER)
     buyer_user, buyer_token = _account(DEMO_BUYER_USER)
-    # update() rather than save(): owner is not an imported column, and updated_at should only
-    # move when the owner actually changes.
-    Producer.objects.filter(pk=cooperative.pk).exclude(owner=producer_user).update(
-        owner=producer_user
-    )
-    Buyer.objects.filter(pk=chain.pk).exclude(owner=buyer_user).update(owner=buyer_user)
+    # Only when the owner changes, so that a second run changes nothing (updated_at included).
+    if cooperative.owner_id != producer_user.pk:
+        services.producer_update(actor=None, producer=cooperative, owner=producer_user)
+    if chain.owner_id != buyer_user.pk:
+        services.buyer_update(actor=None, buyer=chain, owner=buyer_user)
     return {
         "planner": {
             "username": planner.username,
