@@ -155,23 +155,16 @@ def rated_product_frame() -> pd.DataFrame:
     """Every product with its producer's kind and area, in one query: the frame
     ``analytics.statistics`` takes (``PRODUCT_COLUMNS``), plus ``producer_code``,
     ``producer_name``, ``area_code`` and ``area_name`` for the tables people read."""
-    rows = Product.objects.values_list(
-        "code",
-        "name",
-        "category",
-        "stars",
-        "potential_five_star",
-        "rated_on",
-        "rating_expires_on",
-        "producer_id",
-        "producer__kind",
-        "producer__area_id",
-        "producer__code",
-        "producer__name",
-        "producer__area__code",
-        "producer__area__name",
-    ).order_by()
+    paths = {
+        "producer_kind": "producer__kind",
+        "area_id": "producer__area_id",
+        "producer_code": "producer__code",
+        "producer_name": "producer__name",
+        "area_code": "producer__area__code",
+        "area_name": "producer__area__name",
+    }
     columns = [*PRODUCT_COLUMNS, "producer_code", "producer_name", "area_code", "area_name"]
+    rows = Product.objects.values_list(*(paths.get(c, c) for c in columns)).order_by()
     return pd.DataFrame(list(rows), columns=columns)
 
 
