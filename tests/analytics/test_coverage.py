@@ -11,7 +11,7 @@ from analytics.coverage import (
     facilities_taking,
     producer_coverage,
 )
-from analytics.geo import geodesic_km
+from linkage.distance import geodesic_km
 
 # About 0.009° of latitude per km: offsets below are chosen well inside or outside 5 km.
 KM = 1 / 111.0
