@@ -14,7 +14,10 @@ The frames these functions take:
 - areas: index ``code``; columns ``name``, ``level``, ``parent_code``, ``lat``, ``lon``,
   ``population`` (NaN when unknown: it counts 0 in population shares but the area still appears).
 - facilities: index ``code``; columns ``name``, ``kind``, ``lat``, ``lon``, ``categories``
-  (comma-separated group codes; empty means every group). Rows without coordinates are ignored.
+  (comma-separated group codes; empty means every group) and optionally ``chain_categories`` (the
+  chain's list for a store of a chain). Which groups a facility takes is
+  ``linkage.eligibility.buyer_rules``: a store takes what both it and its chain take. Rows without
+  coordinates are ignored.
 - producers: index ``code``; columns ``area_code`` (the reported area the producer belongs to, or
   None), ``lat``, ``lon``, ``categories`` (comma-separated groups of its products). Producers
   without coordinates cannot be measured: they are left out of the shares and counted as
@@ -28,6 +31,7 @@ import pandas as pd
 
 from linkage.choices import Category
 from linkage.distance import PointIndex
+from linkage.eligibility import buyer_rules
 
 __all__ = [
     "AREA_COLUMNS",
@@ -66,17 +70,13 @@ def _check_radius(radius_km: float) -> None:
         raise ValueError("radius_km must be a finite number of kilometres, 0 or more")
 
 
-def _lists(categories: pd.Series, category: str, empty_means_all: bool) -> np.ndarray:
-    """Which comma-separated lists name ``category``; decided once per distinct list, since
-    thousands of rows share a handful of lists."""
-    codes = categories.fillna("").astype(str).to_numpy(dtype=object)
+def _distinct(lists: pd.Series, decide) -> np.ndarray:
+    """``decide`` applied once per distinct text, since thousands of rows share a handful."""
+    codes = lists.fillna("").astype(str).to_numpy(dtype=object)
     if len(codes) == 0:
         return np.zeros(0, dtype=bool)
     distinct, position = np.unique(codes, return_inverse=True)
-    answer = np.array(
-        [(empty_means_all and listed == "") or category in listed.split(",") for listed in distinct]
-    )
-    return answer[position.ravel()]
+    return np.array([decide(text) for text in distinct], dtype=bool)[position.ravel()]
 
 
 def _distances(supply: pd.DataFrame, points: pd.DataFrame, radius_km: float):
@@ -96,18 +96,28 @@ def _distances(supply: pd.DataFrame, points: pd.DataFrame, radius_km: float):
 
 
 def facilities_taking(facilities: pd.DataFrame, category: str | None) -> pd.DataFrame:
-    """The located facilities that take ``category`` (all located ones when it is None)."""
+    """The located facilities that take ``category`` (all located ones when it is None), by
+    ``linkage.eligibility.buyer_rules`` on their own and their chain's lists."""
     located = facilities[facilities["lat"].notna() & facilities["lon"].notna()]
     if category is None:
         return located
-    return located[_lists(located["categories"], category, empty_means_all=True)]
+    chain = located.get("chain_categories", pd.Series(None, index=located.index, dtype=object))
+    # The two lists travel as one text (a newline cannot appear in a group list) so that each
+    # distinct pair is decided once.
+    pairs = located["categories"].fillna("").astype(str) + "\n" + chain.fillna("").astype(str)
+    return located[_distinct(pairs, lambda text: _takes(text, category))]
+
+
+def _takes(lists: str, category: str) -> bool:
+    own, chain = lists.split("\n")
+    return buyer_rules(own, None, chain, None).takes(category)
 
 
 def producers_making(producers: pd.DataFrame, category: str | None) -> pd.DataFrame:
     """The producers with a product of ``category`` (all of them when it is None)."""
     if category is None:
         return producers
-    return producers[_lists(producers["categories"], category, empty_means_all=False)]
+    return producers[_distinct(producers["categories"], lambda text: category in text.split(","))]
 
 
 def producer_coverage(
