@@ -7,7 +7,7 @@ the haversine formula, vectorised with numpy, and a k-d tree over 3-D unit vecto
 within-radius searches: the chord between two points grows with their great-circle angle, so the
 nearest by chord is the nearest on the sphere, and scipy's cKDTree answers 3,321 nearest queries
 over 10,000 points about 20 times faster than scikit-learn's BallTree with the haversine metric.
-Distances themselves always come from the haversine. A fixed-radius sphere is up to 0.55 % off the
+Bulk distances come from the haversine. A fixed-radius sphere is up to 0.55 % off the
 ellipsoid in Vietnam (north-south distances near 10° N), so the sphere's radius is taken per pair:
 the Gaussian mean radius of curvature at the pair's mean latitude, which keeps the haversine within
 0.35 % of geodesic. Lambert's ellipsoidal formula (``ellipsoid_km``), on the sphere of reduced
@@ -156,7 +156,8 @@ def within_km(lat1, lon1, lat2, lon2, radius_km, *, approx_km=None, tolerance=No
     (relative) of the geodesic; by default the haversine and ``HAVERSINE_TOLERANCE``. Returns a
     boolean array of the broadcast shape, equal to ``geodesic_km(a, b) <= radius_km`` pair by
     pair; a pair with a NaN coordinate or a NaN radius is never within. Only pairs the fast
-    formulas cannot settle reach geopy.
+    formulas cannot settle reach geopy. Raises ValueError for ``approx_km`` without its
+    ``tolerance``.
     """
     arrays = np.broadcast_arrays(
         *(np.asarray(v, dtype=float) for v in (lat1, lon1, lat2, lon2, radius_km))
