@@ -91,7 +91,7 @@ def _distances(supply: pd.DataFrame, points: pd.DataFrame, radius_km: float):
         lat = points["lat"].to_numpy(dtype=float)[located]
         lon = points["lon"].to_numpy(dtype=float)[located]
         position[located], distance[located] = index.nearest(lat, lon)
-        covered[located] = index.reaches(lat, lon, radius_km)
+        covered[located] = index.reaches(lat, lon, radius_km, distance[located])
     return located, position, distance, covered
 
 
@@ -101,15 +101,17 @@ def facilities_taking(facilities: pd.DataFrame, category: str | None) -> pd.Data
     located = facilities[facilities["lat"].notna() & facilities["lon"].notna()]
     if category is None:
         return located
-    chain = located.get("chain_categories", pd.Series(None, index=located.index, dtype=object))
-    # The two lists travel as one text (a newline cannot appear in a group list) so that each
-    # distinct pair is decided once.
-    pairs = located["categories"].fillna("").astype(str) + "\n" + chain.fillna("").astype(str)
-    return located[_distinct(pairs, lambda text: _takes(text, category))]
+    lists = located["categories"]
+    chain = located.get("chain_categories")
+    if chain is not None and chain.notna().any():
+        # The two lists travel as one text (a newline cannot appear in a group list) so that
+        # each distinct pair is decided once.
+        lists = lists.fillna("").astype(str) + "\n" + chain.fillna("").astype(str)
+    return located[_distinct(lists, lambda text: _takes(text, category))]
 
 
 def _takes(lists: str, category: str) -> bool:
-    own, chain = lists.split("\n")
+    own, _, chain = lists.partition("\n")
     return buyer_rules(own, None, chain, None).takes(category)
 
 

@@ -237,10 +237,11 @@ class PointIndex:
         )
         return query[keep], point[keep], dist[keep]
 
-    def reaches(self, lat, lon, radius_km: float) -> np.ndarray:
+    def reaches(self, lat, lon, radius_km: float, nearest_km=None) -> np.ndarray:
         """For each query point: whether some indexed point lies within ``radius_km`` (WGS 84).
 
         Decided like ``within``; a query point with a NaN coordinate reaches nothing.
+        ``nearest_km``: what ``nearest`` gave for these points, when the caller has it already.
         """
         lat = np.asarray(lat, dtype=float)
         lon = np.asarray(lon, dtype=float)
@@ -249,13 +250,16 @@ class PointIndex:
         if self.tree is None or not placed.any():
             return answer
         rows = np.flatnonzero(placed)
-        _, nearest = self.nearest(lat[rows], lon[rows])
+        if nearest_km is None:
+            nearest = self.nearest(lat[rows], lon[rows])[1]
+        else:
+            nearest = np.asarray(nearest_km, dtype=float)[rows]
         # The nearest by chord may not be the nearest by haversine at the edge: between the sure
         # answers, every point in reach is looked at.
-        answer[rows] = nearest <= radius_km * (1 - HAVERSINE_TOLERANCE) - _ROUNDING_KM
+        sure = radius_km * (1 - HAVERSINE_TOLERANCE) - _ROUNDING_KM
+        answer[rows] = nearest <= sure
         edge = rows[
-            (nearest > radius_km * (1 - HAVERSINE_TOLERANCE) - _ROUNDING_KM)
-            & (nearest <= radius_km * (1 + HAVERSINE_TOLERANCE) * _SEARCH_SLACK)
+            (nearest > sure) & (nearest <= radius_km * (1 + HAVERSINE_TOLERANCE) * _SEARCH_SLACK)
         ]
         if len(edge):
             query, _, _ = self.within(lat[edge], lon[edge], radius_km)
