@@ -5,15 +5,19 @@ by population, measured at their centroid) and the producers (at their own point
 of facilities: OCOP sales points, the stores of a chain, or any buyer kinds the caller selected.
 
 An area is covered when its centroid lies within ``radius_km`` of a facility; a producer is covered
-when its own point does. For a product group, only facilities that take that group count, and only
-producers that make it are counted.
+when its own point does. "Within" is decided on the WGS 84 ellipsoid (``linkage.distance``); the
+distances reported are the haversine, within 0.35 % of it. For a product group, only facilities
+that take that group count, and only producers that make it are counted.
 
 The frames these functions take:
 
 - areas: index ``code``; columns ``name``, ``level``, ``parent_code``, ``lat``, ``lon``,
   ``population`` (NaN when unknown: it counts 0 in population shares but the area still appears).
 - facilities: index ``code``; columns ``name``, ``kind``, ``lat``, ``lon``, ``categories``
-  (comma-separated group codes; empty means every group). Rows without coordinates are ignored.
+  (comma-separated group codes; empty means every group) and optionally ``chain_categories`` (the
+  chain's list for a store of a chain). Which groups a facility takes is
+  ``linkage.eligibility.buyer_rules``: a store takes what both it and its chain take. Rows without
+  coordinates are ignored.
 - producers: index ``code``; columns ``area_code`` (the reported area the producer belongs to, or
   None), ``lat``, ``lon``, ``categories`` (comma-separated groups of its products). Producers
   without coordinates cannot be measured: they are left out of the shares and counted as
@@ -26,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from linkage.choices import Category
-
-from .geo import PointIndex
+from linkage.distance import PointIndex
+from linkage.eligibility import buyer_rules
 
 __all__ = [
     "AREA_COLUMNS",
@@ -66,45 +70,56 @@ def _check_radius(radius_km: float) -> None:
         raise ValueError("radius_km must be a finite number of kilometres, 0 or more")
 
 
-def _lists(categories: pd.Series, category: str, empty_means_all: bool) -> np.ndarray:
-    """Which comma-separated lists name ``category``; decided once per distinct list, since
-    thousands of rows share a handful of lists."""
-    codes = categories.fillna("").astype(str).to_numpy(dtype=object)
+def _distinct(lists: pd.Series, decide) -> np.ndarray:
+    """``decide`` applied once per distinct text, since thousands of rows share a handful."""
+    codes = lists.fillna("").astype(str).to_numpy(dtype=object)
     if len(codes) == 0:
         return np.zeros(0, dtype=bool)
     distinct, position = np.unique(codes, return_inverse=True)
-    answer = np.array(
-        [(empty_means_all and listed == "") or category in listed.split(",") for listed in distinct]
-    )
-    return answer[position.ravel()]
+    return np.array([decide(text) for text in distinct], dtype=bool)[position.ravel()]
 
 
-def _distances(supply: pd.DataFrame, points: pd.DataFrame):
-    """Nearest facility position (-1 for none) and km (NaN) for the located rows of ``points``."""
+def _distances(supply: pd.DataFrame, points: pd.DataFrame, radius_km: float):
+    """For the rows of ``points``: located or not, nearest facility position (-1 for none), its
+    distance in km (NaN) and covered or not (within ``radius_km`` of some facility on WGS 84)."""
     located = (points["lat"].notna() & points["lon"].notna()).to_numpy()
     position = np.full(len(points), -1, dtype=np.int64)
     distance = np.full(len(points), np.nan)
+    covered = np.zeros(len(points), dtype=bool)
     if located.any() and len(supply):
         index = PointIndex(supply["lat"].to_numpy(), supply["lon"].to_numpy())
-        position[located], distance[located] = index.nearest(
-            points["lat"].to_numpy()[located], points["lon"].to_numpy()[located]
-        )
-    return located, position, distance
+        lat = points["lat"].to_numpy(dtype=float)[located]
+        lon = points["lon"].to_numpy(dtype=float)[located]
+        position[located], distance[located] = index.nearest(lat, lon)
+        covered[located] = index.reaches(lat, lon, radius_km, distance[located])
+    return located, position, distance, covered
 
 
 def facilities_taking(facilities: pd.DataFrame, category: str | None) -> pd.DataFrame:
-    """The located facilities that take ``category`` (all located ones when it is None)."""
+    """The located facilities that take ``category`` (all located ones when it is None), by
+    ``linkage.eligibility.buyer_rules`` on their own and their chain's lists."""
     located = facilities[facilities["lat"].notna() & facilities["lon"].notna()]
     if category is None:
         return located
-    return located[_lists(located["categories"], category, empty_means_all=True)]
+    lists = located["categories"]
+    chain = located.get("chain_categories")
+    if chain is not None and chain.notna().any():
+        # The two lists travel as one text (a newline cannot appear in a group list) so that
+        # each distinct pair is decided once.
+        lists = lists.fillna("").astype(str) + "\n" + chain.fillna("").astype(str)
+    return located[_distinct(lists, lambda text: _takes(text, category))]
+
+
+def _takes(lists: str, category: str) -> bool:
+    own, _, chain = lists.partition("\n")
+    return buyer_rules(own, None, chain, None).takes(category)
 
 
 def producers_making(producers: pd.DataFrame, category: str | None) -> pd.DataFrame:
     """The producers with a product of ``category`` (all of them when it is None)."""
     if category is None:
         return producers
-    return producers[_lists(producers["categories"], category, empty_means_all=False)]
+    return producers[_distinct(producers["categories"], lambda text: category in text.split(","))]
 
 
 def producer_coverage(
@@ -123,7 +138,7 @@ def producer_coverage(
     _check_radius(radius_km)
     producers = producers_making(producers, category)
     supply = facilities_taking(facilities, category)
-    located, position, distance = _distances(supply, producers)
+    located, position, distance, covered = _distances(supply, producers, radius_km)
     nearest = np.full(len(producers), None, dtype=object)
     nearest[position >= 0] = supply.index.to_numpy()[position[position >= 0]]
     return pd.DataFrame(
@@ -132,7 +147,7 @@ def producer_coverage(
             "located": located,
             "nearest_facility": nearest,
             "distance_km": distance,
-            "covered": np.nan_to_num(distance, nan=np.inf) <= radius_km,
+            "covered": covered,
         },
         index=producers.index,
     )
@@ -158,13 +173,12 @@ def area_coverage(
     _check_radius(radius_km)
     supply = facilities_taking(facilities, category)
     table = areas.reindex(columns=["name", "level", "parent_code", "lat", "lon", "population"])
-    _, position, distance = _distances(supply, table)
+    _, position, distance, covered = _distances(supply, table, radius_km)
     found = position >= 0
     nearest = np.full(len(table), None, dtype=object)
     nearest_name = np.full(len(table), None, dtype=object)
     nearest[found] = supply.index.to_numpy()[position[found]]
     nearest_name[found] = supply["name"].to_numpy()[position[found]]
-    covered = np.nan_to_num(distance, nan=np.inf) <= radius_km
     population = table["population"].fillna(0).to_numpy(dtype=float)
     table = table.assign(
         nearest_facility=nearest,
@@ -201,8 +215,7 @@ def _totals(
     category: str | None,
 ) -> dict:
     supply = facilities_taking(facilities, category)
-    _, _, distance = _distances(supply, areas)
-    covered = np.nan_to_num(distance, nan=np.inf) <= radius_km
+    _, _, _, covered = _distances(supply, areas, radius_km)
     people = areas["population"].fillna(0).to_numpy(dtype=float)
     population, population_covered = float(people.sum()), float(people[covered].sum())
     result = {
@@ -215,8 +228,8 @@ def _totals(
     }
     if producers is not None:
         makers = producers_making(producers, category)
-        located, _, distance = _distances(supply, makers)
-        reached = int((distance[located] <= radius_km).sum())
+        located, _, _, covered = _distances(supply, makers, radius_km)
+        reached = int(covered.sum())
         result.update(
             producers=int(located.sum()),
             producers_covered=reached,

@@ -95,15 +95,16 @@ def area_frame(level: str | None = None) -> pd.DataFrame:
 
 def facility_frame(supply: Supply) -> pd.DataFrame:
     """The located facilities of ``supply``, index ``code``; columns name, kind, chain_code, lat,
-    lon, categories. One query (two for a chain). Raises UnknownChain for an unknown chain code."""
+    lon, categories, chain_categories (the chain's list, None for a buyer outside a chain). One
+    query (two for a chain). Raises UnknownChain for an unknown chain code."""
     rows = Buyer.objects.filter(lat__isnull=False, lon__isnull=False, kind__in=supply.kinds)
     if supply.chain:
         if not Buyer.objects.filter(code=supply.chain, kind=BuyerKind.RETAIL_CHAIN).exists():
             raise UnknownChain(supply.chain)
         rows = rows.filter(chain__code=supply.chain)
-    columns = ["code", "name", "kind", "chain_code", "lat", "lon", "categories"]
+    columns = ["code", "name", "kind", "chain_code", "lat", "lon", "categories", "chain_categories"]
     values = rows.order_by("code").values_list(
-        "code", "name", "kind", "chain__code", "lat", "lon", "categories"
+        "code", "name", "kind", "chain__code", "lat", "lon", "categories", "chain__categories"
     )
     return pd.DataFrame(list(values), columns=columns).set_index("code")
 

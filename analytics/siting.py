@@ -4,6 +4,8 @@ Pure functions: frames and arrays in, dicts out; no database. This is the maxima
 problem. Demand is the population of the areas (at their centroids) and, when asked, the producers
 (each worth ``producer_weight`` people); what the existing facilities already cover within the
 radius does not count again. Candidates are the area centroids by default, or any given points.
+Whether a site or facility reaches a demand point is decided on the WGS 84 ellipsoid
+(``linkage.distance.within_km``), so the optimum here is the optimum under geodesic distances.
 
 The solver works on a sparse site × demand matrix, reduced first (demand nobody can reach or that
 weighs nothing is dropped, demand points reached by the same sites are merged, sites reaching
@@ -28,7 +30,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from .geo import PointIndex
+from linkage.distance import PointIndex
 
 __all__ = [
     "METHODS",
@@ -66,7 +68,8 @@ class Selection:
 def coverage_matrix(
     demand_lat, demand_lon, site_lat, site_lon, radius_km: float
 ) -> sparse.csr_array:
-    """Boolean sparse matrix, sites × demand points: True where the two are within ``radius_km``."""
+    """Boolean sparse matrix, sites × demand points: True where the two are within ``radius_km``
+    on the WGS 84 ellipsoid (decided as geopy's geodesic would)."""
     index = PointIndex(demand_lat, demand_lon)
     site_pos, demand_pos, _ = index.within(site_lat, site_lon, radius_km)
     shape = (len(np.asarray(site_lat)), len(index))
@@ -338,10 +341,8 @@ def _located(frame: pd.DataFrame | None) -> pd.DataFrame:
 def _covered_by(lat, lon, facilities: pd.DataFrame, radius_km: float) -> np.ndarray:
     if len(facilities) == 0 or len(lat) == 0:
         return np.zeros(len(lat), dtype=bool)
-    _, dist = PointIndex(facilities["lat"].to_numpy(), facilities["lon"].to_numpy()).nearest(
-        lat, lon
-    )
-    return dist <= radius_km
+    index = PointIndex(facilities["lat"].to_numpy(), facilities["lon"].to_numpy())
+    return index.reaches(lat, lon, radius_km)
 
 
 def _state(population: float, covered: float, producers: int, producers_covered: int) -> dict:

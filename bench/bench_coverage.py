@@ -22,7 +22,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analytics.coverage import CATEGORY_CODES, area_coverage, coverage_summary  # noqa: E402
-from analytics.geo import geodesic_km  # noqa: E402
+from linkage.distance import geodesic_km  # noqa: E402
 
 VIETNAM_LAT = (8.6, 23.3)
 VIETNAM_LON = (102.2, 109.4)

@@ -24,8 +24,9 @@ request with no point at all has no distance limit applied and costs nothing per
 measured from it. Capacity ``None`` (unknown) counts as 0; an eligible product with nothing to
 give still makes unmet demand "supply used up" rather than "no eligible supply".
 
-Distances: ``geodesic_km`` (geopy) for single pairs; ``distance_km`` for arrays, Lambert's
-ellipsoidal formula on WGS 84, within a few metres of the geodesic over Vietnam's extent.
+Distances (``linkage.distance``): Lambert's ellipsoidal formula on WGS 84, within a few metres of
+the geodesic over Vietnam's extent, for the costs; whether a pair is within a request's reach is
+decided by ``within_km``, which equals the geodesic decision.
 
 Among allocations that tie on both levels, which one is returned is unspecified.
 """
@@ -38,8 +39,14 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from analytics.geo import geodesic_km
-
+from .distance import (
+    LAMBERT_TOLERANCE,
+    WGS84_A_M,
+    WGS84_F,
+    lambert_m,
+    reduced_unit_vectors,
+    within_km,
+)
 from .eligibility import rating_in_force
 
 __all__ = [
@@ -54,9 +61,7 @@ __all__ = [
     "RequestRow",
     "SupplyRow",
     "allocate",
-    "distance_km",
     "eligible_pairs",
-    "geodesic_km",
     "solve_flow",
 ]
 
@@ -66,8 +71,6 @@ SUPPLY_USED_UP = "eligible supply used up"
 BUYER_DOES_NOT_TAKE_GROUP = "the buyer does not take this product group"
 SOLVERS = ("ortools", "networkx", "highs")
 
-_A = 6378137.0  # WGS 84 semi-major axis, metres
-_F = 1 / 298.257223563
 # Pairs per block of the distance matrix: bounds memory at ~100 MB of float64 temporaries.
 _BLOCK = 2_000_000
 
@@ -146,41 +149,6 @@ class AllocationResult:
         return asdict(self)
 
 
-def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Points on the auxiliary sphere of reduced latitudes, as unit vectors (n × 3)."""
-    beta = np.arctan((1 - _F) * np.tan(np.radians(lat)))
-    lam = np.radians(lon)
-    cos_beta = np.cos(beta)
-    return np.column_stack([cos_beta * np.cos(lam), cos_beta * np.sin(lam), np.sin(beta)])
-
-
-def _lambert_m(dot: np.ndarray, sin_beta1: np.ndarray, sin_beta2: np.ndarray) -> np.ndarray:
-    """Lambert's ellipsoidal distance (m) from the dot product of the unit vectors.
-
-    Written with sin β only (sin P cos Q = (sin β1 + sin β2) / 2, and so on) so that it needs
-    no trigonometry per pair besides one arcsin.
-    """
-    h = np.clip((1.0 - dot) * 0.5, 0.0, 1.0)  # sin²(σ/2)
-    sigma = 2.0 * np.arcsin(np.sqrt(h))
-    sin_sigma = 2.0 * np.sqrt(h * (1.0 - h))
-    plus = (sin_beta1 + sin_beta2) * 0.5
-    minus = (sin_beta2 - sin_beta1) * 0.5
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.where(h < 1.0, (sigma - sin_sigma) * plus * plus / (1.0 - h), 0.0)
-        y = np.where(h > 0.0, (sigma + sin_sigma) * minus * minus / h, 0.0)
-    return _A * (sigma - _F / 2 * (x + y))
-
-
-def distance_km(
-    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
-) -> np.ndarray:
-    """Element-wise ellipsoidal distance (km) between arrays of points (broadcasting)."""
-    v1 = _unit_vectors(np.ravel(lat1), np.ravel(lon1)).reshape(*np.shape(lat1), 3)
-    v2 = _unit_vectors(np.ravel(lat2), np.ravel(lon2)).reshape(*np.shape(lat2), 3)
-    dot = np.sum(v1 * v2, axis=-1)
-    return _lambert_m(dot, v1[..., 2], v2[..., 2]) / 1000.0
-
-
 def _requests_arrays(requests: Sequence[RequestRow]):
     min_stars = np.array(
         [max(r.min_stars or 1, r.buyer_min_stars or 1) for r in requests], dtype=np.int64
@@ -206,10 +174,8 @@ def eligible_pairs(
     usable = np.array([_usable(s, today) for s in supply], dtype=bool)
     supply_category = np.array([s.category for s in supply], dtype=object)
     supply_stars = np.array([s.stars or 0 for s in supply], dtype=np.int64)
-    supply_vectors = _unit_vectors(
-        np.array([s.point[0] if s.point else 0.0 for s in supply], dtype=float),
-        np.array([s.point[1] if s.point else 0.0 for s in supply], dtype=float),
-    )
+    supply_points = np.array([s.point or (0.0, 0.0) for s in supply], dtype=float).reshape(-1, 2)
+    supply_vectors = reduced_unit_vectors(supply_points[:, 0], supply_points[:, 1])
     request_category = np.array([r.category for r in requests], dtype=object)
     has_points = np.array([bool(r.points) for r in requests], dtype=bool)
 
@@ -231,10 +197,14 @@ def eligible_pairs(
                 )
             single = [i for i in members if len(requests[i].points) == 1]
             if single:
-                found.append(_single_point_pairs(requests, single, products, supply_vectors))
+                found.append(
+                    _single_point_pairs(requests, single, products, supply_points, supply_vectors)
+                )
             for i in members:
                 if len(requests[i].points) > 1:
-                    found.append(_chain_pairs(requests[i], i, products, supply_vectors))
+                    found.append(
+                        _chain_pairs(requests[i], i, products, supply_points, supply_vectors)
+                    )
     if not found:
         empty = np.zeros(0, dtype=np.int64)
         return EligiblePairs(empty, empty.copy(), empty.copy())
@@ -252,13 +222,27 @@ def _min_dot(limit_m: np.ndarray) -> np.ndarray:
     The ellipsoidal distance is at least a(1 - f)·σ (σ on the sphere of reduced latitudes, up to
     σ ≈ 2.5), so pairs at a larger angle are out of reach in any direction; another f of margin.
     """
-    return np.cos(np.minimum(limit_m / (_A * (1 - 2 * _F)), np.pi))
+    return np.cos(np.minimum(limit_m / (WGS84_A_M * (1 - 2 * WGS84_F)), np.pi))
 
 
-def _single_point_pairs(requests, members, products, supply_vectors):
+def _reached(origins, targets, metres, limit_m):
+    """Which pairs lie within their limit: decided on the geodesic, Lambert's metres settling all
+    but the pairs within a few metres of it."""
+    return within_km(
+        origins[:, 0],
+        origins[:, 1],
+        targets[:, 0],
+        targets[:, 1],
+        limit_m / 1000.0,
+        approx_km=metres / 1000.0,
+        tolerance=LAMBERT_TOLERANCE,
+    )
+
+
+def _single_point_pairs(requests, members, products, supply_points, supply_vectors):
     """Pairs of requests with one point each: a block of the angle matrix at a time."""
     points = np.array([requests[i].points[0] for i in members], dtype=float)
-    vectors = _unit_vectors(points[:, 0], points[:, 1])
+    vectors = reduced_unit_vectors(points[:, 0], points[:, 1])
     limit_m = np.array([_limit_m(requests[i]) for i in members])
     min_dot = _min_dot(limit_m)
     members = np.asarray(members, dtype=np.int64)
@@ -269,26 +253,30 @@ def _single_point_pairs(requests, members, products, supply_vectors):
         stop = min(start + block, len(members))
         dot = vectors[start:stop] @ supply_v.T
         rows, cols = np.nonzero(dot >= min_dot[start:stop, None])
-        metres = _lambert_m(dot[rows, cols], vectors[start + rows, 2], supply_v[cols, 2])
-        within = metres <= limit_m[start + rows]
+        metres = lambert_m(dot[rows, cols], vectors[start + rows, 2], supply_v[cols, 2])
+        within = _reached(
+            points[start + rows], supply_points[products[cols]], metres, limit_m[start + rows]
+        )
         out_request.append(members[start + rows[within]])
         out_supply.append(products[cols[within]])
         out_metres.append(np.rint(metres[within]).astype(np.int64))
     return np.concatenate(out_request), np.concatenate(out_supply), np.concatenate(out_metres)
 
 
-def _chain_pairs(request, index, products, supply_vectors):
+def _chain_pairs(request, index, products, supply_points, supply_vectors):
     """Pairs of a request with several points (a chain's stores): each product's nearest store."""
     points = np.array(request.points, dtype=float)
-    vectors = _unit_vectors(points[:, 0], points[:, 1])
+    vectors = reduced_unit_vectors(points[:, 0], points[:, 1])
     supply_v = supply_vectors[products]
     dot = supply_v @ vectors.T
     nearest = np.argmax(dot, axis=1)
     best = np.take_along_axis(dot, nearest[:, None], axis=1)[:, 0]
     limit_m = _limit_m(request)
     cols = np.flatnonzero(best >= _min_dot(np.array(limit_m)))
-    metres = _lambert_m(best[cols], vectors[nearest[cols], 2], supply_v[cols, 2])
-    within = metres <= limit_m
+    metres = lambert_m(best[cols], vectors[nearest[cols], 2], supply_v[cols, 2])
+    within = _reached(
+        points[nearest[cols]], supply_points[products[cols]], metres, np.full(len(cols), limit_m)
+    )
     cols = cols[within]
     return (
         np.full(len(cols), index, dtype=np.int64),

@@ -254,15 +254,6 @@ class Buyer(Located):
     def __str__(self):
         return self.name
 
-    @property
-    def category_list(self) -> list[str]:
-        """The groups this buyer takes; every group when none is listed."""
-        listed = [code for code in self.categories.split(",") if code]
-        return listed or list(Category.values)
-
-    def takes(self, category: str) -> bool:
-        return not self.categories or category in self.categories.split(",")
-
     def clean(self):
         super().clean()
         unknown = [c for c in self.categories.split(",") if c and c not in Category.values]

@@ -36,9 +36,8 @@ from scipy.spatial import cKDTree
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import BallTree
 
-from analytics.geo import EARTH_MEAN_RADIUS_KM as EARTH_RADIUS_KM
-from analytics.geo import haversine_km, unit_vectors
-
+from .distance import EARTH_MEAN_RADIUS_KM as EARTH_RADIUS_KM
+from .distance import haversine_km, unit_vectors
 from .eligibility import GROUPS, buyer_rules, ratings_in_force
 from .graph import SALE_KINDS
 

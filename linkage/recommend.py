@@ -40,9 +40,8 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from analytics.geo import PointIndex, geodesic_km, haversine_km
-
 from .dates import add_months
+from .distance import HAVERSINE_TOLERANCE, PointIndex, haversine_km, within_km
 from .ranking import (
     CATEGORIES,
     HEURISTIC_SCALE_KM,
@@ -297,16 +296,11 @@ def _outlet_pool(rec: Recommender, p: int, candidates: np.ndarray, co_buyers) ->
     return candidates[near | evidence]
 
 
-# The haversine of analytics.geo is within 0.35 % of the ellipsoid in Vietnam.
-HAVERSINE_ERROR = 0.004
-
-
-def _beyond_reach(a, b, km: float, max_distance_km: float | None) -> bool:
-    """Whether a pair within reach on the sphere lies past it on the ellipsoid: geopy decides,
-    and only for pairs close enough to the limit for the two to differ."""
-    if max_distance_km is None or np.isnan(km) or km < max_distance_km * (1 - HAVERSINE_ERROR):
-        return False
-    return geodesic_km(tuple(map(float, a)), tuple(map(float, b))) > max_distance_km
+def _reached(lat, lon, to_lat, to_lon, km, max_distance_km: float) -> np.ndarray:
+    """Which pairs (haversine ``km`` apart) lie within ``max_distance_km`` on the ellipsoid."""
+    return within_km(
+        lat, lon, to_lat, to_lon, max_distance_km, approx_km=km, tolerance=HAVERSINE_TOLERANCE
+    )
 
 
 def recommend_buyers(
@@ -365,21 +359,25 @@ def recommend_buyers(
             rows=np.zeros(len(candidates), np.int64),
         )
         if max_distance_km is not None:
-            # NaN (an outlet with no place) is never near; the ellipsoid decides at the edge.
-            near = features["distance_km"] <= max_distance_km * (1 + HAVERSINE_ERROR)
+            # NaN (an outlet with no place) is never near.
+            near = _reached(
+                index.p_lat[p],
+                index.p_lon[p],
+                index.o_lat[candidates],
+                index.o_lon[candidates],
+                features["distance_km"],
+                max_distance_km,
+            )
             candidates = candidates[near]
             features = {name: values[near] for name, values in features.items()}
         features["co_buyer_count"] = co_buyers[candidates]
         parts = _parts(rec, features, candidates)
         score = _score(weights, parts)
-        origin = (float(index.p_lat[p]), float(index.p_lon[p]))
         for j in best_first(score, features["distance_km"], candidates):
             if len(results) == k:
                 break
             o = int(candidates[j])
             distance = features["distance_km"][j]
-            if _beyond_reach(origin, (index.o_lat[o], index.o_lon[o]), distance, max_distance_km):
-                continue
             item = _best_product(rec, items, o, as_of)
             if item is None:
                 continue
@@ -466,7 +464,9 @@ def _others(rec, p, offer, items, include_linked, max_distance_km, k, as_of, pro
     distance = haversine_km(index.p_lat[p], index.p_lon[p], index.x_lat, index.x_lon)
     platform = np.array([kind in PLATFORM_KINDS for kind in index.x_kind])
     if max_distance_km is not None:
-        ok &= platform | (distance <= max_distance_km)
+        ok &= platform | _reached(
+            index.p_lat[p], index.p_lon[p], index.x_lat, index.x_lon, distance, max_distance_km
+        )
     fit = (offer.share[0][None, :] * index.x_takes).sum(axis=1)
     # A platform has no place: it is ranked by fit and by how many producers it already takes.
     decay = np.where(platform | np.isnan(distance), 1.0, np.exp(-np.nan_to_num(distance) / 10))
@@ -614,9 +614,16 @@ def recommend_suppliers(
             else np.full(len(candidates), np.nan)
         )
     if max_distance_km is not None:
-        # A buyer with no place (NaN) holds no one to a distance, as in the allocation; the
-        # ellipsoid decides at the edge.
-        near = np.isnan(distance) | (distance <= max_distance_km * (1 + HAVERSINE_ERROR))
+        # A buyer with no place (NaN) holds no one to a distance, as in the allocation. A chain
+        # reaches a producer when any of its stores does.
+        p_lat, p_lon = index.p_lat[producer[candidates]], index.p_lon[producer[candidates]]
+        if len(placed_outlets) and len(candidates):
+            reached = stores.reaches(p_lat, p_lon, max_distance_km)
+        elif own:
+            reached = _reached(own[0], own[1], p_lat, p_lon, distance, max_distance_km)
+        else:
+            reached = np.zeros(len(candidates), bool)
+        near = np.isnan(distance) | reached
         candidates, nearest, distance = candidates[near], nearest[near], distance[near]
     if len(candidates) > SUPPLIER_POOL:
         pool = np.argpartition(np.nan_to_num(distance, nan=np.inf), SUPPLIER_POOL)[:SUPPLIER_POOL]
@@ -654,15 +661,7 @@ def recommend_suppliers(
         i = int(candidates[j])
         code = index.item_codes[i]
         product = products[code]
-        p = int(producer[i])
         km = distance[j]
-        if not np.isnan(km):
-            if nearest[j] >= 0 and not np.isnan(index.o_lat[nearest[j]]):
-                place = (index.o_lat[nearest[j]], index.o_lon[nearest[j]])
-            else:
-                place = (data["lat"], data["lon"])
-            if _beyond_reach((index.p_lat[p], index.p_lon[p]), place, km, max_distance_km):
-                continue
         flags, rating_reason = _expiry(product["rating_expires_on"], as_of)
         reasons = _supplier_reasons(
             rec, features, j, nearest[j], km, product, minimum, needed, rating_reason

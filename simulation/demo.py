@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from linkage.distance import haversine_km
 from linkage.eligibility import GROUPS
 from linkage.interchange import COLUMNS
 from linkage.text import fold, fold_key
@@ -313,18 +314,6 @@ _TOWNS = {
 }
 
 
-def _haversine_km(lat1, lon1, lat2, lon2):
-    """Great-circle distance in km; numpy broadcasting, so arrays in give a matrix out."""
-    lat1, lon1, lat2, lon2 = (
-        np.radians(np.asarray(a, dtype=float)) for a in (lat1, lon1, lat2, lon2)
-    )
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-
-
 def _read_csv(name: str) -> list[dict]:
     with open(DATA_DIR / name, encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
@@ -394,7 +383,7 @@ def _hanoi_areas() -> tuple[list[dict], dict, list[dict]]:
 
     for place in _read_csv("hanoi_geonames_places.csv"):
         lat, lon = float(place["lat"]), float(place["lon"])
-        nearest = int(np.argmin(_haversine_km(lat, lon, d_lat, d_lon)))
+        nearest = int(np.argmin(haversine_km(lat, lon, d_lat, d_lon)))
         add_commune(
             place["name"],
             districts[nearest]["slug"],
@@ -877,7 +866,7 @@ def _hanoi_linkages(rng, producers, products, product_index_by_producer, buyers,
         takes = np.array([category in b["_cats"] for b in outlets]) & (o_min <= best)
         if not takes.any():
             continue
-        distance = _haversine_km(centre["lat"], centre["lon"], o_lat, o_lon)
+        distance = haversine_km(centre["lat"], centre["lon"], o_lat, o_lon)
         distance = np.where(np.isnan(distance), 15.0, distance)
         weight = np.where(takes, o_kind_w * np.exp(-distance / 8.0), 0.0)
         k = min(int(takes.sum()), 2 + int(rng.poisson(2)))
@@ -1018,7 +1007,7 @@ def _hanoi_sourcing_requests(rng, buyers, producers, products) -> list[dict]:
             max_km = 10.0
         near = np.ones(len(products), dtype=bool)
         if max_km is not None:
-            near = _haversine_km(buyer["lat"], buyer["lon"], p_lat, p_lon) <= max_km
+            near = haversine_km(buyer["lat"], buyer["lon"], p_lat, p_lon) <= max_km
         supply_of = {
             c: float(p_cap[(p_cat == c) & (p_stars >= min_stars) & near].sum()) for c in cats
         }
@@ -1505,7 +1494,7 @@ def synthetic_frames(
         )
         pick = cluster_pick[cluster_of]
         fit = outlet_cats[pick, cat_idx[:, None]] & (outlet_min[pick] <= stars[:, None])
-        dist = _haversine_km(
+        dist = haversine_km(
             p_lat[owner][:, None], p_lon[owner][:, None], outlet_lat[pick], outlet_lon[pick]
         )
         score = np.where(fit, dist * rng.lognormal(0, 0.5, dist.shape), np.inf)

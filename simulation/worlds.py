@@ -27,6 +27,8 @@ import math
 
 import numpy as np
 
+from linkage.distance import haversine_km
+
 from .demo import (
     _COMMUNE_WORDS,
     _GENERIC_PRODUCTS,
@@ -35,7 +37,6 @@ from .demo import (
     _VARIANTS,
     CATEGORIES,
     TABLE_COLUMNS,
-    _haversine_km,
     _iso,
     _producer_name,
 )
@@ -101,7 +102,7 @@ def _commune_rows(rng: np.random.Generator, prefix: str) -> tuple[list[dict], np
     )
     lat = np.clip(lat, *_LAT_RANGE).round(5)
     lon = np.clip(lon, *_LON_RANGE).round(5)
-    to_centre = _haversine_km(_CENTRE[0], _CENTRE[1], lat, lon)
+    to_centre = haversine_km(_CENTRE[0], _CENTRE[1], lat, lon)
     population = rng.lognormal(np.log(30_000) - to_centre / 25.0, 0.5).astype(np.int64)
     pairs = rng.permutation(
         [(a, b) for a in range(len(_COMMUNE_WORDS)) for b in range(len(_COMMUNE_WORDS)) if a != b]
@@ -403,7 +404,7 @@ def world_tables(
     p_lon = np.array([p["lon"] for p in producer_rows])
     o_lat = np.array([b["lat"] for b in outlet_rows])
     o_lon = np.array([b["lon"] for b in outlet_rows])
-    distance = _haversine_km(p_lat[:, None], p_lon[:, None], o_lat[None, :], o_lon[None, :])
+    distance = haversine_km(p_lat[:, None], p_lon[:, None], o_lat[None, :], o_lon[None, :])
     utility = _utility(assumption, rng, distance, group, p_comm, outlet_takes, eligible)
 
     # Gumbel top-k: the k largest utility + Gumbel noise are a draw without replacement with

@@ -11,7 +11,7 @@ from analytics.coverage import (
     facilities_taking,
     producer_coverage,
 )
-from analytics.geo import geodesic_km
+from linkage.distance import geodesic_km
 
 # About 0.009° of latitude per km: offsets below are chosen well inside or outside 5 km.
 KM = 1 / 111.0
@@ -129,6 +129,32 @@ def test_facilities_taking_reads_comma_separated_groups():
     )
     assert list(facilities_taking(facilities, "herbal").index) == ["B1", "B2"]
     assert list(facilities_taking(facilities, "food").index) == ["B1", "B2"]
+
+
+def test_a_store_whose_chain_does_not_take_tourism_does_not_cover_tourism_producers():
+    producers = producers_frame([("P1", "X1", 21.0, 105.8, "tourism,food")])
+    facilities = facilities_frame(
+        [("S1", 21.0 + 1 * KM, 105.8, ""), ("S2", 21.0 + 2 * KM, 105.8, "tourism,food")]
+    )
+    facilities["kind"] = "store"
+    facilities["chain_categories"] = ["food", "food,herbal"]
+    assert facilities_taking(facilities, "tourism").empty
+    assert list(facilities_taking(facilities, "food").index) == ["S1", "S2"]
+    table = producer_coverage(producers, facilities, radius_km=5, category="tourism")
+    assert not table.loc["P1", "covered"]
+    assert table.loc["P1", "nearest_facility"] is None
+    assert producer_coverage(producers, facilities, radius_km=5, category="food").loc[
+        "P1", "covered"
+    ]
+
+
+def test_a_store_takes_its_chains_groups_when_it_lists_none_and_only_shared_ones_otherwise():
+    facilities = facilities_frame(
+        [("S1", 21, 105, ""), ("S2", 21, 105, "herbal"), ("B1", 21, 105, "")]
+    )
+    facilities["chain_categories"] = ["tourism", "food", None]
+    assert list(facilities_taking(facilities, "tourism").index) == ["S1", "B1"]
+    assert list(facilities_taking(facilities, "herbal").index) == ["B1"]
 
 
 def test_no_facility_leaves_every_area_uncovered(town):

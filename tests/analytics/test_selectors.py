@@ -69,7 +69,9 @@ def test_facility_frame_keeps_located_buyers_of_the_supply():
     BuyerFactory(code="B3", kind=BuyerKind.WHOLESALER)
     store = StoreFactory(code="S1")
     assert list(facility_frame(Supply()).index) == ["B1"]
-    assert list(facility_frame(Supply(kinds=("store",), chain=store.chain.code)).index) == ["S1"]
+    stores = facility_frame(Supply(kinds=("store",), chain=store.chain.code))
+    assert list(stores.index) == ["S1"]
+    assert stores.loc["S1", "chain_categories"] == store.chain.categories
     with pytest.raises(UnknownChain):
         facility_frame(Supply(kinds=("store",), chain="NOPE"))
 

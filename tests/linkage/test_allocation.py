@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from linkage.allocation import allocation_inputs, allocation_run, check_request_codes
 from linkage.choices import RequestStatus
-from linkage.matching import NO_ELIGIBLE_SUPPLY, SUPPLY_USED_UP, geodesic_km
+from linkage.distance import geodesic_km
+from linkage.matching import NO_ELIGIBLE_SUPPLY, SUPPLY_USED_UP
 from tests.factories import (
     BuyerFactory,
     ChainFactory,

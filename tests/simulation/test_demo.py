@@ -11,12 +11,12 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
+from linkage.distance import haversine_km
 from linkage.models import Buyer, Producer, Product
 from simulation.demo import (
     CATEGORIES,
     HANOI_TARGETS,
     TABLE_COLUMNS,
-    _haversine_km,
     hanoi_demo_tables,
     synthetic_tables,
     write_csv_folder,
@@ -189,7 +189,7 @@ def test_hanoi_sourcing_requests_are_mostly_feasible_and_a_few_are_not(hanoi):
         eligible = (category == request["category"]) & (stars >= request["min_stars"])
         if request["max_distance_km"] is not None:
             eligible &= (
-                _haversine_km(buyer["lat"], buyer["lon"], lat, lon) <= (request["max_distance_km"])
+                haversine_km(buyer["lat"], buyer["lon"], lat, lon) <= (request["max_distance_km"])
             )
         feasible += capacity[eligible].sum() >= request["quantity_per_month"]
     assert feasible >= 0.8 * len(hanoi["sourcing_requests"])

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from simulation.demo import CATEGORIES, TABLE_COLUMNS, _haversine_km
+from linkage.distance import haversine_km
+from simulation.demo import CATEGORIES, TABLE_COLUMNS
 from simulation.worlds import ASSUMPTIONS, world_tables
 
 
@@ -20,7 +21,7 @@ def _sale_distances(world):
     buyers = {b["code"]: b for b in world["buyers"]}
     producers = {p["code"]: p for p in world["producers"]}
     pairs = [(producers[s["source_code"]], buyers[s["target_code"]]) for s in _sales(world)]
-    return _haversine_km(
+    return haversine_km(
         [p["lat"] for p, _ in pairs],
         [p["lon"] for p, _ in pairs],
         [b["lat"] for _, b in pairs],
