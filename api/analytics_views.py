@@ -15,11 +15,15 @@ places, CSV and XLSX for every table.
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import pandas as pd
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -256,9 +260,13 @@ class StatisticsView(APIView):
     renderer_classes = TABLE_RENDERERS
     name = "statistics"
     query = queries.BasisQuery
+    # A table of ``analytics.statistics`` taking (products, as_of=, basis=); or override build.
+    table = None
 
     def build(self, params: dict) -> pd.DataFrame:
-        raise NotImplementedError
+        return self.table(
+            selectors.rated_product_frame(), as_of=params.get("as_of"), basis=params["basis"]
+        )
 
     def get(self, request):
         params = queries.read_query(self.query, request)
@@ -267,10 +275,6 @@ class StatisticsView(APIView):
         if "basis" in params:
             meta["basis"] = params["basis"]
         return _table(request, frame, self.name, meta)
-
-
-def _json_number(value):
-    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 class SummaryView(APIView):
@@ -295,66 +299,39 @@ class SummaryView(APIView):
         return _table(request, frame, "summary", {"as_of": figures["as_of"]})
 
 
+@extend_schema_view(get=_table_schema(queries.StatisticsQuery, "Products rated per year"))
 class ByYearView(StatisticsView):
     """Rated per year, per star class, cumulative and in force at each year's end."""
 
     name = "by-year"
     query = queries.StatisticsQuery
 
-    @_table_schema(queries.StatisticsQuery, "Products rated per year")
-    def get(self, request):
-        return super().get(request)
-
     def build(self, params):
         return statistics.by_year(selectors.rated_product_frame(), as_of=params.get("as_of"))
 
 
+@extend_schema_view(get=_table_schema(queries.BasisQuery, "Products per group"))
 class ByGroupView(StatisticsView):
     name = "by-group"
-
-    @_table_schema(queries.BasisQuery, "Products per group")
-    def get(self, request):
-        return super().get(request)
-
-    def build(self, params):
-        return statistics.by_group(
-            selectors.rated_product_frame(), as_of=params.get("as_of"), basis=params["basis"]
-        )
+    table = staticmethod(statistics.by_group)
 
 
+@extend_schema_view(get=_table_schema(queries.BasisQuery, "Products per star class"))
 class ByStarsView(StatisticsView):
     name = "by-stars"
-
-    @_table_schema(queries.BasisQuery, "Products per star class")
-    def get(self, request):
-        return super().get(request)
-
-    def build(self, params):
-        return statistics.by_stars(
-            selectors.rated_product_frame(), as_of=params.get("as_of"), basis=params["basis"]
-        )
+    table = staticmethod(statistics.by_stars)
 
 
+@extend_schema_view(get=_table_schema(queries.BasisQuery, "Products per producer kind"))
 class ByProducerKindView(StatisticsView):
     name = "by-producer-kind"
-
-    @_table_schema(queries.BasisQuery, "Products per producer kind")
-    def get(self, request):
-        return super().get(request)
-
-    def build(self, params):
-        return statistics.by_producer_kind(
-            selectors.rated_product_frame(), as_of=params.get("as_of"), basis=params["basis"]
-        )
+    table = staticmethod(statistics.by_producer_kind)
 
 
+@extend_schema_view(get=_table_schema(queries.ByAreaQuery, "Products per area"))
 class ByAreaView(StatisticsView):
     name = "by-area"
     query = queries.ByAreaQuery
-
-    @_table_schema(queries.ByAreaQuery, "Products per area")
-    def get(self, request):
-        return super().get(request)
 
     def build(self, params):
         try:
@@ -370,15 +347,12 @@ class ByAreaView(StatisticsView):
             raise ValidationError({"within": [str(error)]}) from None
 
 
+@extend_schema_view(get=_table_schema(queries.ExpiringQuery, "Ratings expiring soon"))
 class ExpiringView(StatisticsView):
     """Ratings running out between as_of and as_of + months, soonest first."""
 
     name = "expiring"
     query = queries.ExpiringQuery
-
-    @_table_schema(queries.ExpiringQuery, "Ratings expiring soon")
-    def get(self, request):
-        return super().get(request)
 
     def build(self, params):
         return statistics.expiring(
@@ -389,13 +363,10 @@ class ExpiringView(StatisticsView):
         )
 
 
+@extend_schema_view(get=_table_schema(queries.TargetsQuery, "Progress against the yearly target"))
 class TargetsView(StatisticsView):
     name = "targets"
     query = queries.TargetsQuery
-
-    @_table_schema(queries.TargetsQuery, "Progress against the yearly target")
-    def get(self, request):
-        return super().get(request)
 
     def build(self, params):
         return statistics.targets(
