@@ -39,6 +39,7 @@ __all__ = [
     "haversine_km",
     "lambert_m",
     "reduced_unit_vectors",
+    "settle_within",
     "unit_vectors",
     "within_km",
 ]
@@ -146,6 +147,27 @@ def ellipsoid_km(lat1, lon1, lat2, lon2) -> np.ndarray:
 def _undecided(km: np.ndarray, radius: np.ndarray, tolerance: float) -> np.ndarray:
     # An infinite radius holds everything; nothing to measure there.
     return np.isfinite(radius) & (np.abs(km - radius) <= tolerance * radius + _ROUNDING_KM)
+
+
+def settle_within(km, radius_km, tolerance: float, coordinates) -> np.ndarray:
+    """``within_km`` for many pairs whose approximate distances ``km`` the caller has, fetching
+    coordinates only for the pairs near the threshold.
+
+    ``km`` and ``radius_km`` are arrays of the pairs (``km`` within ``tolerance``, relative, of
+    the geodesic); ``coordinates(positions)`` returns (lat1, lon1, lat2, lon2) of the pairs at
+    those positions. For the allocation's million candidate pairs, gathering every pair's
+    coordinates cost more than deciding them.
+    """
+    km = np.asarray(km, dtype=float)
+    radius = np.broadcast_to(np.asarray(radius_km, dtype=float), km.shape)
+    with np.errstate(invalid="ignore"):
+        inside = np.array(km <= radius, dtype=bool)
+        edge = np.flatnonzero(_undecided(km, radius, tolerance))
+    if len(edge):
+        inside[edge] = within_km(
+            *coordinates(edge), radius[edge], approx_km=km[edge], tolerance=tolerance
+        )
+    return inside
 
 
 def within_km(lat1, lon1, lat2, lon2, radius_km, *, approx_km=None, tolerance=None) -> np.ndarray:

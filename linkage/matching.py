@@ -45,7 +45,7 @@ from .distance import (
     WGS84_F,
     lambert_m,
     reduced_unit_vectors,
-    within_km,
+    settle_within,
 )
 from .eligibility import rating_in_force
 
@@ -227,16 +227,19 @@ def _min_dot(limit_m: np.ndarray) -> np.ndarray:
 
 def _reached(origins, targets, metres, limit_m):
     """Which pairs lie within their limit: decided on the geodesic, Lambert's metres settling all
-    but the pairs within a few metres of it."""
-    return within_km(
-        origins[:, 0],
-        origins[:, 1],
-        targets[:, 0],
-        targets[:, 1],
-        limit_m / 1000.0,
-        approx_km=metres / 1000.0,
-        tolerance=LAMBERT_TOLERANCE,
-    )
+    but the pairs within a few metres of it. ``origins`` and ``targets`` give each pair's points
+    as (points, rows): only the pairs that need them are gathered."""
+
+    def coordinates(edge):
+        a, b = (_rows(end, edge) for end in (origins, targets))
+        return a[:, 0], a[:, 1], b[:, 0], b[:, 1]
+
+    return settle_within(metres / 1000.0, limit_m / 1000.0, LAMBERT_TOLERANCE, coordinates)
+
+
+def _rows(end, edge):
+    points, rows = end
+    return points[rows[edge]]
 
 
 def _single_point_pairs(requests, members, products, supply_points, supply_vectors):
@@ -255,7 +258,7 @@ def _single_point_pairs(requests, members, products, supply_points, supply_vecto
         rows, cols = np.nonzero(dot >= min_dot[start:stop, None])
         metres = lambert_m(dot[rows, cols], vectors[start + rows, 2], supply_v[cols, 2])
         within = _reached(
-            points[start + rows], supply_points[products[cols]], metres, limit_m[start + rows]
+            (points, start + rows), (supply_points, products[cols]), metres, limit_m[start + rows]
         )
         out_request.append(members[start + rows[within]])
         out_supply.append(products[cols[within]])
@@ -275,7 +278,10 @@ def _chain_pairs(request, index, products, supply_points, supply_vectors):
     cols = np.flatnonzero(best >= _min_dot(np.array(limit_m)))
     metres = lambert_m(best[cols], vectors[nearest[cols], 2], supply_v[cols, 2])
     within = _reached(
-        points[nearest[cols]], supply_points[products[cols]], metres, np.full(len(cols), limit_m)
+        (points, nearest[cols]),
+        (supply_points, products[cols]),
+        metres,
+        np.full(len(cols), limit_m),
     )
     cols = cols[within]
     return (

@@ -5,11 +5,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkage.distance import (
+    HAVERSINE_TOLERANCE,
     LAMBERT_TOLERANCE,
     PointIndex,
     ellipsoid_km,
     geodesic_km,
     haversine_km,
+    settle_within,
     within_km,
 )
 
@@ -167,3 +169,22 @@ def test_reaches_looks_past_the_nearest_point_and_skips_unplaced_queries():
     answer = index.reaches([21.02, 21.5, np.nan], [105.8, 105.8, 105.8], 5.0)
     assert answer.tolist() == [True, False, False]
     assert not PointIndex([], []).reaches([21.0], [105.8], 5.0).any()
+
+
+def test_settle_within_asks_only_for_the_pairs_near_the_threshold_and_agrees_with_within_km():
+    rng = np.random.default_rng(5)
+    lat1, lon1 = 21.0 + rng.uniform(-0.2, 0.2, 400), 105.8 + rng.uniform(-0.2, 0.2, 400)
+    lat2, lon2 = 21.0 + rng.uniform(-0.2, 0.2, 400), 105.8 + rng.uniform(-0.2, 0.2, 400)
+    km = haversine_km(lat1, lon1, lat2, lon2)
+    # Every tenth pair sits a few metres from its own threshold, where sphere and ellipsoid part.
+    radius = np.where(np.arange(400) % 10 == 0, km * (1 + 1e-4), 10.0)
+    asked = []
+
+    def coordinates(positions):
+        asked.append(positions)
+        return lat1[positions], lon1[positions], lat2[positions], lon2[positions]
+
+    settled = settle_within(km, radius, HAVERSINE_TOLERANCE, coordinates)
+    assert settled.tolist() == within_km(lat1, lon1, lat2, lon2, radius).tolist()
+    [positions] = asked
+    assert set(range(0, 400, 10)) <= set(positions.tolist()) and len(positions) < 120
