@@ -2,10 +2,14 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError
+from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from linkage.text import some_of
 
 __all__ = ["django_error_detail", "exception_handler"]
 
@@ -33,6 +37,21 @@ def exception_handler(exc, context):
     return response
 
 
+def _still_referenced(exc: ProtectedError | RestrictedError) -> str:
+    """What still refers to a record that cannot be deleted, in words: "3 products (SP1, SP2,
+    SP3)" for each kind of record, the first few codes named."""
+    by_kind: dict[str, list[str]] = {}
+    for record in (
+        exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+    ):
+        label = str(record._meta.verbose_name_plural)
+        by_kind.setdefault(label, []).append(str(getattr(record, "code", None) or record.pk))
+    kinds = "; ".join(
+        f"{len(codes)} {label} ({some_of(codes)})" for label, codes in by_kind.items()
+    )
+    return _("It cannot be deleted while other records refer to it: %s.") % kinds
+
+
 def _error_response(exc, context):
     """DRF's handler, plus Django validation errors (among them the service layer's
     ``WriteRefused``), database rule violations and values the database refuses as 400, and a
@@ -41,6 +60,10 @@ def _error_response(exc, context):
     The service layer checks the model rules first; an IntegrityError still reaching here is a
     race (two writes of the same code at once), which is the client's to retry, not a server fault.
     """
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return Response(
+            {"non_field_errors": [_still_referenced(exc)]}, status=status.HTTP_409_CONFLICT
+        )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(django_error_detail(exc))
     elif isinstance(exc, IntegrityError):

@@ -24,6 +24,8 @@ __all__ = [
     "SourcingRequestFilter",
 ]
 
+# OCOP ratings run from 1 to 5 stars; products below 3 are not certified but still rated.
+STAR_CHOICES = [(stars, str(stars)) for stars in range(1, 6)]
 AREA_HELP = _("Code of an area at any level: its communes, districts and the area itself match.")
 
 
@@ -76,6 +78,10 @@ class AreaCodeFilter(df.CharFilter):
     def filter(self, qs, value):
         if not value:
             return qs
+        if not Area.objects.filter(code=value).exists():
+            # An unknown code is a mistake to report, like an unknown product group, not an
+            # empty list that reads as "no products here".
+            raise ValidationError({self.field_name: [_("No area has the code %s.") % value]})
         return qs.filter(in_area(self.area_path, value))
 
 
@@ -99,8 +105,8 @@ class ProducerFilter(df.FilterSet):
 
 class ProductFilter(df.FilterSet):
     category = df.ChoiceFilter(choices=Category.choices)
-    stars = df.NumberFilter(field_name="stars")
-    stars_min = df.NumberFilter(field_name="stars", lookup_expr="gte")
+    stars = df.ChoiceFilter(field_name="stars", choices=STAR_CHOICES)
+    stars_min = df.ChoiceFilter(field_name="stars", lookup_expr="gte", choices=STAR_CHOICES)
     potential_five_star = df.BooleanFilter()
     producer = df.CharFilter(field_name="producer__code", help_text=_("Code of the producer."))
     producer_kind = df.ChoiceFilter(field_name="producer__kind", choices=ProducerKind.choices)
@@ -138,7 +144,8 @@ class BuyerFilter(df.FilterSet):
         help_text=_("Buyers that take this product group (an empty list takes every group)."),
     )
     area = AreaCodeFilter()
-    min_stars = df.NumberFilter(
+    min_stars = df.ChoiceFilter(
+        choices=STAR_CHOICES,
         method="filter_min_stars",
         help_text=_("Buyers that accept products of this many stars."),
     )

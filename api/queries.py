@@ -51,6 +51,9 @@ MAX_POINTS = 5000
 MAX_MONTHS = 120
 MAX_TARGET = 1_000_000
 GEOJSON_MAX_LIMIT = 50_000
+# Ten times the national set's open requests; a longer list is a mistake, and each code is a
+# parameter of one query.
+MAX_ALLOCATION_REQUESTS = 10_000
 
 
 def read_query(serializer_class, request) -> dict:
@@ -367,6 +370,7 @@ class AllocationInput(serializers.Serializer):
         child=serializers.CharField(max_length=40),
         required=False,
         allow_empty=False,
+        max_length=MAX_ALLOCATION_REQUESTS,
         help_text="Codes of open sourcing requests; every open request when left out.",
     )
     background = _background_field("allocations of many requests")

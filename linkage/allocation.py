@@ -18,6 +18,7 @@ from .choices import RequestStatus
 from .eligibility import GROUPS, buyer_rules
 from .matching import RequestRow, SupplyRow, allocate
 from .models import Product, SourcingRequest
+from .text import some_of
 
 __all__ = ["MAX_QUANTITY_PER_MONTH", "allocation_inputs", "allocation_run", "check_request_codes"]
 
@@ -29,7 +30,8 @@ MAX_QUANTITY_PER_MONTH = 1_000_000
 def check_request_codes(codes: list[str]) -> list[str]:
     """The codes, without repeats, if each names an open sourcing request.
 
-    Raises ValidationError on the "requests" field naming the unknown and the closed codes.
+    Raises ValidationError naming the unknown and the closed codes (the first few of each and
+    how many more).
     """
     codes = list(dict.fromkeys(codes))
     status = dict(SourcingRequest.objects.filter(code__in=codes).values_list("code", "status"))
@@ -37,11 +39,11 @@ def check_request_codes(codes: list[str]) -> list[str]:
     closed = [code for code in codes if status.get(code, RequestStatus.OPEN) != RequestStatus.OPEN]
     errors = []
     if unknown:
-        errors.append(_("Unknown sourcing request: %s.") % ", ".join(unknown))
+        errors.append(_("Unknown sourcing request: %s.") % some_of(unknown))
     if closed:
-        errors.append(_("Sourcing request not open: %s.") % ", ".join(closed))
+        errors.append(_("Sourcing request not open: %s.") % some_of(closed))
     if errors:
-        raise ValidationError({"requests": errors})
+        raise ValidationError(errors)
     return codes
 
 

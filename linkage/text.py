@@ -2,9 +2,10 @@
 
 import re
 
+from django.utils.translation import gettext as _
 from unidecode import unidecode
 
-__all__ = ["FORMULA_START", "fold", "fold_key", "looks_like_formula"]
+__all__ = ["FORMULA_START", "fold", "fold_key", "looks_like_formula", "some_of"]
 
 _SPACES = re.compile(r"\s+")
 # What a spreadsheet takes for the start of a formula when it opens a CSV or an xlsx cell.
@@ -36,3 +37,17 @@ def looks_like_formula(text: str) -> bool:
     "-" is left out here: "- không -" is a plain name; exports still quote it (see the exporter).
     """
     return text[:1] in ("=", "+", "@")
+
+
+# An error names the codes it is about, but a list of 100,000 unknown codes helps nobody.
+NAMED_AT_MOST = 20
+
+
+def some_of(codes, limit: int = NAMED_AT_MOST) -> str:
+    """``codes`` joined by commas, the first ``limit`` of them and how many more: "A, B (and 98
+    more)"."""
+    codes = list(codes)
+    shown = ", ".join(str(code) for code in codes[:limit])
+    if len(codes) <= limit:
+        return shown
+    return _("%(shown)s (and %(more)d more)") % {"shown": shown, "more": len(codes) - limit}

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 import yaml
 
-from tests.factories import AreaFactory, BuyerFactory, ProductFactory
+from tests.factories import AreaFactory, BuyerFactory, ProducerFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +91,41 @@ def test_query_parameters_are_documented_with_their_bounds(client):
     assert "202" in siting["responses"]
     k = next(p for p in siting["parameters"] if p["name"] == "k")
     assert k["schema"]["minimum"] == 1
+
+
+def test_a_delete_blocked_by_references_answers_409_naming_them(planner):
+    cooperative = ProducerFactory(code="HTX-A")
+    ProductFactory(code="SP-A", producer=cooperative)
+    ProductFactory(code="SP-B", producer=cooperative)
+    response = planner.delete("/api/v1/producers/HTX-A/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409
+    [reason] = response.json()["non_field_errors"]
+    assert "2" in reason and "SP-A" in reason and "SP-B" in reason
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("page_size=-1", "page_size"),
+        ("page_size=abc", "page_size"),
+        ("stars=9", "stars"),
+        ("stars_min=0", "stars_min"),
+        ("area=NOPE", "area"),
+        ("category=nope", "category"),
+    ],
+)
+def test_a_filter_that_cannot_match_answers_400_naming_it(client, registry, query, field):
+    response = client.get(f"/api/v1/products/?{query}")
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+
+
+def test_many_unknown_codes_are_named_by_the_first_twenty_and_a_count(planner):
+    codes = [f"NOPE-{i:05d}" for i in range(5000)]
+    response = planner.post(
+        "/api/v1/allocations/", {"requests": codes}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    [reason] = response.json()["requests"]
+    assert isinstance(reason, str)
+    assert "NOPE-00019" in reason and "NOPE-00020" not in reason and "4980 more" in reason
