@@ -14,6 +14,8 @@ from linkage.models import Area, Buyer, Linkage, Producer, Product, SourcingRequ
 from linkage.selectors import in_area
 from linkage.text import fold
 
+from .permissions import hidden_households
+
 __all__ = [
     "AreaFilter",
     "BuyerFilter",
@@ -47,11 +49,20 @@ class FoldedSearchFilter(BaseFilterBackend):
         fields = getattr(view, "search_fields", ())
         if not words or not fields:
             return queryset
+        # A household's name is a person's: readers who may not see it cannot search by it either.
+        private = getattr(view, "household_name_fields", {}) if hidden_households(request) else {}
         for word in words:
             queryset = queryset.filter(
-                reduce(operator.or_, (Q(**{f"{field}__contains": word}) for field in fields))
+                reduce(operator.or_, (self._matches(field, word, private) for field in fields))
             )
         return queryset
+
+    @staticmethod
+    def _matches(field: str, word: str, private: dict[str, str]) -> Q:
+        found = Q(**{f"{field}__contains": word})
+        if field in private:
+            found &= ~Q(**{private[field]: ProducerKind.HOUSEHOLD})
+        return found
 
     def get_schema_operation_parameters(self, view):
         if not getattr(view, "search_fields", ()):

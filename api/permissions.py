@@ -11,6 +11,7 @@ are outside its write queryset, so changing one answers 404.
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from linkage import selectors
 from linkage.accounts import ANONYMOUS, BUYER_ROLE, PLANNERS_GROUP, PRODUCER_ROLE, Account
 
 __all__ = [
@@ -31,6 +32,36 @@ def account_of(request) -> Account:
     if cached is None:
         cached = request._ocop_account = Account.of_user(getattr(request, "user", None))
     return cached
+
+
+class _HouseholdsExcept:
+    """Every household but those a cooperative works with: ``code in hidden``."""
+
+    def __init__(self, households: frozenset[str], visible: frozenset[str]):
+        self.households, self.visible = households, visible
+
+    def __contains__(self, code) -> bool:
+        return code in self.households and code not in self.visible
+
+
+def hidden_households(request):
+    """The household codes whose details this request may not see (``linkage.privacy``):
+    none for planners and staff, all but its own households for a cooperative's account, all
+    for everyone else."""
+    cached = getattr(request, "_ocop_hidden_households", None)
+    if cached is not None:
+        return cached
+    account = account_of(request)
+    if account.is_planner:
+        hidden = frozenset()
+    elif account.producer_ids:
+        hidden = _HouseholdsExcept(
+            selectors.household_codes(), selectors.households_linked_to(account.producer_ids)
+        )
+    else:
+        hidden = selectors.household_codes()
+    request._ocop_hidden_households = hidden
+    return hidden
 
 
 class ReadOnlyOrAuthorised(BasePermission):

@@ -10,7 +10,6 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,6 +24,7 @@ from .renderers import (
     Download,
     FileNegotiation,
     GeoJSONRenderer,
+    JSONRenderer,
     XLSXRenderer,
     feature_collection,
 )
@@ -151,6 +151,7 @@ class ProducerViewSet(GeoJSONMixin, RegistryViewSet):
     entity = "producer"
     selector = staticmethod(selectors.producer_list)
     serializer_class = s.ProducerSerializer
+    household_name_fields = {"name_folded": "kind"}
     filterset_class = filters.ProducerFilter
     ordering_fields = ["code", "name", "kind", "members", "updated_at"]
     write_roles = frozenset({PRODUCER_ROLE})
@@ -175,6 +176,7 @@ class ProductViewSet(RegistryViewSet):
     serializer_class = s.ProductSerializer
     filterset_class = filters.ProductFilter
     search_fields = ["name_folded", "producer__name_folded"]
+    household_name_fields = {"producer__name_folded": "producer__kind"}
     ordering_fields = ["code", "name", "stars", "rated_on", "rating_expires_on", "price_vnd"]
     write_roles = frozenset({PRODUCER_ROLE})
 

@@ -9,15 +9,20 @@ Errors are always JSON, whatever format was asked for (``api.exceptions``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import copy
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
+from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 
+from linkage.privacy import withhold_frame, withhold_households
 from linkage.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_bytes, xlsx_bytes
+
+from .permissions import hidden_households
 
 __all__ = [
     "DOWNLOAD_RENDERERS",
@@ -28,6 +33,7 @@ __all__ = [
     "FileNegotiation",
     "FormatNegotiation",
     "GeoJSONRenderer",
+    "JSONRenderer",
     "XLSXRenderer",
     "feature_collection",
     "file_format",
@@ -50,10 +56,35 @@ class Download:
         return cls({sheet: frame}, filename, index)
 
 
+def _hidden(renderer_context) -> Container[str]:
+    request = (renderer_context or {}).get("request")
+    response = (renderer_context or {}).get("response")
+    if request is None or (response is not None and response.status_code >= 400):
+        return frozenset()
+    return hidden_households(request)
+
+
+class JSONRenderer(DRFJSONRenderer):
+    """DRF's JSON, with the households the reader may not see withheld (``linkage.privacy``)."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        hidden = _hidden(renderer_context)
+        if hidden and data is not None:
+            data = withhold_households(copy.deepcopy(data), hidden)
+        return super().render(data, accepted_media_type, renderer_context)
+
+
 class _FileRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if not isinstance(data, Download):
             raise TypeError(f"{self.format} is rendered from a Download, not {type(data)}")
+        hidden = _hidden(renderer_context)
+        if hidden:
+            data = Download(
+                {name: withhold_frame(frame, hidden) for name, frame in data.sheets.items()},
+                data.filename,
+                data.index,
+            )
         response = (renderer_context or {}).get("response")
         if response is not None:
             response["Content-Disposition"] = (

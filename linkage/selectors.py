@@ -6,11 +6,14 @@ import networkx as nx
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 
+from .choices import ProducerKind
 from .dates import add_months
 from .graph import build_graph
 from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
 
 __all__ = [
+    "household_codes",
+    "households_linked_to",
     "EXPIRING_WITHIN_MONTHS",
     "area_list",
     "buyer_list",
@@ -132,3 +135,40 @@ def tables_from_db() -> dict[str, list[dict]]:
 def graph_from_db(*, today: dt.date | None = None) -> nx.DiGraph:
     """The linkage graph of the registry: five queries, whatever the number of rows."""
     return build_graph(tables_from_db(), today=today)
+
+
+def household_codes() -> frozenset[str]:
+    """The codes of every household producer, read once per graph version in each process."""
+    from . import graph_cache
+
+    version = graph_cache.current_version()
+    cached = _households.get("codes")
+    if cached is not None and version is not None and _households.get("version") == version:
+        return cached
+    codes = frozenset(
+        Producer.objects.filter(kind=ProducerKind.HOUSEHOLD).values_list("code", flat=True)
+    )
+    _households.update(version=version, codes=codes)
+    return codes
+
+
+_households: dict = {}
+
+
+def households_linked_to(producer_ids) -> frozenset[str]:
+    """The codes of the households tied to these producers by a linkage either way (members,
+    raw-material suppliers): the households a cooperative works with."""
+    if not producer_ids:
+        return frozenset()
+    ties = Linkage.objects.filter(
+        Q(source_producer__kind=ProducerKind.HOUSEHOLD, target_producer_id__in=producer_ids)
+        | Q(target_producer__kind=ProducerKind.HOUSEHOLD, source_producer_id__in=producer_ids)
+    )
+    sources = ties.filter(source_producer__kind=ProducerKind.HOUSEHOLD).values_list(
+        "source_producer__code", flat=True
+    )
+    targets = ties.filter(target_producer__kind=ProducerKind.HOUSEHOLD).values_list(
+        "target_producer__code", flat=True
+    )
+    own = Producer.objects.filter(id__in=producer_ids, kind=ProducerKind.HOUSEHOLD)
+    return frozenset([*sources, *targets, *own.values_list("code", flat=True)])

@@ -80,6 +80,7 @@ VI_TO_EN = {
     "khoảng cách tối đa (km)": "maximum distance (km)",
     "trạng thái": "status",
     "yêu cầu tìm nguồn hàng": "sourcing request",
+    "Hộ sản xuất kinh doanh (ẩn tên)": "Household business (name withheld)",
 }
 
 

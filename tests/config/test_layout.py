@@ -23,6 +23,7 @@ PURE = [
     "linkage/eligibility.py",
     "linkage/distance.py",
     "linkage/spreadsheets.py",
+    "linkage/privacy.py",
     "analytics/coverage.py",
     "analytics/siting.py",
     "analytics/statistics.py",

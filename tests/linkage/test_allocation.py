@@ -123,7 +123,7 @@ def test_check_request_codes_names_unknown_and_closed_codes():
     SourcingRequestFactory(code="YC2", status=RequestStatus.CLOSED)
     with pytest.raises(ValidationError) as raised:
         check_request_codes(["YC1", "YC2", "NOPE"])
-    messages = raised.value.message_dict["requests"]
+    messages = raised.value.messages
     assert any("NOPE" in m and "Unknown" in m for m in messages)
     assert any("YC2" in m and "not open" in m for m in messages)
 
