@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from linkage.choices import NON_PHYSICAL_BUYER_KINDS, AreaLevel, BuyerKind
 from linkage.models import Area, Buyer, Producer, Product
@@ -61,21 +62,21 @@ def parse_supply(text: str | None) -> Supply:
     text = (text or DEFAULT_SUPPLY).strip()
     if text == DEFAULT_SUPPLY:
         return Supply()
-    prefix, _, rest = text.partition(":")
+    prefix, _colon, rest = text.partition(":")
     if prefix == "chain" and rest.strip():
         return Supply(kinds=(BuyerKind.STORE.value,), chain=rest.strip())
     if prefix == "kinds" and rest.strip():
         kinds = tuple(dict.fromkeys(k.strip() for k in rest.split(",") if k.strip()))
         unknown = [k for k in kinds if k not in BuyerKind.values]
         if unknown:
-            raise ValueError(f"unknown buyer kind: {', '.join(unknown)}")
+            raise ValueError(_("Unknown buyer kind: %s.") % ", ".join(unknown))
         placeless = [k for k in kinds if k in NON_PHYSICAL_BUYER_KINDS]
         if placeless:
-            raise ValueError(f"{', '.join(placeless)} buyers have no location to cover from")
+            raise ValueError(_("%s buyers have no location to cover from.") % ", ".join(placeless))
         return Supply(kinds=kinds)
     raise ValueError(
-        "expected sales_points, chain:<CODE> or kinds:<kind>,<kind> "
-        f"(kinds: {', '.join(_PHYSICAL_KINDS)})"
+        _("Expected sales_points, chain:<CODE> or kinds:<kind>,<kind> (kinds: %s).")
+        % ", ".join(_PHYSICAL_KINDS)
     )
 
 
@@ -117,7 +118,7 @@ def _roll_up(area_codes: pd.Series, areas: pd.DataFrame, level: str | None) -> p
     current = area_codes.copy()
     result = pd.Series(None, index=area_codes.index, dtype=object)
     # Areas nest at most three deep (province > district > commune).
-    for _ in range(len(AreaLevel.values)):
+    for _level in range(len(AreaLevel.values)):
         levels = current.map(areas["level"])
         hit = (levels == level) & result.isna()
         result[hit] = current[hit]

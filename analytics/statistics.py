@@ -35,6 +35,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from linkage.choices import Category, ProducerKind
 from linkage.dates import add_months
@@ -314,7 +315,7 @@ def _ancestor_at(areas: pd.DataFrame, level: str) -> pd.Series:
     current = pd.Series(areas.index, index=areas.index, dtype="float64")
     # A parent chain never repeats in a valid registry, so len(areas) steps bound the walk even
     # when a bad import made a loop.
-    for _ in range(len(areas) + 1):
+    for _step in range(len(areas) + 1):
         current_level = areas["level"].reindex(current).to_numpy()
         climbing = current.notna().to_numpy() & (current_level != level)
         if not climbing.any():
@@ -348,7 +349,7 @@ def by_area(
     if within is not None:
         holders = areas.index[areas["code"] == within]
         if holders.empty:
-            raise ValueError(f"No area has the code {within!r}.")
+            raise ValueError(_("No area has the code %s.") % within)
         inside = _inside(areas, int(holders[0]))
         at_level = at_level[at_level.index.isin(inside)]
     area_of = frame["area_id"].map(ancestor)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -107,7 +108,7 @@ def _facilities(supply: selectors.Supply) -> pd.DataFrame:
         return selectors.facility_frame(supply)
     except selectors.UnknownChain:
         raise ValidationError(
-            {"supply": [f"No retail chain has the code {supply.chain!r}."]}
+            {"supply": [_("No retail chain has the code %s.") % supply.chain]}
         ) from None
 
 
@@ -207,8 +208,8 @@ class SitingView(APIView):
             raise ValidationError(
                 {
                     "k": [
-                        f"Must be at most the number of candidates ({candidates}), "
-                        f"not {params['k']}."
+                        _("Must be at most the number of candidates (%(candidates)d), not %(k)d.")
+                        % {"candidates": candidates, "k": params["k"]}
                     ]
                 }
             )

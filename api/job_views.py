@@ -7,6 +7,7 @@ status URL under ``/api/v1/jobs/<id>/`` and a ``Location`` header naming the sam
 import re
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -56,5 +57,5 @@ class JobStatusView(APIView):
     def get(self, request, job_id: str):
         found = job_status(job_id) if _JOB_ID.match(job_id) else None
         if found is None:
-            raise NotFound(f"No job {job_id!r}: unknown, or its result has expired.")
+            raise NotFound(_("No job %s: unknown, or its result has expired.") % job_id)
         return Response(found)

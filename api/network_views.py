@@ -7,6 +7,7 @@ Whole-graph analyses are cached under the graph's version, so they are computed 
 
 from django.core.cache import cache
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -112,7 +113,7 @@ class SupplyPathsView(APIView):
         params = read_query(PathsQuery, request)
         graph = graph_cache.get_graph()
         if product_code not in graph.graph["products"]:
-            raise Http404(f"No product with code {product_code}.")
+            raise Http404(_("No product has the code %s.") % product_code)
         return Response(linkage_graph.supply_paths(graph, product_code, limit=params["limit"]))
 
 

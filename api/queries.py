@@ -11,6 +11,7 @@ import datetime as dt
 import math
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from analytics import selectors as analytics_selectors
@@ -89,7 +90,10 @@ class DateInRangeField(serializers.DateField):
     def to_internal_value(self, value):
         day = super().to_internal_value(value)
         if not EARLIEST_DATE <= day <= LATEST_DATE:
-            raise serializers.ValidationError(f"Must be between {EARLIEST_DATE} and {LATEST_DATE}.")
+            raise serializers.ValidationError(
+                _("Must be between %(low)s and %(high)s.")
+                % {"low": EARLIEST_DATE, "high": LATEST_DATE}
+            )
         return day
 
 
@@ -99,7 +103,7 @@ class NoNullCharField(serializers.CharField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         if "\x00" in value:
-            raise serializers.ValidationError("Null characters are not allowed.")
+            raise serializers.ValidationError(_("Null characters are not allowed."))
         return value
 
 
@@ -195,7 +199,7 @@ class BuyersQuery(WeightsQuery):
     def validate(self, attrs):
         if ("producer" in attrs) == ("product" in attrs):
             raise serializers.ValidationError(
-                {"producer": ["give exactly one of producer or product"]}
+                {"producer": [_("Give exactly one of producer or product.")]}
             )
         return super().validate(attrs)
 
@@ -209,7 +213,9 @@ class SuppliersQuery(WeightsQuery):
 
     def validate(self, attrs):
         if ("buyer" in attrs) == ("request" in attrs):
-            raise serializers.ValidationError({"buyer": ["give exactly one of buyer or request"]})
+            raise serializers.ValidationError(
+                {"buyer": [_("Give exactly one of buyer or request.")]}
+            )
         return super().validate(attrs)
 
 
@@ -256,22 +262,24 @@ class CandidatesField(serializers.CharField):
         value = super().to_internal_value(data).strip()
         if value in ("", "centroids"):
             return None
-        prefix, _, rest = value.partition(":")
+        prefix, _colon, rest = value.partition(":")
         if prefix != "points" or not rest.strip():
             raise serializers.ValidationError(
-                "Expected centroids or points:<lat>,<lon>;<lat>,<lon>;…"
+                _("Expected centroids or points:<lat>,<lon>;<lat>,<lon>;…")
             )
         points = []
         for item in rest.split(";"):
             try:
                 lat, lon = (float(part) for part in item.split(","))
             except ValueError:
-                raise serializers.ValidationError(f"Not a point <lat>,<lon>: {item!r}.") from None
+                raise serializers.ValidationError(
+                    _("Not a point <lat>,<lon>: %s.") % item
+                ) from None
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-                raise serializers.ValidationError(f"Coordinates out of range: {item!r}.")
+                raise serializers.ValidationError(_("Coordinates out of range: %s.") % item)
             points.append([lat, lon])
         if len(points) > MAX_POINTS:
-            raise serializers.ValidationError(f"At most {MAX_POINTS} points.")
+            raise serializers.ValidationError(_("At most %d points.") % MAX_POINTS)
         return points
 
 
@@ -360,7 +368,7 @@ class TargetsQuery(StatisticsQuery):
         first = attrs.get("first_year")
         if first is not None and first > last_year:
             raise serializers.ValidationError(
-                {"first_year": [f"Must be at most {last_year}, the year of as_of."]}
+                {"first_year": [_("Must be at most %d, the year of as_of.") % last_year]}
             )
         return attrs
 

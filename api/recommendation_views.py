@@ -7,6 +7,7 @@ from ``linkage.graph_cache`` and calls one function of ``linkage.recommend``.
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -38,9 +39,9 @@ class BuyerRecommendationsView(APIView):
         recommender = graph_cache.get_recommender()
         producer, product = params.get("producer"), params.get("product")
         if producer is not None and producer not in recommender.index.p_pos:
-            raise Http404(f"No producer with code {producer}.")
+            raise Http404(_("No producer has the code %s.") % producer)
         if product is not None and product not in recommender.index.item_pos:
-            raise Http404(f"No product with code {product}.")
+            raise Http404(_("No product has the code %s.") % product)
         return Response(
             recommend_buyers(
                 recommender,
@@ -78,13 +79,13 @@ class SupplierRecommendationsView(APIView):
                 .first()
             )
             if found is None:
-                raise Http404(f"No sourcing request with code {params['request']}.")
+                raise Http404(_("No sourcing request has the code %s.") % params["request"])
             buyer = found.pop("buyer__code")
             # Parameters given with the request override what it states.
             wanted = {**found, **wanted}
         node = recommender.graph.nodes.get(buyer) if buyer is not None else None
         if node is None or node["type"] != "buyer":
-            raise Http404(f"No buyer with code {buyer}.")
+            raise Http404(_("No buyer has the code %s.") % buyer)
         result = recommend_suppliers(
             recommender,
             buyer=buyer,

@@ -2,6 +2,7 @@
 
 from django.db.models import F, Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -279,7 +280,7 @@ class ImportView(APIView):
 
 def _known_table(table: str) -> str:
     if table not in EXPORT_TABLES:
-        raise Http404(f"No table named {table}.")
+        raise Http404(_("No table is named %s.") % table)
     return table
 
 

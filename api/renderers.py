@@ -14,6 +14,7 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
@@ -169,7 +170,14 @@ class FormatNegotiation(DefaultContentNegotiation):
         found = [renderer for renderer in renderers if renderer.format == format]
         if not found:
             offered = ", ".join(renderer.format for renderer in renderers if renderer.format)
-            raise ValidationError({"format": [f"Must be one of {offered}, not {format!r}."]})
+            raise ValidationError(
+                {
+                    "format": [
+                        _("Must be one of %(offered)s, not %(given)s.")
+                        % {"offered": offered, "given": format}
+                    ]
+                }
+            )
         return found
 
 

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
+from django.utils.translation import gettext as _
 
 from .dates import add_months
 from .distance import HAVERSINE_TOLERANCE, PointIndex, haversine_km, within_km
@@ -101,17 +102,17 @@ def parse_weights(raw: Mapping[str, object] | None) -> dict[str, float]:
     weights = dict(DEFAULT_WEIGHTS)
     for part, value in (raw or {}).items():
         if part not in weights:
-            raise ValueError(part, f"unknown part; use one of {', '.join(PARTS)}")
+            raise ValueError(part, _("Unknown part; use one of %s.") % ", ".join(PARTS))
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise ValueError(part, "must be a number between 0 and 1") from None
+            raise ValueError(part, _("Must be a number between 0 and 1.")) from None
         if not 0.0 <= number <= 1.0:
-            raise ValueError(part, "must be between 0 and 1")
+            raise ValueError(part, _("Must be between 0 and 1."))
         weights[part] = number
     total = sum(weights.values())
     if total <= 0:
-        raise ValueError(next(iter(raw or PARTS)), "the weights cannot all be zero")
+        raise ValueError(next(iter(raw or PARTS)), _("The weights cannot all be zero."))
     return {part: weights[part] / total for part in PARTS}
 
 
