@@ -26,10 +26,13 @@ pause=1
 while [ "$stopping" -eq 0 ]; do
   if ! "$PYTHON" -c "import os, redis; redis.Redis.from_url(os.environ['REDIS_URL'], socket_connect_timeout=2).ping()" 2>/dev/null; then
     echo "rqworker-loop: Redis not answering; waiting" >&2
-    sleep 2
+    sleep 2 &
+    wait $!
     continue
   fi
   "$PYTHON" manage.py requeue_interrupted || true
+  # A signal that came during a pause or the steps above is handled only after them.
+  [ "$stopping" -eq 1 ] && break
   started=$(date +%s)
   "$PYTHON" manage.py rqworker --with-scheduler "${queues[@]}" &
   child=$!
@@ -41,5 +44,6 @@ while [ "$stopping" -eq 0 ]; do
   [ "$stopping" -eq 1 ] && break
   if [ $(( $(date +%s) - started )) -gt 60 ]; then pause=1; else pause=$(( pause * 2 > 30 ? 30 : pause * 2 )); fi
   echo "rqworker-loop: worker exited with status $status; starting again in ${pause}s" >&2
-  sleep "$pause"
+  sleep "$pause" &
+  wait $!
 done
