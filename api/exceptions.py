@@ -1,9 +1,13 @@
-"""Errors as JSON with the field and the reason, never an HTML 500 page for bad input."""
+"""Errors as JSON with the field and the reason, never an HTML 500 page for bad input, and a
+backend out of reach (the database restarting, Redis or the job queue down) as 503 JSON with
+``Retry-After``.
+"""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -11,7 +15,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from linkage.text import some_of
 
-__all__ = ["django_error_detail", "exception_handler"]
+__all__ = ["RETRY_AFTER", "django_error_detail", "exception_handler"]
+
+RETRY_AFTER = "5"  # seconds: a restarting database or Redis is usually back by then
 
 
 def django_error_detail(exc: DjangoValidationError) -> dict:
@@ -79,10 +85,26 @@ def _error_response(exc, context):
             status=status.HTTP_400_BAD_REQUEST,
         )
     elif isinstance(exc, OperationalError | InterfaceError):
-        # The database restarting or out of reach: the client may retry, and reads JSON.
-        return Response(
-            {"detail": "The database cannot be reached just now; try again in a moment."},
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers={"Retry-After": "5"},
+        # The database restarting or out of reach: the client may retry, and reads JSON. A GET
+        # or HEAD is tried once more on a new connection by config.middleware, which reads this
+        # mark on Django's request (a write is never repeated).
+        request = context.get("request")
+        if request is not None:
+            getattr(request, "_request", request).database_fault = True
+        return _unavailable("The database cannot be reached just now; try again in a moment.")
+    elif isinstance(exc, RedisError):
+        # Redis down (rq raises redis' own errors): the job queue and the jobs' states are out of
+        # reach until it is back.
+        return _unavailable(
+            "The job queue cannot be reached just now; try again in a moment "
+            "(or ask with background=never to run in the request)."
         )
     return drf_exception_handler(exc, context)
+
+
+def _unavailable(reason: str) -> Response:
+    return Response(
+        {"detail": reason},
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": RETRY_AFTER},
+    )

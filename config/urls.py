@@ -10,3 +10,7 @@ urlpatterns = [
     path("", include("planner.urls")),
     path("", RedirectView.as_view(pattern_name="planner-index", permanent=False)),
 ]
+
+# JSON under /api/ even where no API view answers; 503 when a backend is out of reach.
+handler404 = "config.errors.not_found"
+handler500 = "config.errors.server_error"

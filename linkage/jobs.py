@@ -25,6 +25,7 @@ __all__ = [
     "enqueue",
     "job_status",
     "queue_available",
+    "queue_reachable",
     "runs_as_job",
 ]
 
@@ -34,6 +35,11 @@ RESULT_TTL = 24 * 3600
 JOB_STATUSES = ("queued", "started", "finished", "failed")
 BACKGROUND_CHOICES = ("auto", "always", "never")
 _CACHE_PREFIX = "jobs:"
+# A job interrupted (its worker killed, Redis or the database gone under it) or failing is run
+# again, up to three times, after 10, 30 and 60 s (the worker needs --with-scheduler for the
+# pauses). Our jobs only read the registry and store a result, so running one again is safe.
+JOB_RETRIES = 3
+JOB_RETRY_INTERVALS = (10, 30, 60)
 # rq's statuses, folded into the four the API promises.
 _STATUS = {
     "queued": "queued",
@@ -64,7 +70,21 @@ def runs_as_job(*, size: float, inline_limit: float, background: str = "auto") -
         raise ValueError(f"background must be one of {', '.join(BACKGROUND_CHOICES)}")
     if background != "auto":
         return background == "always"
-    return queue_available() and size > inline_limit
+    return queue_available() and size > inline_limit and queue_reachable()
+
+
+def queue_reachable() -> bool:
+    """Whether the queue's Redis answers now. ``auto`` runs in the request when it does not: the
+    work is done late rather than not at all; ``always`` and the job states answer 503 instead
+    (``api.exceptions``), as they cannot be served without the queue."""
+    from redis.exceptions import RedisError
+
+    try:
+        _queue().connection.ping()
+    except RedisError as exc:
+        logger.warning("Job queue out of reach (%s): running in the request", exc)
+        return False
+    return True
 
 
 def _queue():
@@ -81,8 +101,14 @@ def enqueue(func_path: str, **kwargs) -> str:
     The function's return value must be picklable (Redis) and cacheable (embedded): plain data.
     """
     if queue_available():
+        from rq import Retry
+
         job = _queue().enqueue_call(
-            func=func_path, kwargs=kwargs, result_ttl=RESULT_TTL, failure_ttl=RESULT_TTL
+            func=func_path,
+            kwargs=kwargs,
+            result_ttl=RESULT_TTL,
+            failure_ttl=RESULT_TTL,
+            retry=Retry(max=JOB_RETRIES, interval=list(JOB_RETRY_INTERVALS)),
         )
         return job.id
     job_id = uuid.uuid4().hex

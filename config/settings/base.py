@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+# Outermost: a GET or HEAD that met a database restart runs once more on a new connection.
+MIDDLEWARE.insert(0, "config.middleware.RetryIdempotentReads")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
