@@ -21,7 +21,7 @@ from django.db import connection
 
 from ..allocation import MAX_QUANTITY_PER_MONTH
 from ..dates import EARLIEST_DATE, LATEST_DATE
-from ..models import Linkage
+from ..models import CODE_PATTERN, Linkage
 from ..text import fold, fold_key, looks_like_formula
 from .report import RowError
 from .vocabulary import CATEGORIES, HEADINGS, NON_NEGATIVE, Column, Table
@@ -398,6 +398,8 @@ def _check_rows(parsed: Parsed) -> None:
         _check_coordinates(parsed, unread)
     if parsed.spec.name == "products":
         _check_potential_five_star(parsed, unread)
+    if parsed.spec.key == "code":
+        _check_code_characters(parsed, unread)
     if parsed.spec.name == "linkages":
         _check_linkage_rows(parsed)
         parsed.keys = _linkage_keys(parsed)
@@ -430,6 +432,21 @@ def _check_potential_five_star(parsed: Parsed, unread: set[int]) -> None:
     ):
         if potential and stars != 4 and pos not in unread:
             parsed.fail(pos, "potential_five_star", "only a 4-star product can be potential 5-star")
+
+
+_CODE = re.compile(CODE_PATTERN)
+
+
+def _check_code_characters(parsed: Parsed, unread: set[int]) -> None:
+    """Codes name records in URLs and in linkage keys: letters, digits, '.', '_' and '-' only."""
+    for pos, code in enumerate(parsed.cols["code"]):
+        if code is not None and pos not in unread and not _CODE.match(code):
+            parsed.fail(
+                pos,
+                "code",
+                f"{code!r}: a code uses only letters A-Z, digits, '.', '_' and '-' "
+                "(not dots alone)",
+            )
 
 
 def _check_linkage_rows(parsed: Parsed) -> None:
