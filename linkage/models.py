@@ -205,6 +205,61 @@ class Product(models.Model):
             )
 
 
+class Rating(models.Model):
+    """One decision of the rating council on a product: its stars from a day, for 36 months.
+
+    The product keeps its newest rating in its own columns (``stars``, ``potential_five_star``,
+    ``rated_on``) for reads and the recommender; ``linkage.services`` keeps the two in step.
+    """
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("sản phẩm"), on_delete=models.CASCADE, related_name="ratings"
+    )
+    stars = models.PositiveSmallIntegerField(_("hạng sao"), validators=STARS_VALIDATORS)
+    potential_five_star = models.BooleanField(_("tiềm năng 5 sao"), default=False)
+    rated_on = models.DateField(_("ngày đánh giá"))
+    expires_on = models.DateField(_("hết hạn chứng nhận"), editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người ghi nhận"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ratings_decided",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(_("ghi chú"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("kết quả đánh giá")
+        verbose_name_plural = _("lịch sử đánh giá")
+        ordering = ["product", "-rated_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "rated_on"], name="rating_once_a_day"),
+            models.CheckConstraint(
+                condition=Q(stars__gte=1, stars__lte=5), name="rating_stars_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product_id}: {self.stars}★ {self.rated_on}"
+
+    def save(self, *args, **kwargs):
+        self.fill_derived()
+        super().save(*args, **kwargs)
+
+    def fill_derived(self) -> None:
+        """Set the expiry from the rating day; bulk writes call this since they skip save()."""
+        self.expires_on = rating_expiry(self.rated_on)
+
+    def clean(self):
+        super().clean()
+        if self.potential_five_star and self.stars != 4:
+            raise ValidationError(
+                {"potential_five_star": _("Only a 4-star product can be potential 5-star.")}
+            )
+
+
 class Buyer(Located):
     """Who sells OCOP products on: a chain, its store, a sales point, a platform or a trader."""
 
