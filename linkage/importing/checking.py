@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 from django.db import connection
+from django.utils import timezone
 
 from ..allocation import MAX_QUANTITY_PER_MONTH
 from ..dates import EARLIEST_DATE, LATEST_DATE
@@ -398,6 +399,7 @@ def _check_rows(parsed: Parsed) -> None:
         _check_coordinates(parsed, unread)
     if parsed.spec.name == "products":
         _check_potential_five_star(parsed, unread)
+        _check_rated_in_the_past(parsed, unread)
     if parsed.spec.key == "code":
         _check_code_characters(parsed, unread)
     if parsed.spec.name == "linkages":
@@ -432,6 +434,15 @@ def _check_potential_five_star(parsed: Parsed, unread: set[int]) -> None:
     ):
         if potential and stars != 4 and pos not in unread:
             parsed.fail(pos, "potential_five_star", "only a 4-star product can be potential 5-star")
+
+
+def _check_rated_in_the_past(parsed: Parsed, unread: set[int]) -> None:
+    today = timezone.localdate()
+    for pos, rated_on in enumerate(parsed.cols["rated_on"]):
+        if rated_on is not None and rated_on > today and pos not in unread:
+            parsed.fail(
+                pos, "rated_on", f"a rating cannot be given on a day still to come ({today})"
+            )
 
 
 _CODE = re.compile(CODE_PATTERN)
