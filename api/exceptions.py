@@ -13,6 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from linkage.services import WriteForbidden
 from linkage.text import some_of
 
 __all__ = ["RETRY_AFTER", "django_error_detail", "exception_handler"]
@@ -60,12 +61,15 @@ def _still_referenced(exc: ProtectedError | RestrictedError) -> str:
 
 def _error_response(exc, context):
     """DRF's handler, plus Django validation errors (among them the service layer's
-    ``WriteRefused``), database rule violations and values the database refuses as 400, and a
-    database out of reach as 503.
+    ``WriteRefused``), database rule violations and values the database refuses as 400, a field
+    the account may not write at all (``WriteForbidden``) as 403 naming it, and a database out of
+    reach as 503.
 
     The service layer checks the model rules first; an IntegrityError still reaching here is a
     race (two writes of the same code at once), which is the client's to retry, not a server fault.
     """
+    if isinstance(exc, WriteForbidden):
+        return Response(django_error_detail(exc), status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, ProtectedError | RestrictedError):
         return Response(
             {"non_field_errors": [_still_referenced(exc)]}, status=status.HTTP_409_CONFLICT

@@ -5,8 +5,9 @@ Reading is open to everyone. Writing needs a signed-in account with a role the v
 producers and areas, and deleting anything, is for staff and planners only.
 
 The rules of a write themselves, such as whether a body may point at a record, are the service
-layer's (``linkage.services``), refused with 400 naming the field. Records an account may not write
-are outside its write queryset, so changing one answers 404.
+layer's (``linkage.services``), refused with 400 naming the field; a field the account may not
+write at all (the OCOP rating, for anyone but planners) is refused with 403 naming it. Records an
+account may not write are outside its write queryset, so changing one answers 404.
 """
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission

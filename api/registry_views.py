@@ -184,6 +184,16 @@ class ProductViewSet(RegistryViewSet):
     def owned(self, account):
         return Q(producer_id__in=account.producer_ids)
 
+    @extend_schema(
+        summary="The product's rating history, newest first",
+        filters=False,
+        responses=s.RatingSerializer(many=True),
+    )
+    @action(detail=True, url_path="ratings", pagination_class=None, filter_backends=[])
+    def ratings(self, request, code=None):
+        ratings = self.get_object().ratings.order_by("-rated_on")
+        return Response(s.RatingSerializer(ratings, many=True).data)
+
 
 class BuyerViewSet(GeoJSONMixin, RegistryViewSet):
     """Chains, stores, sales points, platforms and traders.

@@ -14,7 +14,7 @@ from rest_framework import serializers
 from linkage.allocation import MAX_QUANTITY_PER_MONTH
 from linkage.choices import Category
 from linkage.dates import EARLIEST_DATE, LATEST_DATE
-from linkage.models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
+from linkage.models import Area, Buyer, Linkage, Producer, Product, Rating, SourcingRequest
 from linkage.selectors import rating_status
 from linkage.text import looks_like_formula
 
@@ -25,6 +25,7 @@ __all__ = [
     "LinkageSerializer",
     "ProducerSerializer",
     "ProductSerializer",
+    "RatingSerializer",
     "SourcingRequestSerializer",
 ]
 
@@ -35,6 +36,11 @@ def _date_in_range(value):
             _("Must be between %(low)s and %(high)s.")
             % {"low": EARLIEST_DATE.isoformat(), "high": LATEST_DATE.isoformat()}
         )
+
+
+def _not_in_the_future(value):
+    if value is not None and value > timezone.localdate():
+        raise serializers.ValidationError(_("A rating cannot be given on a day still to come."))
 
 
 class CodeRelatedField(serializers.SlugRelatedField):
@@ -159,13 +165,30 @@ class ProductSerializer(SafeTextMixin, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["rating_expires_on", "updated_at"]
-        extra_kwargs = {"rated_on": {"validators": [_date_in_range]}}
+        extra_kwargs = {"rated_on": {"validators": [_date_in_range, _not_in_the_future]}}
 
     @extend_schema_field(
         serializers.ChoiceField(choices=["valid", "expiring", "expired"], allow_null=True)
     )
     def get_rating_status(self, product) -> str | None:
         return rating_status(product.rating_expires_on, timezone.localdate())
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    """One rating of a product's history, read only. Who recorded it is left out: the history
+    is public, the accounts of the staff are not."""
+
+    class Meta:
+        model = Rating
+        fields = [
+            "stars",
+            "potential_five_star",
+            "rated_on",
+            "expires_on",
+            "note",
+            "created_at",
+        ]
+        read_only_fields = fields
 
 
 class BuyerSerializer(SafeTextMixin, serializers.ModelSerializer):

@@ -1,8 +1,9 @@
 """Who is writing: a user's rights over the registry, as the service layer checks them.
 
 - staff users and members of the "planners" group write everything;
-- a producer account (owner of one or more producers) writes its own producers and their products,
-  and linkages whose source is one of its producers;
+- a producer account (owner of one or more producers) writes its own producers and their products
+  (but not their OCOP rating, which only planners set), and linkages whose source is one of its
+  producers;
 - a buyer account (owner of one or more buyers) writes its own buyers, the stores of the chains it
   owns, the sourcing requests of those buyers, and linkages whose target is one of those buyers.
 

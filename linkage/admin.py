@@ -8,7 +8,7 @@ from django.db import models, transaction
 
 from . import services
 from .accounts import Account
-from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
+from .models import Area, Buyer, Linkage, Producer, Product, Rating, SourcingRequest
 from .text import fold
 
 
@@ -116,9 +116,29 @@ class ProducerAdmin(RegistryAdmin):
     readonly_fields = ["updated_at"]
 
 
+class RatingInline(admin.TabularInline):
+    """The product's rating history, read only: ratings are recorded through the services
+    (a changed rating on the product form, ``services.product_rate``, an import)."""
+
+    model = Rating
+    fields = ["rated_on", "stars", "potential_five_star", "expires_on", "decided_by", "note"]
+    readonly_fields = fields
+    ordering = ["-rated_on"]
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Product)
 class ProductAdmin(RegistryAdmin):
     entity = "product"
+    inlines = [RatingInline]
     # Traceability links typed without a scheme are taken as https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +21,13 @@ from .text import fold
 LATITUDE_VALIDATORS = [MinValueValidator(-90), MaxValueValidator(90)]
 LONGITUDE_VALIDATORS = [MinValueValidator(-180), MaxValueValidator(180)]
 STARS_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
+
+# Codes name records in URLs (/api/v1/products/<code>/) and in linkage keys
+# ("kind:source>target:product"), so they hold no slash, space, colon or ">". Dots alone ("." and
+# "..") are path segments that clients resolve away, so they are refused too.
+CODE_PATTERN = r"^(?!\.+$)[A-Za-z0-9._-]+\Z"
+CODE_RULE = _("Use only letters A-Z, digits, '.', '_' and '-' (not dots alone).")
+CODE_VALIDATORS = [RegexValidator(CODE_PATTERN, message=CODE_RULE, code="invalid_code")]
 
 
 def _coordinate_constraints(prefix: str) -> list[models.CheckConstraint]:
@@ -74,7 +81,7 @@ class Located(models.Model):
 class Area(Located):
     """A province, district or commune, with its population and centroid."""
 
-    code = models.CharField(_("mã"), max_length=40, unique=True)
+    code = models.CharField(_("mã"), max_length=40, unique=True, validators=CODE_VALIDATORS)
     name = models.CharField(_("tên"), max_length=200)
     level = models.CharField(_("cấp"), max_length=20, choices=AreaLevel.choices)
     parent = models.ForeignKey(
@@ -103,7 +110,7 @@ class Area(Located):
 class Producer(Located):
     """An OCOP producer (chủ thể OCOP): household, cooperative, cooperative group or enterprise."""
 
-    code = models.CharField(_("mã"), max_length=40, unique=True)
+    code = models.CharField(_("mã"), max_length=40, unique=True, validators=CODE_VALIDATORS)
     name = models.CharField(_("tên"), max_length=300)
     kind = models.CharField(_("loại chủ thể"), max_length=20, choices=ProducerKind.choices)
     area = models.ForeignKey(
@@ -139,7 +146,7 @@ class Producer(Located):
 class Product(models.Model):
     """A product of a producer, with its OCOP rating."""
 
-    code = models.CharField(_("mã"), max_length=40, unique=True)
+    code = models.CharField(_("mã"), max_length=40, unique=True, validators=CODE_VALIDATORS)
     name = models.CharField(_("tên sản phẩm"), max_length=300)
     name_folded = models.CharField(max_length=300, editable=False, db_index=True, default="")
     producer = models.ForeignKey(
@@ -198,10 +205,65 @@ class Product(models.Model):
             )
 
 
+class Rating(models.Model):
+    """One decision of the rating council on a product: its stars from a day, for 36 months.
+
+    The product keeps its newest rating in its own columns (``stars``, ``potential_five_star``,
+    ``rated_on``) for reads and the recommender; ``linkage.services`` keeps the two in step.
+    """
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("sản phẩm"), on_delete=models.CASCADE, related_name="ratings"
+    )
+    stars = models.PositiveSmallIntegerField(_("hạng sao"), validators=STARS_VALIDATORS)
+    potential_five_star = models.BooleanField(_("tiềm năng 5 sao"), default=False)
+    rated_on = models.DateField(_("ngày đánh giá"))
+    expires_on = models.DateField(_("hết hạn chứng nhận"), editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người ghi nhận"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ratings_decided",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(_("ghi chú"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("kết quả đánh giá")
+        verbose_name_plural = _("lịch sử đánh giá")
+        ordering = ["product", "-rated_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "rated_on"], name="rating_once_a_day"),
+            models.CheckConstraint(
+                condition=Q(stars__gte=1, stars__lte=5), name="rating_stars_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product_id}: {self.stars}★ {self.rated_on}"
+
+    def save(self, *args, **kwargs):
+        self.fill_derived()
+        super().save(*args, **kwargs)
+
+    def fill_derived(self) -> None:
+        """Set the expiry from the rating day; bulk writes call this since they skip save()."""
+        self.expires_on = rating_expiry(self.rated_on)
+
+    def clean(self):
+        super().clean()
+        if self.potential_five_star and self.stars != 4:
+            raise ValidationError(
+                {"potential_five_star": _("Only a 4-star product can be potential 5-star.")}
+            )
+
+
 class Buyer(Located):
     """Who sells OCOP products on: a chain, its store, a sales point, a platform or a trader."""
 
-    code = models.CharField(_("mã"), max_length=40, unique=True)
+    code = models.CharField(_("mã"), max_length=40, unique=True, validators=CODE_VALIDATORS)
     name = models.CharField(_("tên"), max_length=300)
     kind = models.CharField(_("loại"), max_length=20, choices=BuyerKind.choices)
     chain = models.ForeignKey(
@@ -384,7 +446,7 @@ class Linkage(models.Model):
 class SourcingRequest(models.Model):
     """A buyer's standing request: a product group, minimum stars, a monthly quantity, a reach."""
 
-    code = models.CharField(_("mã"), max_length=40, unique=True)
+    code = models.CharField(_("mã"), max_length=40, unique=True, validators=CODE_VALIDATORS)
     buyer = models.ForeignKey(
         Buyer, verbose_name=_("bên mua"), on_delete=models.CASCADE, related_name="sourcing_requests"
     )

@@ -7,12 +7,20 @@ the rules of a write, the graph version (``linkage.graph_cache``) and the domain
 write rolls back alone).
 
 A write is refused with ``WriteRefused`` naming the field and the reason when:
+- the actor has no right to write that field at all: the OCOP rating (``stars``,
+  ``potential_five_star``, ``rated_on``) is the rating council's, written by planners and the
+  system only; this refusal is ``WriteForbidden``, which the API answers as 403;
+- a rating would be given on a day still to come;
 - the actor may not write the record or point it where asked (``linkage.accounts`` says who owns
   what; ``actor=None`` is the system: the importer, management commands, the demo loader);
 - the model's own rules refuse it (field validators, ``clean()``, constraints, unique codes);
 - a producer and a buyer would share a code (linkage ends are named by code alone), a code would
   change (imports match rows on it), an area or a chain would contain itself, or a linkage with
   the same natural key is already registered.
+
+A product's ratings are kept as rows (``Rating``, its history); the product's own rating columns
+hold the newest of them. ``product_rate`` appends a rating; a planner's ``product_create`` or
+``product_update`` that sets a dated rating records it as a row too.
 
 Every write bumps the graph version and emits ``"<entity>.created|updated|deleted"`` with the
 record's code (a linkage's key) and the actor's user id; listeners hear of it after the commit.
@@ -26,16 +34,19 @@ from typing import Any, NoReturn
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .accounts import Account
 from .choices import RequestStatus
 from .events import Event, emit
 from .graph_cache import bump_version
-from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
+from .models import Area, Buyer, Linkage, Producer, Product, Rating, SourcingRequest
 
 __all__ = [
     "NON_FIELD_ERRORS",
+    "RATING_FIELDS",
+    "WriteForbidden",
     "WriteRefused",
     "area_create",
     "area_delete",
@@ -51,6 +62,7 @@ __all__ = [
     "producer_update",
     "product_create",
     "product_delete",
+    "product_rate",
     "product_update",
     "registry_changed",
     "registry_imported",
@@ -73,6 +85,14 @@ class WriteRefused(ValidationError):
     @property
     def errors(self) -> dict[str, list[str]]:
         return self.message_dict
+
+
+class WriteForbidden(WriteRefused):
+    """A write of a field the actor has no right to write whatever its value (the API: 403)."""
+
+
+# What the rating council decides; planners (and the system) record it, producers do not.
+RATING_FIELDS = ("stars", "potential_five_star", "rated_on")
 
 
 def registry_changed() -> None:
@@ -191,6 +211,9 @@ def product_create(
 ) -> Product:
     if not _owns_producer_id(actor, producer.pk):
         _refuse("producer", _NOT_YOUR_PRODUCER)
+    rating = {"stars": stars, "potential_five_star": potential_five_star, "rated_on": rated_on}
+    _rating_set_by_planner(actor, {name: value for name, value in rating.items() if value})
+    _rated_in_the_past(rated_on)
     product = Product(
         code=code,
         name=name,
@@ -204,7 +227,9 @@ def product_create(
         price_vnd=price_vnd,
         traceability_url=traceability_url,
     )
-    return _save(product, actor=actor, event="product.created")
+    _save(product, actor=actor, event="product.created")
+    _record_rating(product, actor=actor)
+    return product
 
 
 @transaction.atomic
@@ -213,7 +238,72 @@ def product_update(*, actor: Account | None, product: Product, **changes: Any) -
         _refuse(NON_FIELD_ERRORS, _("You may only change the products of your own producers."))
     if "producer" in changes and not _owns_producer_id(actor, _pk(changes["producer"])):
         _refuse("producer", _NOT_YOUR_PRODUCER)
-    return _update(product, actor=actor, entity="product", changes=changes)
+    # Sending the rating back unchanged (a PUT of the whole record) is not setting it.
+    rerated = {
+        name: value
+        for name, value in changes.items()
+        if name in RATING_FIELDS and value != getattr(product, name)
+    }
+    _rating_set_by_planner(actor, rerated)
+    if "rated_on" in rerated:
+        _rated_in_the_past(rerated["rated_on"])
+    _update(product, actor=actor, entity="product", changes=changes)
+    if rerated:
+        _record_rating(product, actor=actor)
+    return product
+
+
+@transaction.atomic
+def product_rate(
+    *,
+    actor: Account | None,
+    product: Product,
+    stars: int,
+    rated_on: dt.date,
+    potential_five_star: bool = False,
+    note: str = "",
+) -> Rating:
+    """Record a rating of ``product`` (planners and the system only) and return it.
+
+    The rating is appended to the product's history; it becomes the product's own rating when it
+    is the newest (no rating of the product has a later ``rated_on``). A second rating of the
+    same product on the same day is refused, naming ``rated_on``.
+    """
+    _rating_set_by_planner(actor, dict.fromkeys(RATING_FIELDS, True))
+    _rated_in_the_past(rated_on)
+    rating = Rating(
+        product=product,
+        stars=stars,
+        potential_five_star=potential_five_star,
+        rated_on=rated_on,
+        decided_by_id=actor.user_id if actor else None,
+        note=note,
+    )
+    _check_rules(rating)
+    if rated_on is not None and product.ratings.filter(rated_on=rated_on).exists():
+        _refuse("rated_on", _("This product already has a rating given on that day."))
+    rating.save()
+    if product.rated_on is None or rated_on >= product.rated_on:
+        before = {name: getattr(product, name) for name in RATING_FIELDS}
+        try:
+            product.stars, product.potential_five_star, product.rated_on = (
+                stars,
+                potential_five_star,
+                rated_on,
+            )
+            _check_rules(product)
+            product.save()
+        except Exception:
+            for name, value in before.items():
+                setattr(product, name, value)
+            raise
+    _written(
+        "product.rated",
+        product.code,
+        actor,
+        {"stars": stars, "potential_five_star": potential_five_star, "rated_on": str(rated_on)},
+    )
+    return rating
 
 
 @transaction.atomic
@@ -448,6 +538,32 @@ def _owner_set_by_planner(actor: Account | None, changes: dict) -> None:
     # Accounts come from the programme's registry: nobody hands their records to someone else.
     if "owner" in changes and not _plans(actor):
         _refuse("owner", _("Only staff and planners may change who manages a record."))
+
+
+def _rating_set_by_planner(actor: Account | None, rating: dict[str, Any]) -> None:
+    """``rating`` holds the rating fields the write sets; only planners and the system set them."""
+    if rating and not _plans(actor):
+        raise WriteForbidden(
+            {name: [_("Only planners may set the OCOP rating.")] for name in rating}
+        )
+
+
+def _rated_in_the_past(rated_on: dt.date | None) -> None:
+    if rated_on is not None and rated_on > timezone.localdate():
+        _refuse("rated_on", _("A rating cannot be given on a day still to come."))
+
+
+def _record_rating(product: Product, *, actor: Account | None) -> None:
+    """Keep the product's dated rating as a row of its history (that day's row is corrected)."""
+    if product.stars is None or product.rated_on is None:
+        return
+    rating = Rating.objects.filter(product=product, rated_on=product.rated_on).first()
+    if rating is None:
+        rating = Rating(product=product, rated_on=product.rated_on)
+    rating.stars = product.stars
+    rating.potential_five_star = product.potential_five_star
+    rating.decided_by_id = actor.user_id if actor else None
+    rating.save()
 
 
 def _code_not_used_by(model: type[models.Model], code: str, label: str) -> None:

@@ -18,10 +18,11 @@ from typing import Any
 
 import pandas as pd
 from django.db import connection
+from django.utils import timezone
 
 from ..allocation import MAX_QUANTITY_PER_MONTH
 from ..dates import EARLIEST_DATE, LATEST_DATE
-from ..models import Linkage
+from ..models import CODE_PATTERN, Linkage
 from ..text import fold, fold_key, looks_like_formula
 from .report import RowError
 from .vocabulary import CATEGORIES, HEADINGS, NON_NEGATIVE, Column, Table
@@ -398,6 +399,9 @@ def _check_rows(parsed: Parsed) -> None:
         _check_coordinates(parsed, unread)
     if parsed.spec.name == "products":
         _check_potential_five_star(parsed, unread)
+        _check_rated_in_the_past(parsed, unread)
+    if parsed.spec.key == "code":
+        _check_code_characters(parsed, unread)
     if parsed.spec.name == "linkages":
         _check_linkage_rows(parsed)
         parsed.keys = _linkage_keys(parsed)
@@ -430,6 +434,30 @@ def _check_potential_five_star(parsed: Parsed, unread: set[int]) -> None:
     ):
         if potential and stars != 4 and pos not in unread:
             parsed.fail(pos, "potential_five_star", "only a 4-star product can be potential 5-star")
+
+
+def _check_rated_in_the_past(parsed: Parsed, unread: set[int]) -> None:
+    today = timezone.localdate()
+    for pos, rated_on in enumerate(parsed.cols["rated_on"]):
+        if rated_on is not None and rated_on > today and pos not in unread:
+            parsed.fail(
+                pos, "rated_on", f"a rating cannot be given on a day still to come ({today})"
+            )
+
+
+_CODE = re.compile(CODE_PATTERN)
+
+
+def _check_code_characters(parsed: Parsed, unread: set[int]) -> None:
+    """Codes name records in URLs and in linkage keys: letters, digits, '.', '_' and '-' only."""
+    for pos, code in enumerate(parsed.cols["code"]):
+        if code is not None and pos not in unread and not _CODE.match(code):
+            parsed.fail(
+                pos,
+                "code",
+                f"{code!r}: a code uses only letters A-Z, digits, '.', '_' and '-' "
+                "(not dots alone)",
+            )
 
 
 def _check_linkage_rows(parsed: Parsed) -> None:

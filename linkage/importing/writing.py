@@ -3,7 +3,9 @@
 ``load_stored(spec)`` reads a table's rows once (key → id and the compared values);
 ``diff(parsed, stored)`` splits the good rows into new, changed and unchanged; ``write(parsed,
 plan, ...)`` upserts the new and changed rows of every table in one transaction, parents before
-children, and records the import through ``services.registry_imported`` inside it. An
+children, and records the import through ``services.registry_imported`` inside it. A product
+row whose dated rating differs from the stored one also adds that rating to the product's history
+(``Rating``; the row of the same product and day is corrected). An
 IntegrityError or KeyError from ``write`` means the registry changed since the checks; the
 transaction is then rolled back.
 """
@@ -21,6 +23,7 @@ from unidecode import unidecode
 
 from .. import services
 from ..dates import rating_expiry
+from ..models import Product, Rating
 from .checking import Parsed
 from .vocabulary import SPECS, TABLES, Table
 
@@ -212,6 +215,7 @@ def _write_tables(parsed_tables, plan, actor_tables, progress) -> None:
             continue
         parsed, spec = parsed_tables[table], SPECS[table]
         create, update = plan[table]
+        ratings_before = _ratings_before(parsed) if table == "products" else None
         fields = [f for f in spec.model._meta.concrete_fields if not f.primary_key]
         update_fields = _update_fields(parsed)
         refs = {c.ref for c in spec.columns if c.kind == "ref" and c.name in parsed.present}
@@ -243,6 +247,58 @@ def _write_tables(parsed_tables, plan, actor_tables, progress) -> None:
                 _write_rows(cursor, spec, fields, update_fields, batches, bar.update)
             bar.close()
             ids.pop(table, None)
+        if ratings_before is not None:
+            _write_ratings(parsed, create + update, ratings_before, id_map("products"))
+
+
+_RATING_COLUMNS = ("stars", "potential_five_star", "rated_on")
+
+
+def _ratings_before(parsed: Parsed) -> dict[str, tuple] | None:
+    """code → (stars, potential_five_star, rated_on) stored, when the file carries a rating."""
+    if not parsed.present.intersection(_RATING_COLUMNS):
+        return None
+    stored = Product.objects.order_by().values_list("code", *_RATING_COLUMNS)
+    return {code: tuple(rating) for code, *rating in stored.iterator(chunk_size=20_000)}
+
+
+def _write_ratings(
+    parsed: Parsed, positions: list[int], before: dict[str, tuple], product_ids: dict[str, int]
+) -> None:
+    """Add the dated ratings that changed to the products' histories, in batched inserts.
+
+    A column left out of the file keeps the stored value, as it does on the product. A rating of
+    the same product and day as one in the history corrects that row rather than adding one.
+    """
+    cols = parsed.cols
+    unrated = (None, False, None)
+    ratings = []
+    for pos in positions:
+        code = parsed.keys[pos]
+        old = before.get(code, unrated)
+        new = tuple(
+            cols[name][pos] if name in parsed.present else old[i]
+            for i, name in enumerate(_RATING_COLUMNS)
+        )
+        stars, potential, rated_on = new
+        if stars is None or rated_on is None or new == old:
+            continue
+        ratings.append(
+            Rating(
+                product_id=product_ids[code],
+                stars=stars,
+                potential_five_star=bool(potential),
+                rated_on=rated_on,
+                expires_on=rating_expiry(rated_on),
+            )
+        )
+    Rating.objects.bulk_create(
+        ratings,
+        batch_size=BATCH_SIZE,
+        update_conflicts=True,
+        unique_fields=["product", "rated_on"],
+        update_fields=["stars", "potential_five_star", "expires_on"],
+    )
 
 
 def _generations(parsed: Parsed, positions: list[int]) -> list[list[int]]:

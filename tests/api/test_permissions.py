@@ -13,7 +13,7 @@ from .conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
-PRODUCT_BODY = {"name": "Chè Shan tuyết", "category": "beverages", "stars": 3}
+PRODUCT_BODY = {"name": "Chè Shan tuyết", "category": "beverages"}
 
 
 def test_anonymous_write_is_unauthorised(anonymous, producer_accounts):
@@ -57,9 +57,11 @@ def test_producer_account_updates_its_own_producer_and_product(producer_accounts
         f"/api/v1/producers/{alice['producer'].code}/", {"members": 42}
     )
     assert response.status_code == 200, response.json()
-    response = alice["client"].patch(f"/api/v1/products/{alice['product'].code}/", {"stars": 5})
+    response = alice["client"].patch(
+        f"/api/v1/products/{alice['product'].code}/", {"price_vnd": 99_000}
+    )
     assert response.status_code == 200, response.json()
-    assert Product.objects.get(code=alice["product"].code).stars == 5
+    assert Product.objects.get(code=alice["product"].code).price_vnd == 99_000
 
 
 def test_producer_account_cannot_update_or_delete_another_accounts_records(producer_accounts):

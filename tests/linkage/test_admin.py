@@ -1,7 +1,10 @@
+import datetime as dt
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from linkage import services
 from linkage.events import ANY, listen, stop_listening
 from linkage.models import Area, Linkage, Product
 from tests.factories import (
@@ -124,3 +127,14 @@ def test_admin_shows_a_rule_of_the_services_on_the_form(admin_client_):
     assert response.status_code == 200
     assert "This linkage is already registered." in response.content.decode()
     assert Linkage.objects.count() == 1
+
+
+def test_a_products_page_shows_its_rating_history_read_only(admin_client_):
+    product = ProductFactory(stars=3, rated_on=dt.date(2021, 6, 1))
+    services.product_rate(actor=None, product=product, stars=4, rated_on=dt.date(2024, 6, 1))
+    page = admin_client_.get(f"/admin/linkage/product/{product.pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "ratings-TOTAL_FORMS" in body
+    assert "2027" in body  # the expiry of the newest rating
+    assert 'name="ratings-0-stars"' not in body  # shown, not editable

@@ -1,11 +1,14 @@
 import datetime as dt
+import importlib
 import io
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +20,8 @@ from linkage.importing import (
     read_tables,
     table_for_name,
 )
-from linkage.models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
+from linkage.models import Area, Buyer, Linkage, Producer, Product, Rating, SourcingRequest
+from simulation.demo import hanoi_demo_tables
 from tests.factories import AreaFactory, BuyerFactory, ProducerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -802,3 +806,98 @@ def test_control_characters_in_text_cells_are_reported_but_tabs_and_breaks_are_k
     )
     assert [(e.row, e.column) for e in report.errors] == [(2, "name")]
     assert Producer.objects.get().address == "Thôn 1\n\tXã A"
+
+
+def _rated_products(**changes) -> dict[str, list[dict]]:
+    row = {
+        "code": "SP-R1",
+        "name": "Chè",
+        "producer_code": "P-R",
+        "category": "beverages",
+        "stars": 3,
+        "rated_on": "2021-03-01",
+        **changes,
+    }
+    return {
+        "producers": [{"code": "P-R", "name": "HTX", "kind": "cooperative"}],
+        "products": [row],
+    }
+
+
+def test_a_rating_dated_in_the_future_is_reported_by_file_row_and_column():
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    report = import_tables(
+        _rated_products(rated_on=tomorrow.isoformat()), source_names={"products": "sp.csv"}
+    )
+    assert not report.written
+    [error] = report.errors
+    assert (error.file, error.row, error.column) == ("sp.csv", 2, "rated_on")
+    assert "to come" in error.reason
+
+
+@pytest.mark.parametrize("code", ["REL/1", "A B", "a>b", ".."])
+def test_a_code_outside_the_allowed_characters_is_reported_by_file_row_and_column(code):
+    tables = _rated_products()
+    tables["producers"][0]["code"] = code
+    tables["products"][0]["producer_code"] = code
+    report = import_tables(tables, source_names={"producers": "producers.csv"})
+    assert not report.written
+    assert ("producers.csv", 2, "code") in [(e.file, e.row, e.column) for e in report.errors]
+    assert not Producer.objects.exists()
+
+
+def test_the_example_and_demo_codes_are_all_accepted():
+    assert import_path(EXAMPLE / "csv").ok
+    report = import_tables(hanoi_demo_tables(), dry_run=True)
+    assert report.ok, report.errors[:3]
+
+
+def test_a_changed_rating_is_added_to_the_products_history():
+    assert import_tables(_rated_products()).written
+    product = Product.objects.get(code="SP-R1")
+    assert list(product.ratings.values_list("stars", "rated_on")) == [(3, dt.date(2021, 3, 1))]
+    # Re-rated 36 months on: the product shows the new rating, the history keeps both.
+    assert import_tables(_rated_products(stars=4, rated_on="2024-03-01")).written
+    product.refresh_from_db()
+    assert (product.stars, product.rated_on) == (4, dt.date(2024, 3, 1))
+    assert list(product.ratings.order_by("rated_on").values_list("stars", "expires_on")) == [
+        (3, dt.date(2024, 3, 1)),
+        (4, dt.date(2027, 3, 1)),
+    ]
+    # The same file again changes nothing; another column changing adds no rating.
+    again = import_tables(_rated_products(stars=4, rated_on="2024-03-01"))
+    assert not again.written
+    assert import_tables(_rated_products(stars=4, rated_on="2024-03-01", unit="hộp")).written
+    assert product.ratings.count() == 2
+
+
+def test_a_corrected_rating_of_the_same_day_corrects_its_history_row():
+    import_tables(_rated_products())
+    import_tables(_rated_products(stars=4))
+    product = Product.objects.get(code="SP-R1")
+    assert list(product.ratings.values_list("stars", flat=True)) == [4]
+
+
+def test_a_file_without_rating_columns_keeps_the_stored_rating_and_its_history():
+    import_tables(_rated_products())
+    tables = _rated_products()
+    for name in ("stars", "rated_on"):
+        del tables["products"][0][name]
+    tables["products"][0]["unit"] = "hộp"
+    assert import_tables(tables).written
+    product = Product.objects.get(code="SP-R1")
+    assert (product.stars, product.ratings.count()) == (3, 1)
+
+
+def test_the_migration_gives_every_dated_rating_a_history_row():
+    migration = importlib.import_module("linkage.migrations.0004_rating_rows_from_products")
+    import_tables(_rated_products())
+    Product.objects.create(
+        code="SP-UNDATED", name="x", producer=Producer.objects.get(), category="food", stars=3
+    )
+    Rating.objects.all().delete()
+    migration.ratings_from_products(django_apps, None)
+    migration.ratings_from_products(django_apps, None)  # run twice: nothing doubles
+    assert list(Rating.objects.values_list("product__code", "stars", "expires_on")) == [
+        ("SP-R1", 3, dt.date(2024, 3, 1))
+    ]

@@ -1,5 +1,8 @@
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from linkage import graph_cache, services
 from linkage.accounts import ANONYMOUS, Account
@@ -127,9 +130,11 @@ def test_an_event_names_the_account_that_wrote(world, heard, django_capture_on_c
     world["producer"].owner = user
     world["producer"].save()
     with django_capture_on_commit_callbacks(execute=True):
-        services.product_update(actor=Account.of_user(user), product=world["product"], stars=5)
+        services.product_update(
+            actor=Account.of_user(user), product=world["product"], price_vnd=99_000
+        )
     assert [(e.name, e.actor_id, e.data) for e in heard] == [
-        ("product.updated", user.pk, {"fields": ["stars"]})
+        ("product.updated", user.pk, {"fields": ["price_vnd"]})
     ]
 
 
@@ -325,3 +330,165 @@ def test_a_failing_listener_does_not_undo_the_write(
 def test_an_unknown_field_is_a_programming_error(world):
     with pytest.raises(TypeError):
         services.product_update(actor=None, product=world["product"], colour="red")
+
+
+def _producer_account(world):
+    user = UserFactory(username="owner")
+    world["producer"].owner = user
+    world["producer"].save()
+    return Account.of_user(user)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"stars": 5}, {"rated_on": dt.date(2026, 1, 2)}, {"potential_five_star": True, "stars": 4}],
+)
+def test_a_producer_may_not_set_its_products_rating(world, change):
+    actor = _producer_account(world)
+    product = world["product"]
+    before = (product.stars, product.potential_five_star, product.rated_on)
+    with pytest.raises(services.WriteForbidden) as refused:
+        services.product_update(actor=actor, product=product, **change)
+    assert set(refused.value.errors) == {
+        name for name, value in change.items() if value != getattr(product, name)
+    }
+    assert "Only planners" in str(refused.value.errors)
+    product.refresh_from_db()
+    assert (product.stars, product.potential_five_star, product.rated_on) == before
+    assert not product.ratings.exists()
+
+
+def test_a_producer_may_send_its_products_rating_back_unchanged(world):
+    actor = _producer_account(world)
+    product = world["product"]
+    services.product_update(
+        actor=actor, product=product, stars=product.stars, rated_on=product.rated_on, unit="hộp"
+    )
+    assert Product.objects.get(pk=product.pk).unit == "hộp"
+
+
+def test_a_producer_creates_products_without_a_rating_only(world):
+    actor = _producer_account(world)
+    fields = {"name": "Mật ong", "producer": world["producer"], "category": Category.FOOD}
+    with pytest.raises(services.WriteForbidden) as refused:
+        services.product_create(actor=actor, code="SP-2", stars=4, **fields)
+    assert set(refused.value.errors) == {"stars"}
+    assert not Product.objects.filter(code="SP-2").exists()
+    product = services.product_create(actor=actor, code="SP-3", **fields)
+    assert product.stars is None and not product.ratings.exists()
+
+
+def test_a_buyer_may_not_rate_a_product(world):
+    user = UserFactory(username="chain")
+    ChainFactory(code="CH-1", owner=user)
+    with pytest.raises(services.WriteForbidden):
+        services.product_rate(
+            actor=Account.of_user(user),
+            product=world["product"],
+            stars=5,
+            rated_on=dt.date(2025, 1, 1),
+        )
+    assert not world["product"].ratings.exists()
+
+
+def test_a_rating_in_the_future_is_refused_even_for_planners(world):
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    with pytest.raises(services.WriteRefused) as refused:
+        services.product_update(actor=None, product=world["product"], rated_on=tomorrow)
+    assert not isinstance(refused.value, services.WriteForbidden)
+    assert set(refused.value.errors) == {"rated_on"}
+    with pytest.raises(services.WriteRefused) as refused:
+        services.product_rate(actor=None, product=world["product"], stars=4, rated_on=tomorrow)
+    assert set(refused.value.errors) == {"rated_on"}
+    with pytest.raises(services.WriteRefused):
+        services.product_create(
+            actor=None,
+            code="SP-9",
+            name="x",
+            producer=world["producer"],
+            category=Category.FOOD,
+            stars=3,
+            rated_on=tomorrow,
+        )
+    assert not world["product"].ratings.exists()
+
+
+def test_product_rate_appends_to_the_history_and_moves_the_product_to_the_newest(world):
+    planner = Account.of_user(UserFactory(username="council", is_staff=True))
+    product = world["product"]
+    product.stars, product.rated_on = 3, dt.date(2021, 5, 1)
+    product.save()
+    newer = services.product_rate(
+        actor=planner, product=product, stars=4, rated_on=dt.date(2024, 5, 1), note="re-rated"
+    )
+    assert newer.expires_on == dt.date(2027, 5, 1)
+    assert newer.decided_by_id == planner.user_id
+    product.refresh_from_db()
+    assert (product.stars, product.rated_on, product.rating_expires_on) == (
+        4,
+        dt.date(2024, 5, 1),
+        dt.date(2027, 5, 1),
+    )
+    # An older decision recorded late joins the history without replacing the newest.
+    services.product_rate(actor=planner, product=product, stars=2, rated_on=dt.date(2018, 1, 1))
+    product.refresh_from_db()
+    assert product.stars == 4
+    assert list(product.ratings.order_by("rated_on").values_list("stars", flat=True)) == [2, 4]
+
+
+def test_product_rate_refuses_a_second_rating_on_the_same_day(world):
+    day = dt.date(2024, 5, 1)
+    services.product_rate(actor=None, product=world["product"], stars=4, rated_on=day)
+    with pytest.raises(services.WriteRefused) as refused:
+        services.product_rate(actor=None, product=world["product"], stars=5, rated_on=day)
+    assert set(refused.value.errors) == {"rated_on"}
+    assert world["product"].ratings.get().stars == 4
+
+
+def test_product_rate_applies_the_rating_rules(world):
+    with pytest.raises(services.WriteRefused) as refused:
+        services.product_rate(
+            actor=None,
+            product=world["product"],
+            stars=5,
+            potential_five_star=True,
+            rated_on=dt.date(2024, 5, 1),
+        )
+    assert set(refused.value.errors) == {"potential_five_star"}
+    assert not world["product"].ratings.exists()
+
+
+def test_a_planners_change_of_the_rating_is_kept_in_the_history(world):
+    planner = Account.of_user(UserFactory(username="council", is_staff=True))
+    product = world["product"]
+    services.product_update(actor=planner, product=product, stars=5, rated_on=dt.date(2025, 3, 1))
+    rating = product.ratings.get()
+    assert (rating.stars, rating.rated_on, rating.decided_by_id) == (
+        5,
+        dt.date(2025, 3, 1),
+        planner.user_id,
+    )
+    # A correction on the same day corrects that row.
+    services.product_update(actor=planner, product=product, stars=4)
+    assert list(product.ratings.values_list("stars", flat=True)) == [4]
+    # Changing something else records nothing.
+    services.product_update(actor=planner, product=product, unit="hộp")
+    assert product.ratings.count() == 1
+
+
+@pytest.mark.parametrize("code", ["REL/1", "A B", "x:y", "a>b", "..", "ấ", "#1", "a?b"])
+def test_a_code_outside_letters_digits_dot_underscore_and_dash_is_refused(world, code):
+    with pytest.raises(services.WriteRefused) as refused:
+        services.product_create(
+            actor=None, code=code, name="x", producer=world["producer"], category=Category.FOOD
+        )
+    assert set(refused.value.errors) == {"code"}
+    with pytest.raises(services.WriteRefused) as refused:
+        services.area_create(actor=None, code=code, name="x", level=AreaLevel.COMMUNE)
+    assert set(refused.value.errors) == {"code"}
+
+
+@pytest.mark.parametrize("code", ["HN.DAN_PHUONG.LIEN_HA", "SP-0001", "a.b_c-1", "X"])
+def test_codes_of_the_registry_files_are_accepted(world, code):
+    area = services.area_create(actor=None, code=code, name="x", level=AreaLevel.COMMUNE)
+    assert area.code == code
