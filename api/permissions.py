@@ -35,14 +35,22 @@ def account_of(request) -> Account:
     return cached
 
 
-class _HouseholdsExcept:
-    """Every household but those a cooperative works with: ``code in hidden``."""
+class _HiddenHouseholds:
+    """The households an account may not see in full, ``code in hidden``: read from the database
+    on the first question only, so that answers naming no producer cost no query."""
 
-    def __init__(self, households: frozenset[str], visible: frozenset[str]):
-        self.households, self.visible = households, visible
+    def __init__(self, account: Account):
+        self.account = account
+        self._households = self._visible = None
+
+    def __bool__(self) -> bool:
+        return True
 
     def __contains__(self, code) -> bool:
-        return code in self.households and code not in self.visible
+        if self._households is None:
+            self._households = selectors.household_codes()
+            self._visible = selectors.households_linked_to(self.account.producer_ids)
+        return code in self._households and code not in self._visible
 
 
 def hidden_households(request):
@@ -50,19 +58,11 @@ def hidden_households(request):
     none for planners and staff, all but its own households for a cooperative's account, all
     for everyone else."""
     cached = getattr(request, "_ocop_hidden_households", None)
-    if cached is not None:
-        return cached
-    account = account_of(request)
-    if account.is_planner:
-        hidden = frozenset()
-    elif account.producer_ids:
-        hidden = _HouseholdsExcept(
-            selectors.household_codes(), selectors.households_linked_to(account.producer_ids)
-        )
-    else:
-        hidden = selectors.household_codes()
-    request._ocop_hidden_households = hidden
-    return hidden
+    if cached is None:
+        account = account_of(request)
+        cached = frozenset() if account.is_planner else _HiddenHouseholds(account)
+        request._ocop_hidden_households = cached
+    return cached
 
 
 class ReadOnlyOrAuthorised(BasePermission):
