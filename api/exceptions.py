@@ -7,7 +7,19 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-__all__ = ["django_error_detail", "exception_handler"]
+__all__ = ["LoginLockedOut", "django_error_detail", "exception_handler"]
+
+
+class LoginLockedOut(exceptions.Throttled):
+    """Too many failed sign-ins for the account or from the address (django-axes): 429 with the
+    reason and Retry-After, whatever the password."""
+
+    default_detail = (
+        "Too many failed sign-ins for this account or from this address; sign-in is locked."
+    )
+    default_code = "locked_out"
+    extra_detail_singular = "Try again in {wait} second."
+    extra_detail_plural = "Try again in {wait} seconds."
 
 
 def django_error_detail(exc: DjangoValidationError) -> dict:

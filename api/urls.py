@@ -2,12 +2,12 @@
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from . import (
     allocation_views,
     analytics_views,
+    auth_views,
     job_views,
     network_views,
     recommendation_views,
@@ -111,7 +111,11 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
-    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("auth/login/", auth_views.LoginView.as_view(), name="auth-login"),
+    # The login's former address, kept for existing clients: the same view.
+    path("auth/token/", auth_views.LoginView.as_view(), name="auth-token"),
+    path("auth/logout/", auth_views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/logout-all/", auth_views.LogoutAllView.as_view(), name="auth-logout-all"),
     *registry,
     *network,
     *recommendations,
