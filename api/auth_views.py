@@ -17,6 +17,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny
 
+from . import schema_extensions  # noqa: F401 - registers the token scheme
 from .authentication import TokenAuthentication
 from .exceptions import LoginLockedOut
 from .throttling import LoginRateThrottle

@@ -228,13 +228,15 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "api.throttling.client_address"
 AXES_VERBOSE = False
 
-# Content-Security-Policy (django-csp): everything from this origin, no inline script; inline
-# <style> only with the page's nonce (the Swagger UI's); map tiles from OpenStreetMap only for
-# the map's optional online layer (static/planner/map.js).
+# Content-Security-Policy (django-csp): everything from this origin; inline <script> and <style>
+# only with the response's nonce (request.csp_nonce, sent only when a template used it: the
+# Swagger UI's style, ReDoc's script); no inline event handlers or style attributes; images also
+# as data: URIs (the Swagger UI's icons) and from OpenStreetMap for the map's optional online
+# layer (static/planner/map.js), the one resource from outside.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
-        "script-src": [SELF],
+        "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
         "img-src": [SELF, "data:", "https://tile.openstreetmap.org"],
         "font-src": [SELF],
