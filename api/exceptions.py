@@ -16,9 +16,21 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from linkage.services import WriteForbidden
 from linkage.text import some_of
 
-__all__ = ["RETRY_AFTER", "django_error_detail", "exception_handler"]
+__all__ = ["RETRY_AFTER", "LoginLockedOut", "django_error_detail", "exception_handler"]
 
 RETRY_AFTER = "5"  # seconds: a restarting database or Redis is usually back by then
+
+
+class LoginLockedOut(exceptions.Throttled):
+    """Too many failed sign-ins for the account or from the address (django-axes): 429 with the
+    reason and Retry-After, whatever the password."""
+
+    default_detail = (
+        "Too many failed sign-ins for this account or from this address; sign-in is locked."
+    )
+    default_code = "locked_out"
+    extra_detail_singular = "Try again in {wait} second."
+    extra_detail_plural = "Try again in {wait} seconds."
 
 
 def django_error_detail(exc: DjangoValidationError) -> dict:

@@ -1,13 +1,19 @@
 """Every route of the REST API, under /api/v1/: one table, the views imported from their modules."""
 
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 from rest_framework.routers import DefaultRouter
 
 from . import (
     allocation_views,
     analytics_views,
+    auth_views,
     job_views,
     network_views,
     recommendation_views,
@@ -109,9 +115,21 @@ analytics = [
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
-    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path(
+        "redoc/",
+        # ReDoc writes inline styles as it draws and searches in a worker made from a blob: its
+        # page alone allows those (never inline scripts without the nonce).
+        csp_replace({"style-src": [SELF, UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})(
+            SpectacularRedocView.as_view(url_name="schema")
+        ),
+        name="redoc",
+    ),
+    path("auth/login/", auth_views.LoginView.as_view(), name="auth-login"),
+    # The login's former address, kept for existing clients: the same view.
+    path("auth/token/", auth_views.LoginView.as_view(), name="auth-token"),
+    path("auth/logout/", auth_views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/logout-all/", auth_views.LogoutAllView.as_view(), name="auth-logout-all"),
     *registry,
     *network,
     *recommendations,

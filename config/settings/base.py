@@ -5,9 +5,11 @@ cache and background jobs run in-process. DATABASE_URL and REDIS_URL switch to P
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -24,6 +26,7 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
+NUM_PROXIES = int(os.environ.get("DJANGO_NUM_PROXIES", "0"))
 # The embedded default is for a laptop; production settings refuse to start without a real key.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "embedded-default-key-not-for-production")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
@@ -36,7 +39,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -56,6 +61,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: turns a lockout of the admin login into its answer (the API's login answers itself).
+    "axes.middleware.AxesMiddleware",
 ]
 # Outermost: a GET or HEAD that met a database restart runs once more on a new connection.
 MIDDLEWARE.insert(0, "config.middleware.RetryIdempotentReads")
@@ -120,18 +128,36 @@ def redis_cache(url: str) -> dict:
     }
 
 
-if REDIS_URL:
-    CACHES = {"default": redis_cache(REDIS_URL)}
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "ocop-linkage",
-            "TIMEOUT": 3600,
-        }
+def locmem_cache(location: str) -> dict:
+    return {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": location,
+        "TIMEOUT": 3600,
     }
+
+
+if REDIS_URL:
+    CACHES = {
+        "default": redis_cache(REDIS_URL),
+        # The throttles' counters: the same Redis, but its errors are raised, not ignored, so
+        # that the throttles notice an outage and count in "throttle-local" instead of letting
+        # every request through (api.throttling.FallbackCache).
+        "throttle": redis_cache(REDIS_URL)
+        | {"OPTIONS": {**redis_cache(REDIS_URL)["OPTIONS"], "IGNORE_EXCEPTIONS": False}},
+    }
+else:
+    # One in-process store under both names ("throttle" shares "default"'s LOCATION).
+    CACHES = {"default": locmem_cache("ocop-linkage"), "throttle": locmem_cache("ocop-linkage")}
+# Each process's own count, used while the shared "throttle" cache cannot be reached.
+CACHES["throttle-local"] = locmem_cache("ocop-linkage-throttle-local")
 DJANGO_REDIS_IGNORE_EXCEPTIONS = True
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
+# django-axes first: it refuses a locked-out account or address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -161,7 +187,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ReadOnlyOrAuthorised"],
@@ -178,6 +204,54 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.renderers.FormatNegotiation",
+    # How many reverse proxies in front of the service append to X-Forwarded-For. 0: the socket's
+    # address is the client and forwarded headers are ignored, so a client cannot pick its own
+    # address for the throttles and the lockout; behind one proxy, 1: the address it appended.
+    "NUM_PROXIES": NUM_PROXIES,
+    # The login has a quota of its own in every run mode; production adds "anon" and "user".
+    "DEFAULT_THROTTLE_RATES": {"login": os.environ.get("THROTTLE_LOGIN", "10/minute")},
+}
+
+# API tokens (django-rest-knox): stored hashed, sent as "Authorization: Token <key>", valid for
+# TOKEN_TTL_HOURS from the login; auth/logout/ revokes one, auth/logout-all/ all of an account's.
+TOKEN_TTL_HOURS = float(os.environ.get("TOKEN_TTL_HOURS", "10"))
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
+# Sign-in lockout (django-axes), for the admin login and the API's auth/login/ alike: after
+# AXES_FAILURE_LIMIT failures for one account, or from one address, further attempts for it are
+# refused for AXES_COOLOFF_MINUTES, even with the right password. A success resets the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout are refused without being counted, so the lockout ends on time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The client's address by the same rule as the throttles' (NUM_PROXIES above).
+AXES_CLIENT_IP_CALLABLE = "api.throttling.client_address"
+AXES_VERBOSE = False
+
+# Content-Security-Policy (django-csp): everything from this origin; inline <script> and <style>
+# only with the response's nonce (request.csp_nonce, sent only when a template used it: the
+# Swagger UI's style, ReDoc's script); no inline event handlers or style attributes; images also
+# as data: URIs (the Swagger UI's icons) and from OpenStreetMap for the map's optional online
+# layer (static/planner/map.js), the one resource from outside.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "https://tile.openstreetmap.org"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
 }
 
 SPECTACULAR_SETTINGS = {

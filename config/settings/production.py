@@ -13,6 +13,8 @@ if len(SECRET_KEY) < 50:
         "Set DJANGO_SECRET_KEY to a random string of at least 50 characters."
     )
 
+# Trusted only because the service runs behind a proxy that sets X-Forwarded-Proto itself
+# (README, "Running in production"); exposed directly, a client could claim HTTPS with it.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)  # noqa: F405
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
@@ -29,11 +31,13 @@ WHITENOISE_USE_FINDERS = False
 
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
+    # Counted in the shared cache, and per process while it cannot be reached.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "api.throttling.AnonRateThrottle",
+        "api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
+        **REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],  # noqa: F405
         "anon": os.environ.get("THROTTLE_ANON", "600/minute"),
         "user": os.environ.get("THROTTLE_USER", "3000/minute"),
     },

@@ -6,6 +6,7 @@ from .base import CACHES
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Each test run gets its own cache namespace so runs on a shared Redis do not see each other.
 CACHES["default"]["KEY_PREFIX"] = "test"
+CACHES["throttle"]["KEY_PREFIX"] = "test"
 
 import os  # noqa: E402
 

@@ -144,6 +144,20 @@ class DevTools:
                 errors.append(f"{entry.get('text')} {entry.get('url', '')}")
         return errors
 
+    def csp_violations(self) -> list[str]:
+        """Everything the page was refused under the Content-Security-Policy, at any level."""
+        found = []
+        for event in self.events:
+            if event["method"] == "Log.entryAdded":
+                text = event["params"]["entry"].get("text", "")
+            elif event["method"] == "Runtime.consoleAPICalled":
+                text = " ".join(str(a.get("value", "")) for a in event["params"].get("args", []))
+            else:
+                continue
+            if "Content Security Policy" in text or "Content-Security-Policy" in text:
+                found.append(text)
+        return found
+
     def close(self) -> None:
         self.sock.close()
 
@@ -194,8 +208,12 @@ def browser():
     shutil.rmtree(profile, ignore_errors=True)
 
 
-def open_page(port: int, url: str) -> DevTools:
-    """A new tab on ``url``, waited for until its script marks the body ready."""
+READY = "document.body && document.body.dataset.ready"
+
+
+def open_page(port: int, url: str, ready: str = READY, cookies: dict | None = None) -> DevTools:
+    """A new tab on ``url``, waited for until ``ready`` gives "1" (by default, until the page's
+    script marks the body ready), with ``cookies`` set for the URL first."""
     request = urllib.request.Request(f"http://127.0.0.1:{port}/json/new?about:blank", method="PUT")
     with urllib.request.urlopen(request, timeout=STARTUP_LIMIT_S) as answer:
         target = json.load(answer)
@@ -203,9 +221,13 @@ def open_page(port: int, url: str) -> DevTools:
     tab.call("Runtime.enable")
     tab.call("Log.enable")
     tab.call("Page.enable")
+    if cookies:
+        tab.call("Network.enable")
+        for name, value in cookies.items():
+            tab.call("Network.setCookie", name=name, value=value, url=url)
     tab.call("Page.navigate", url=url)
     deadline = time.monotonic() + PAGE_LIMIT_S
-    while tab.evaluate("document.body && document.body.dataset.ready") != "1":
+    while tab.evaluate(ready) != "1":
         if time.monotonic() > deadline:
             pytest.fail(f"{url} never finished loading; errors: {tab.console_errors()}")
         time.sleep(0.2)
@@ -245,6 +267,7 @@ def test_map_page_shows_every_sales_point_the_api_returns_without_console_errors
         shown = tab.evaluate("document.getElementById('sales-point-count').textContent")
         messages = tab.evaluate("document.getElementById('messages').textContent")
         errors = tab.console_errors()
+        violations = tab.csp_violations()
     finally:
         tab.close()
     assert len(api["features"]) == 3
@@ -252,6 +275,7 @@ def test_map_page_shows_every_sales_point_the_api_returns_without_console_errors
     assert radii == len(api["features"])
     assert shown == "3"
     assert errors == []
+    assert violations == []
     assert messages.strip() == ""
 
 
@@ -264,9 +288,61 @@ def test_statistics_page_draws_its_charts_without_console_errors(browser, live_s
         certified = tab.evaluate("document.getElementById('summary-certified').textContent")
         tables = tab.evaluate("document.querySelectorAll('#tables table').length")
         errors = tab.console_errors()
+        violations = tab.csp_violations()
     finally:
         tab.close()
     assert errors == []
+    assert violations == []
     assert charts == 4
     assert certified == "4"
     assert tables == 7
+
+
+LOADED = "document.readyState === 'complete' ? '1' : ''"
+
+
+def test_home_page_keeps_to_the_content_security_policy(browser, live_server):
+    tab = open_page(browser, f"{live_server.url}/planner/", ready=LOADED)
+    try:
+        violations, errors = tab.csp_violations(), tab.console_errors()
+    finally:
+        tab.close()
+    assert violations == [] and errors == []
+
+
+def test_the_swagger_ui_renders_under_the_content_security_policy(browser, live_server):
+    ready = "document.querySelectorAll('.opblock-tag-section').length > 0 ? '1' : ''"
+    tab = open_page(browser, f"{live_server.url}/api/v1/docs/", ready=ready)
+    try:
+        time.sleep(0.5)  # let the UI finish drawing what it loaded
+        sections = tab.evaluate("document.querySelectorAll('.opblock-tag-section').length")
+        violations = tab.csp_violations()
+    finally:
+        tab.close()
+    assert sections > 5
+    assert violations == []
+
+
+def test_the_admin_keeps_to_the_content_security_policy(browser, live_server):
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    client = Client()
+    client.force_login(UserFactory(username="boss", is_staff=True, is_superuser=True))
+    session = {"sessionid": client.cookies["sessionid"].value}
+    found = {}
+    for path, cookies in [
+        ("/admin/login/", None),
+        ("/admin/", session),
+        ("/admin/linkage/product/", session),
+        ("/admin/linkage/product/add/", session),
+        ("/admin/linkage/linkage/add/", session),
+    ]:
+        tab = open_page(browser, f"{live_server.url}{path}", ready=LOADED, cookies=cookies)
+        try:
+            time.sleep(0.3)
+            found[path] = tab.csp_violations()
+        finally:
+            tab.close()
+    assert found == {path: [] for path in found}

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
+from api.authentication import TokenAuthentication
 from linkage.distance import haversine_km
 from linkage.models import Buyer, Producer, Product
 from simulation.demo import (
@@ -276,7 +277,11 @@ def test_load_demo_imports_without_errors_and_a_second_run_changes_nothing():
     assert Buyer.objects.get(owner__username="demo_buyer").kind == "retail_chain"
     planner = get_user_model().objects.get(username="demo_planner")
     assert not planner.is_staff and planner.groups.filter(name="planners").exists()
-    assert Token.objects.filter(user=planner).exists()
+    assert AuthToken.objects.filter(user=planner, expiry__isnull=False).exists()
+    # The printed token signs the account in (only its hash is stored).
+    printed = next(line for line in first.getvalue().splitlines() if "demo_planner" in line)
+    token = printed.split(" token ")[1].split()[0]
+    assert TokenAuthentication().authenticate_credentials(token.encode())[0] == planner
     assert "password" in first.getvalue()
     stamp = cooperative.updated_at
 

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count, Max, Q
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from linkage import services
 from linkage.accounts import PLANNERS_GROUP
@@ -39,8 +39,10 @@ def _account(username: str, *, groups=()) -> tuple[object, str]:
         user.save()
     for name in groups:
         user.groups.add(Group.objects.get_or_create(name=name)[0])
-    token, _ = Token.objects.get_or_create(user=user)
-    return user, token.key
+    # Only a hash of a token is stored, so each run signs the account in afresh: a new token,
+    # expiring after TOKEN_TTL_HOURS like any other (the earlier ones stay valid until theirs).
+    _, token = AuthToken.objects.create(user=user)
+    return user, token
 
 
 @transaction.atomic
@@ -107,7 +109,10 @@ def ensure_admin() -> str | None:
 
 
 class Command(BaseCommand):
-    help = "Load the Hà Nội demo registry (idempotent) and create demo accounts with API tokens."
+    help = (
+        "Load the Hà Nội demo registry (idempotent) and create demo accounts, each with a new "
+        "API token."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2025, help="demo data seed (default 2025)")
