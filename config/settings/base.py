@@ -255,6 +255,10 @@ CONTENT_SECURITY_POLICY = {
 }
 
 SPECTACULAR_SETTINGS = {
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
     "TITLE": "OCOP Linkage API",
     "DESCRIPTION": (
         "Links OCOP producers with the buyers who can sell their products, and shows planners "
