@@ -1,7 +1,12 @@
 """HTTP views of the registry: thin viewsets over the selectors, plus import, export and GeoJSON."""
 
+import uuid
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import F, Q
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -9,20 +14,20 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import SAFE_METHODS
+from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from linkage import selectors, services
+from linkage import exporter, graph_cache, jobs, selectors, services
 
 from . import filters
 from . import serializers as s
+from .job_views import JOB_ACCEPTED, job_accepted
 from .permissions import BUYER_ROLE, PRODUCER_ROLE, Account, IsPlanner, account_of
-from .queries import GeoJSONQuery, read_query
+from .queries import ExportQuery, GeoJSONQuery, read_query
 from .renderers import (
     CSVRenderer,
-    Download,
     FileNegotiation,
     GeoJSONRenderer,
     XLSXRenderer,
@@ -281,45 +286,103 @@ def _known_table(table: str) -> str:
     return table
 
 
-class ExportTableView(APIView):
+_EXPORT_RESPONSES = {
+    (200, CSVRenderer.media_type): OpenApiTypes.STR,
+    (200, XLSXRenderer.media_type): OpenApiTypes.BINARY,
+    202: JOB_ACCEPTED,
+    401: OpenApiResponse(OpenApiTypes.OBJECT, description="Not signed in."),
+}
+
+
+class RegistryExportView(APIView):
+    """A whole-registry download, for signed-in accounts: the file kept for the registry's
+    current version, else built now (a small registry, or no job queue) or by a background job
+    (202 and ``jobs/<id>/``, whose result gives the ``download_url``). A write moves the version
+    on, so an older file is never served."""
+
+    permission_classes = [IsAuthenticated]
+    content_negotiation_class = FileNegotiation
+
+    def export(self, request, name: str, fmt: str, filename: str):
+        background = read_query(ExportQuery, request)["background"]
+        # Read before any data: a write after this moves it on (see exporter.build_export).
+        version = graph_cache.current_version() or f"unshared-{uuid.uuid4().hex}"
+        path = exporter.export_file(name, fmt, version)
+        if not path.exists():
+            queued = jobs.runs_as_job(
+                size=exporter.export_rows(name),
+                inline_limit=settings.EXPORT_INLINE_ROWS,
+                background=background,
+            )
+            if queued:
+                # The answer is JSON, whatever file the URL names.
+                request.accepted_renderer = JSONRenderer()
+                request.accepted_media_type = JSONRenderer.media_type
+                return job_accepted(request, self._job(request, name, fmt, version))
+            exporter.build_export(name=name, fmt=fmt, version=version)
+        media_type = CSVRenderer.media_type + "; charset=utf-8" if fmt == "csv" else None
+        response = FileResponse(
+            path.open("rb"),
+            as_attachment=True,
+            filename=f"{filename}.{fmt}",
+            content_type=media_type or XLSXRenderer.media_type,
+        )
+        response["ETag"] = f'"{version}-{name}.{fmt}"'
+        return response
+
+    @staticmethod
+    def _job(request, name: str, fmt: str, version: str) -> str:
+        """The job building this export at this version: the one already queued, else a new one."""
+        key = f"exports:job:{version}:{name}.{fmt}"
+        job_id = cache.get(key)
+        known = jobs.job_status(job_id) if job_id else None
+        if known is None or known["status"] == "failed":
+            url = request.build_absolute_uri(request.path) + "?" + urlencode({"version": version})
+            job_id = jobs.enqueue(
+                "linkage.exporter.build_export",
+                name=name,
+                fmt=fmt,
+                version=version,
+                download_url=url,
+            )
+            cache.set(key, job_id, timeout=jobs.RESULT_TTL)
+        return job_id
+
+
+class ExportTableView(RegistryExportView):
     """One registry table as CSV (UTF-8 with a byte-order mark) or as a workbook of one sheet."""
 
     renderer_classes = [CSVRenderer, XLSXRenderer]
-    content_negotiation_class = FileNegotiation
 
     @extend_schema(
-        summary="Export one table",
+        summary="Export one table (signed-in accounts)",
         operation_id="export_table",
         tags=["export"],
         parameters=[
             OpenApiParameter("table", str, OpenApiParameter.PATH, enum=EXPORT_TABLES),
             OpenApiParameter("format", str, OpenApiParameter.PATH, enum=["csv", "xlsx"]),
+            ExportQuery,
         ],
-        responses={
-            (200, CSVRenderer.media_type): OpenApiTypes.STR,
-            (200, XLSXRenderer.media_type): OpenApiTypes.BINARY,
-        },
+        responses=_EXPORT_RESPONSES,
     )
     def get(self, request, table: str, format: str):
-        from linkage import exporter
-
         table = _known_table(table)
-        return Response(Download({table: exporter.table_frame(table)}, table))
+        return self.export(request, table, format, table)
 
 
-class ExportWorkbookView(APIView):
+class ExportWorkbookView(RegistryExportView):
     """Every registry table in one Excel workbook, a sheet per table (the import format)."""
 
     renderer_classes = [XLSXRenderer]
-    content_negotiation_class = FileNegotiation
 
     @extend_schema(
-        summary="Export all tables",
+        summary="Export all tables (signed-in accounts)",
         operation_id="export_workbook",
         tags=["export"],
-        responses={(200, XLSXRenderer.media_type): OpenApiTypes.BINARY},
+        parameters=[ExportQuery],
+        responses={
+            key: value for key, value in _EXPORT_RESPONSES.items() if key != (200, "text/csv")
+        },
     )
     def get(self, request):
-        from linkage import exporter
-
-        return Response(Download(exporter.export_frames(), "ocop-linkage"))
+        return self.export(request, exporter.WORKBOOK, "xlsx", exporter.WORKBOOK)
