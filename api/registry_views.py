@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.uploadhandler import FileUploadHandler
 from django.db.models import F, Q
 from django.http import FileResponse, Http404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -12,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
@@ -248,11 +250,63 @@ class LinkageViewSet(RegistryViewSet):
         return Q(source_producer_id__in=account.producer_ids) | account.buyer_q("target_buyer__")
 
 
+class UploadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "upload_too_large"
+
+
+def _too_large() -> UploadTooLarge:
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
+    return UploadTooLarge(
+        {
+            "file": [
+                f"The file is larger than {limit / 2**20:,.0f} MB, the most an upload may be "
+                "(IMPORT_MAX_UPLOAD_BYTES); split it, or import it on the server with "
+                "manage.py import_data."
+            ]
+        }
+    )
+
+
+class _BoundedUpload(FileUploadHandler):
+    """Stops an uploaded file at IMPORT_MAX_UPLOAD_BYTES while it arrives (a body without a
+    Content-Length, or one that lies); the other handlers store what it passes on."""
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > settings.IMPORT_MAX_UPLOAD_BYTES:
+            raise _too_large()
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+# Room for the multipart form around the file: boundaries, headers, the other fields.
+_FORM_OVERHEAD = 64 * 1024
+
+
 class ImportView(APIView):
-    """Upload a workbook or CSV file of the registry tables (staff and planners only)."""
+    """Upload a workbook or CSV file of the registry tables (staff and planners only).
+
+    The upload is bounded (IMPORT_MAX_UPLOAD_BYTES, 413 above it, before the body is read) and so
+    is what it unpacks to (linkage.importing's limits: 400 with the report). A file larger than
+    IMPORT_BACKGROUND_BYTES is imported by a job when ``linkage.jobs`` says so: 202 and
+    ``jobs/<id>/`` with the import's progress, then the report as the job's result.
+    """
 
     permission_classes = [IsPlanner]
     parser_classes = [MultiPartParser, FormParser]
+
+    def initial(self, request, *args, **kwargs):
+        # Before authentication: a session's CSRF check already reads the body.
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.IMPORT_MAX_UPLOAD_BYTES + _FORM_OVERHEAD:
+            raise _too_large()
+        request._request.upload_handlers.insert(0, _BoundedUpload(request._request))
+        super().initial(request, *args, **kwargs)
 
     @extend_schema(
         summary="Import a workbook or CSV file",
@@ -261,21 +315,41 @@ class ImportView(APIView):
         request={"multipart/form-data": s.ImportUploadSerializer},
         responses={
             200: OpenApiResponse(OpenApiTypes.OBJECT, description="The import report."),
-            400: OpenApiResponse(OpenApiTypes.OBJECT, description="The report, with the bad rows."),
+            202: JOB_ACCEPTED,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="The report, with the bad rows, or the file over a limit.",
+            ),
+            413: OpenApiResponse(OpenApiTypes.OBJECT, description="The file is too large."),
         },
     )
     def post(self, request):
         upload = s.ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         from linkage.importing import import_upload
+        from linkage.importing.run import saved_upload_path
 
         file = upload.validated_data["file"]
-        report = import_upload(
-            file,
-            filename=file.name,
-            dry_run=upload.validated_data["dry_run"],
-            skip_bad_rows=upload.validated_data["skip_bad_rows"],
-        )
+        options = {
+            "filename": file.name,
+            "dry_run": upload.validated_data["dry_run"],
+            "skip_bad_rows": upload.validated_data["skip_bad_rows"],
+        }
+        if jobs.runs_as_job(
+            size=file.size,
+            inline_limit=settings.IMPORT_BACKGROUND_BYTES,
+            background=upload.validated_data["background"],
+        ):
+            # Jobs take plain arguments: the file waits on disk for its job, which removes it.
+            path = saved_upload_path(file.name)
+            with path.open("wb") as saved:
+                for chunk in file.chunks():
+                    saved.write(chunk)
+            job_id = jobs.enqueue(
+                "linkage.importing.run.import_saved_upload", path=str(path), **options
+            )
+            return job_accepted(request, job_id)
+        report = import_upload(file, **options)
         code = status.HTTP_200_OK if report.ok else status.HTTP_400_BAD_REQUEST
         return Response(report.as_dict(), status=code)
 
