@@ -14,8 +14,8 @@ from rest_framework import serializers
 from linkage.allocation import MAX_QUANTITY_PER_MONTH
 from linkage.choices import Category
 from linkage.dates import EARLIEST_DATE, LATEST_DATE
-from linkage.models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
 from linkage.jobs import BACKGROUND_CHOICES
+from linkage.models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
 from linkage.selectors import rating_status
 from linkage.text import looks_like_formula
 
