@@ -243,4 +243,4 @@ IMPORT_UPLOAD_DIR = Path(os.environ.get("IMPORT_UPLOAD_DIR", BASE_DIR / "var" / 
 # the same directory (one machine, or a shared volume).
 EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", BASE_DIR / "var" / "exports"))
 # Exports of more rows than this are built by a job when a queue exists (else in the request).
-EXPORT_INLINE_ROWS = int(os.environ.get("EXPORT_INLINE_ROWS", 20_000))
+EXPORT_INLINE_ROWS = int(os.environ.get("EXPORT_INLINE_ROWS", 5_000))

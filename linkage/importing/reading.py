@@ -27,6 +27,7 @@ __all__ = [
     "NO_LIMITS",
     "LimitExceeded",
     "Limits",
+    "check_lines",
     "check_size",
     "read_csv",
     "read_workbook",
@@ -40,6 +41,9 @@ MAX_ZIP_MEMBER_BYTES = 512 * 2**20
 # Unpacked members are spooled: held in memory up to this size, on disk beyond it.
 _SPOOL_BYTES = 16 * 2**20
 _CHUNK = 2**20
+# No row of the registry comes near this; a longer line is not a table (one huge cell would take
+# pandas several times its size in memory).
+MAX_LINE_BYTES = 2**20
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,49 @@ def _check_rows(frame: pd.DataFrame, limits: Limits, file: str, table: str) -> p
             "in one table (IMPORT_MAX_ROWS); split the file",
         )
     return frame
+
+
+class _LineLength:
+    """Fed a file chunk by chunk, raises LimitExceeded at a line longer than MAX_LINE_BYTES."""
+
+    def __init__(self, file: str):
+        self.file, self.current = file, 0
+
+    def feed(self, chunk: bytes) -> None:
+        first = chunk.find(b"\n")
+        if first == -1:
+            self.current += len(chunk)
+        else:
+            longest = self.current + first
+            if len(chunk) > MAX_LINE_BYTES:  # else no line within the chunk can be too long
+                longest = max(longest, _longest_line(chunk, first))
+            self.current = len(chunk) - chunk.rfind(b"\n") - 1
+            if longest > MAX_LINE_BYTES:
+                self._refuse()
+        if self.current > MAX_LINE_BYTES:
+            self._refuse()
+
+    def _refuse(self):
+        raise LimitExceeded(
+            self.file,
+            f"a line is longer than {_megabytes(MAX_LINE_BYTES)}: not a table of the registry",
+        )
+
+
+def _longest_line(chunk: bytes, first: int) -> int:
+    longest, start = 0, first + 1
+    while (end := chunk.find(b"\n", start)) != -1:
+        longest, start = max(longest, end - start), end + 1
+    return longest
+
+
+def check_lines(source, file: str) -> None:
+    """Raise LimitExceeded when a line of the binary file ``source`` is longer than
+    MAX_LINE_BYTES; reads it in chunks, then rewinds it."""
+    lines = _LineLength(file)
+    while chunk := source.read(_CHUNK):
+        lines.feed(chunk)
+    source.seek(0)
 
 
 def _nrows(limits: Limits) -> int | None:
@@ -235,10 +282,11 @@ def read_zip(fileobj, limits: Limits = NO_LIMITS, label: str = "") -> tuple[dict
 
 def _unpack(archive, info, target, limits: Limits, before: int) -> int:
     """Copy one member into ``target`` chunk by chunk, stopping at the limits; its size."""
-    size = 0
+    size, lines = 0, _LineLength(info.filename)
     try:
         with archive.open(info) as member:
             while chunk := member.read(_CHUNK):
+                lines.feed(chunk)
                 size += len(chunk)
                 if size > MAX_ZIP_MEMBER_BYTES:
                     raise ValueError(

@@ -21,7 +21,16 @@ from django.db import IntegrityError
 from ..jobs import report_progress
 from .checking import Parsed, parse_table
 from .locating import fill_coordinates
-from .reading import LimitExceeded, Limits, check_size, read_csv, read_path, read_workbook, read_zip
+from .reading import (
+    LimitExceeded,
+    Limits,
+    check_lines,
+    check_size,
+    read_csv,
+    read_path,
+    read_workbook,
+    read_zip,
+)
 from .references import check_references
 from .report import ImportReport, RowError
 from .vocabulary import SPECS, TABLES, table_for_name
@@ -168,6 +177,7 @@ def import_upload(
                     name, f"the file name does not name a table ({', '.join(TABLES)})", dry_run
                 )
             check_size(_size_of(data), limits, name)
+            check_lines(data, name)
             tables = {table: read_csv(data, limits, file=name, table=table)}
             names, warnings = {table: name}, []
         elif suffix == ".zip":

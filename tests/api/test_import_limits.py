@@ -209,3 +209,13 @@ def test_with_a_queue_a_large_upload_goes_to_a_job(planner, settings):
     assert status["result"]["dry_run"] is True and status["result"]["created"]["producers"] == 20
     assert status["progress"]["stage"] == "done"
     assert not Producer.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["csv", "zip"])
+def test_one_huge_cell_is_refused_before_pandas_holds_it(planner, kind):
+    content = HEADER + b"0" * (3 * 2**20)  # one line of 3 MB
+    if kind == "zip":
+        content = zipped({"producers.csv": content})
+    response = upload(planner, content, f"producers.{kind}", dry_run="true")
+    assert response.status_code == 400
+    assert "a line is longer than 1 MB" in only_error(response)["reason"]

@@ -79,3 +79,30 @@ def test_the_defaults_hold_the_national_dataset_with_room():
 
     assert settings.IMPORT_MAX_ROWS >= 1_000_000
     assert settings.IMPORT_MAX_UNCOMPRESSED_BYTES >= 2**30
+
+
+@pytest.mark.parametrize(
+    "chunks", [[b"ab\ncdef", b"gh\nij"], [b"abcdefgh\n"], [b"ab", b"cdef", b"gh"]]
+)
+def test_a_line_longer_than_the_limit_is_found_across_chunks(monkeypatch, chunks):
+    monkeypatch.setattr(reading, "MAX_LINE_BYTES", 5)
+    lines = reading._LineLength("a.csv")
+    with pytest.raises(LimitExceeded) as refused:
+        for chunk in chunks:
+            lines.feed(chunk)
+    assert refused.value.file == "a.csv" and "longer than" in refused.value.reason
+
+
+def test_lines_within_the_limit_pass(monkeypatch):
+    monkeypatch.setattr(reading, "MAX_LINE_BYTES", 5)
+    lines = reading._LineLength("a.csv")
+    for chunk in [b"ab\ncd", b"e\nfghij\n", b"\n\nab"]:
+        lines.feed(chunk)
+
+
+def test_a_zip_member_of_one_huge_cell_is_refused_while_unpacking(monkeypatch):
+    monkeypatch.setattr(reading, "MAX_LINE_BYTES", 1000)
+    archive = _zip({"producers.csv": b"code,name,kind\n" + b"0" * 5000})
+    with pytest.raises(LimitExceeded) as refused:
+        read_zip(archive, Limits())
+    assert refused.value.file == "producers.csv"
