@@ -31,6 +31,16 @@ _JOB_STATUS = inline_serializer(
         "status": serializers.ChoiceField(JOB_STATUSES),
         "result": serializers.JSONField(allow_null=True),
         "error": serializers.CharField(allow_null=True),
+        "progress": inline_serializer(
+            "JobProgress",
+            {
+                "done": serializers.IntegerField(),
+                "total": serializers.IntegerField(),
+                "stage": serializers.CharField(),
+            },
+            allow_null=True,
+            help_text="How far a long job has got (an import: the tables read, checked, written).",
+        ),
     },
 )
 
@@ -46,7 +56,8 @@ def job_accepted(request, job_id: str) -> Response:
 
 
 class JobStatusView(APIView):
-    """A background job: queued, started, finished (with its result) or failed (with the error)."""
+    """A background job: queued, started (with its progress), finished (with its result) or failed
+    (with the error)."""
 
     @extend_schema(
         responses={

@@ -401,3 +401,13 @@ class AllocationInput(serializers.Serializer):
         if attrs.pop("async", False):
             attrs["background"] = "always"
         return attrs
+
+
+class ExportQuery(serializers.Serializer):
+    background = _background_field("exports of a large registry")
+    version = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{1,64}$",
+        required=False,
+        help_text="The registry version a job's download_url names. The answer is always the "
+        "file of the current version: after a write, a new file (or a new job).",
+    )

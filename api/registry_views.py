@@ -1,28 +1,35 @@
 """HTTP views of the registry: thin viewsets over the selectors, plus import, export and GeoJSON."""
 
+import uuid
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.uploadhandler import FileUploadHandler
 from django.db.models import F, Q
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import SAFE_METHODS
+from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from linkage import selectors, services
+from linkage import exporter, graph_cache, jobs, selectors, services
 
 from . import filters
 from . import serializers as s
+from .job_views import JOB_ACCEPTED, job_accepted
 from .permissions import BUYER_ROLE, PRODUCER_ROLE, Account, IsPlanner, account_of
-from .queries import GeoJSONQuery, read_query
+from .queries import ExportQuery, GeoJSONQuery, read_query
 from .renderers import (
     CSVRenderer,
-    Download,
     FileNegotiation,
     GeoJSONRenderer,
     JSONRenderer,
@@ -256,11 +263,63 @@ class LinkageViewSet(RegistryViewSet):
         return Q(source_producer_id__in=account.producer_ids) | account.buyer_q("target_buyer__")
 
 
+class UploadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "upload_too_large"
+
+
+def _too_large() -> UploadTooLarge:
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
+    return UploadTooLarge(
+        {
+            "file": [
+                f"The file is larger than {limit / 2**20:,.0f} MB, the most an upload may be "
+                "(IMPORT_MAX_UPLOAD_BYTES); split it, or import it on the server with "
+                "manage.py import_data."
+            ]
+        }
+    )
+
+
+class _BoundedUpload(FileUploadHandler):
+    """Stops an uploaded file at IMPORT_MAX_UPLOAD_BYTES while it arrives (a body without a
+    Content-Length, or one that lies); the other handlers store what it passes on."""
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > settings.IMPORT_MAX_UPLOAD_BYTES:
+            raise _too_large()
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+# Room for the multipart form around the file: boundaries, headers, the other fields.
+_FORM_OVERHEAD = 64 * 1024
+
+
 class ImportView(APIView):
-    """Upload a workbook or CSV file of the registry tables (staff and planners only)."""
+    """Upload a workbook or CSV file of the registry tables (staff and planners only).
+
+    The upload is bounded (IMPORT_MAX_UPLOAD_BYTES, 413 above it, before the body is read) and so
+    is what it unpacks to (linkage.importing's limits: 400 with the report). A file larger than
+    IMPORT_BACKGROUND_BYTES is imported by a job when ``linkage.jobs`` says so: 202 and
+    ``jobs/<id>/`` with the import's progress, then the report as the job's result.
+    """
 
     permission_classes = [IsPlanner]
     parser_classes = [MultiPartParser, FormParser]
+
+    def initial(self, request, *args, **kwargs):
+        # Before authentication: a session's CSRF check already reads the body.
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.IMPORT_MAX_UPLOAD_BYTES + _FORM_OVERHEAD:
+            raise _too_large()
+        request._request.upload_handlers.insert(0, _BoundedUpload(request._request))
+        super().initial(request, *args, **kwargs)
 
     @extend_schema(
         summary="Import a workbook or CSV file",
@@ -269,21 +328,41 @@ class ImportView(APIView):
         request={"multipart/form-data": s.ImportUploadSerializer},
         responses={
             200: OpenApiResponse(OpenApiTypes.OBJECT, description="The import report."),
-            400: OpenApiResponse(OpenApiTypes.OBJECT, description="The report, with the bad rows."),
+            202: JOB_ACCEPTED,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="The report, with the bad rows, or the file over a limit.",
+            ),
+            413: OpenApiResponse(OpenApiTypes.OBJECT, description="The file is too large."),
         },
     )
     def post(self, request):
         upload = s.ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         from linkage.importing import import_upload
+        from linkage.importing.run import saved_upload_path
 
         file = upload.validated_data["file"]
-        report = import_upload(
-            file,
-            filename=file.name,
-            dry_run=upload.validated_data["dry_run"],
-            skip_bad_rows=upload.validated_data["skip_bad_rows"],
-        )
+        options = {
+            "filename": file.name,
+            "dry_run": upload.validated_data["dry_run"],
+            "skip_bad_rows": upload.validated_data["skip_bad_rows"],
+        }
+        if jobs.runs_as_job(
+            size=file.size,
+            inline_limit=settings.IMPORT_BACKGROUND_BYTES,
+            background=upload.validated_data["background"],
+        ):
+            # Jobs take plain arguments: the file waits on disk for its job, which removes it.
+            path = saved_upload_path(file.name)
+            with path.open("wb") as saved:
+                for chunk in file.chunks():
+                    saved.write(chunk)
+            job_id = jobs.enqueue(
+                "linkage.importing.run.import_saved_upload", path=str(path), **options
+            )
+            return job_accepted(request, job_id)
+        report = import_upload(file, **options)
         code = status.HTTP_200_OK if report.ok else status.HTTP_400_BAD_REQUEST
         return Response(report.as_dict(), status=code)
 
@@ -294,45 +373,103 @@ def _known_table(table: str) -> str:
     return table
 
 
-class ExportTableView(APIView):
+_EXPORT_RESPONSES = {
+    (200, CSVRenderer.media_type): OpenApiTypes.STR,
+    (200, XLSXRenderer.media_type): OpenApiTypes.BINARY,
+    202: JOB_ACCEPTED,
+    401: OpenApiResponse(OpenApiTypes.OBJECT, description="Not signed in."),
+}
+
+
+class RegistryExportView(APIView):
+    """A whole-registry download, for signed-in accounts: the file kept for the registry's
+    current version, else built now (a small registry, or no job queue) or by a background job
+    (202 and ``jobs/<id>/``, whose result gives the ``download_url``). A write moves the version
+    on, so an older file is never served."""
+
+    permission_classes = [IsAuthenticated]
+    content_negotiation_class = FileNegotiation
+
+    def export(self, request, name: str, fmt: str, filename: str):
+        background = read_query(ExportQuery, request)["background"]
+        # Read before any data: a write after this moves it on (see exporter.build_export).
+        version = graph_cache.current_version() or f"unshared-{uuid.uuid4().hex}"
+        path = exporter.export_file(name, fmt, version)
+        if not path.exists():
+            queued = jobs.runs_as_job(
+                size=exporter.export_rows(name),
+                inline_limit=settings.EXPORT_INLINE_ROWS,
+                background=background,
+            )
+            if queued:
+                # The answer is JSON, whatever file the URL names.
+                request.accepted_renderer = JSONRenderer()
+                request.accepted_media_type = JSONRenderer.media_type
+                return job_accepted(request, self._job(request, name, fmt, version))
+            exporter.build_export(name=name, fmt=fmt, version=version)
+        media_type = CSVRenderer.media_type + "; charset=utf-8" if fmt == "csv" else None
+        response = FileResponse(
+            path.open("rb"),
+            as_attachment=True,
+            filename=f"{filename}.{fmt}",
+            content_type=media_type or XLSXRenderer.media_type,
+        )
+        response["ETag"] = f'"{version}-{name}.{fmt}"'
+        return response
+
+    @staticmethod
+    def _job(request, name: str, fmt: str, version: str) -> str:
+        """The job building this export at this version: the one already queued, else a new one."""
+        key = f"exports:job:{version}:{name}.{fmt}"
+        job_id = cache.get(key)
+        known = jobs.job_status(job_id) if job_id else None
+        if known is None or known["status"] == "failed":
+            url = request.build_absolute_uri(request.path) + "?" + urlencode({"version": version})
+            job_id = jobs.enqueue(
+                "linkage.exporter.build_export",
+                name=name,
+                fmt=fmt,
+                version=version,
+                download_url=url,
+            )
+            cache.set(key, job_id, timeout=jobs.RESULT_TTL)
+        return job_id
+
+
+class ExportTableView(RegistryExportView):
     """One registry table as CSV (UTF-8 with a byte-order mark) or as a workbook of one sheet."""
 
     renderer_classes = [CSVRenderer, XLSXRenderer]
-    content_negotiation_class = FileNegotiation
 
     @extend_schema(
-        summary="Export one table",
+        summary="Export one table (signed-in accounts)",
         operation_id="export_table",
         tags=["export"],
         parameters=[
             OpenApiParameter("table", str, OpenApiParameter.PATH, enum=EXPORT_TABLES),
             OpenApiParameter("format", str, OpenApiParameter.PATH, enum=["csv", "xlsx"]),
+            ExportQuery,
         ],
-        responses={
-            (200, CSVRenderer.media_type): OpenApiTypes.STR,
-            (200, XLSXRenderer.media_type): OpenApiTypes.BINARY,
-        },
+        responses=_EXPORT_RESPONSES,
     )
     def get(self, request, table: str, format: str):
-        from linkage import exporter
-
         table = _known_table(table)
-        return Response(Download({table: exporter.table_frame(table)}, table))
+        return self.export(request, table, format, table)
 
 
-class ExportWorkbookView(APIView):
+class ExportWorkbookView(RegistryExportView):
     """Every registry table in one Excel workbook, a sheet per table (the import format)."""
 
     renderer_classes = [XLSXRenderer]
-    content_negotiation_class = FileNegotiation
 
     @extend_schema(
-        summary="Export all tables",
+        summary="Export all tables (signed-in accounts)",
         operation_id="export_workbook",
         tags=["export"],
-        responses={(200, XLSXRenderer.media_type): OpenApiTypes.BINARY},
+        parameters=[ExportQuery],
+        responses={
+            key: value for key, value in _EXPORT_RESPONSES.items() if key != (200, "text/csv")
+        },
     )
     def get(self, request):
-        from linkage import exporter
-
-        return Response(Download(exporter.export_frames(), "ocop-linkage"))
+        return self.export(request, exporter.WORKBOOK, "xlsx", exporter.WORKBOOK)

@@ -14,6 +14,7 @@ from rest_framework import serializers
 from linkage.allocation import MAX_QUANTITY_PER_MONTH
 from linkage.choices import Category
 from linkage.dates import EARLIEST_DATE, LATEST_DATE
+from linkage.jobs import BACKGROUND_CHOICES
 from linkage.models import Area, Buyer, Linkage, Producer, Product, Rating, SourcingRequest
 from linkage.selectors import rating_status
 from linkage.text import looks_like_formula
@@ -351,4 +352,11 @@ class ImportUploadSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(default=False, help_text="Check only; change nothing.")
     skip_bad_rows = serializers.BooleanField(
         default=False, help_text="Import the good rows even when some rows are bad."
+    )
+    background = serializers.ChoiceField(
+        choices=BACKGROUND_CHOICES,
+        default="auto",
+        help_text="auto: a file larger than IMPORT_BACKGROUND_BYTES is imported by a job (202 "
+        "and jobs/<id>/, with its progress, the report as its result) when a worker queue is "
+        "configured; always: as a job; never: in this request.",
     )

@@ -9,8 +9,13 @@ Whether a piece of work runs in the request or as a job is decided by one rule,
 ``runs_as_job``: the caller's ``background`` choice (auto, always, never) and, for auto, the
 work's estimated size against the limit of what a request may do, when a queue exists. The API
 answers every queued run the same way: 202 with ``jobs/<id>/`` (``api.job_views``).
+
+A long job tells how far it has got with ``report_progress(done, total, stage)``: into the rq
+job's meta on a worker, into its cache entry in the embedded mode; ``job_status`` gives it as
+``progress`` (None until the job reports any).
 """
 
+import contextvars
 import logging
 import uuid
 from importlib import import_module
@@ -26,6 +31,7 @@ __all__ = [
     "job_status",
     "queue_available",
     "queue_reachable",
+    "report_progress",
     "runs_as_job",
 ]
 
@@ -52,6 +58,8 @@ _STATUS = {
     "stopped": "failed",
     "canceled": "failed",
 }
+# The id of the job running inline in this thread (embedded mode), for report_progress.
+_inline_job: contextvars.ContextVar[str | None] = contextvars.ContextVar("inline_job", default=None)
 
 
 def queue_available() -> bool:
@@ -118,16 +126,52 @@ def enqueue(func_path: str, **kwargs) -> str:
 
 def _run_inline(job_id: str, func_path: str, kwargs: dict) -> dict:
     module_path, _, name = func_path.rpartition(".")
+    key = _CACHE_PREFIX + job_id
+    cache.set(key, _outcome(job_id, "started"), RESULT_TTL)
+    token = _inline_job.set(job_id)
     try:
         result = getattr(import_module(module_path), name)(**kwargs)
     except Exception as exc:  # the job's failure is its outcome, reported by job_status
         logger.exception("Job %s (%s) failed", job_id, func_path)
-        return {"id": job_id, "status": "failed", "result": None, "error": str(exc)}
-    return {"id": job_id, "status": "finished", "result": result, "error": None}
+        return _outcome(job_id, "failed", error=str(exc), progress=_progress_of(key))
+    finally:
+        _inline_job.reset(token)
+    return _outcome(job_id, "finished", result=result, progress=_progress_of(key))
+
+
+def _outcome(job_id, status, *, result=None, error=None, progress=None) -> dict:
+    return {"id": job_id, "status": status, "result": result, "error": error, "progress": progress}
+
+
+def _progress_of(key: str) -> dict | None:
+    found = cache.get(key)
+    return found.get("progress") if found else None
+
+
+def report_progress(done: int, total: int, stage: str) -> None:
+    """Record how far the current job has got: ``done`` of ``total`` in ``stage`` (e.g. a table
+    read, checked or written). Outside a job it does nothing, so the same code runs in a request.
+    """
+    progress = {"done": int(done), "total": int(total), "stage": str(stage)}
+    job_id = _inline_job.get()
+    if job_id is not None:
+        cache.set(
+            _CACHE_PREFIX + job_id, _outcome(job_id, "started", progress=progress), RESULT_TTL
+        )
+        return
+    if not queue_available():
+        return
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is not None:
+        job.meta["progress"] = progress
+        job.save_meta()
 
 
 def job_status(job_id: str) -> dict | None:
-    """{id, status: queued|started|finished|failed, result, error}, or None for an unknown id."""
+    """{id, status: queued|started|finished|failed, result, error, progress}, or None for an
+    unknown id. ``progress`` is the last ``report_progress`` of the job: {done, total, stage}."""
     if not queue_available():
         return cache.get(_CACHE_PREFIX + job_id)
     from rq.exceptions import NoSuchJobError
@@ -146,4 +190,5 @@ def job_status(job_id: str) -> dict | None:
         exc_string = (latest.exc_string if latest is not None else "") or ""
         # The traceback stays in the worker's log; the client gets its last line.
         error = exc_string.strip().splitlines()[-1] if exc_string.strip() else "The job failed."
-    return {"id": job.id, "status": status, "result": result, "error": error}
+    progress = (job.get_meta(refresh=False) or {}).get("progress")
+    return _outcome(job.id, status, result=result, error=error, progress=progress)

@@ -19,3 +19,10 @@ def _empty_cache():
     _clear()
     yield
     _clear()
+
+
+@pytest.fixture(autouse=True)
+def _file_dirs(settings, tmp_path):
+    """Exports and uploads waiting for their job go to the test's own folder."""
+    settings.EXPORT_DIR = tmp_path / "exports"
+    settings.IMPORT_UPLOAD_DIR = tmp_path / "imports"

@@ -182,8 +182,6 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -305,3 +303,28 @@ if REDIS_URL:
 # Without Redis the outlet ranking is refitted in a thread of the process after a write, while
 # requests keep the previous ranking; False makes the first request after a write wait for it.
 RANKING_FIT_IN_BACKGROUND = True
+
+# Imports and exports: what one upload may hold, and where whole-registry exports are kept.
+# Defaults sit well above the national dataset (about 480,000 rows, 33 MB of CSV unpacked).
+_MB = 2**20
+# A request body other than files (forms, JSON) is held in memory: at most this many bytes.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * _MB))
+# An uploaded file larger than this goes to a temporary file on disk rather than memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", 10 * _MB))
+# The largest file import/ accepts (413 above it), checked before the body is read.
+IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 200 * _MB))
+# The most an upload may unpack to (a zip's CSV files, a workbook's parts), summed: the sizes
+# the archive declares, and the bytes actually read, which stop at the limit.
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", 1024 * _MB))
+# The most rows one table of an upload may have; a longer table is refused before it is parsed.
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 1_000_000))
+# Uploads larger than this run as a background job (linkage.jobs' rule: with a queue, or with
+# background=always), followed at jobs/<id>/; their file waits in IMPORT_UPLOAD_DIR meanwhile.
+IMPORT_BACKGROUND_BYTES = int(os.environ.get("IMPORT_BACKGROUND_BYTES", 2 * _MB))
+IMPORT_UPLOAD_DIR = Path(os.environ.get("IMPORT_UPLOAD_DIR", BASE_DIR / "var" / "imports"))
+# Whole-registry exports (export.xlsx, export/<table>.csv|xlsx) are written once per registry
+# version into EXPORT_DIR and served from there. The web processes and the job workers must see
+# the same directory (one machine, or a shared volume).
+EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", BASE_DIR / "var" / "exports"))
+# Exports of more rows than this are built by a job when a queue exists (else in the request).
+EXPORT_INLINE_ROWS = int(os.environ.get("EXPORT_INLINE_ROWS", 5_000))
