@@ -3,6 +3,7 @@ backend out of reach (the database restarting, Redis or the job queue down) as 5
 ``Retry-After``.
 """
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
@@ -44,16 +45,56 @@ def django_error_detail(exc: DjangoValidationError) -> dict:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        exc = exceptions.APIException(str(exc))
+        exc.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    elif isinstance(exc, SuspiciousOperation):
+        # Too many fields, a malformed multipart body: the request's fault, answered in JSON
+        # rather than Django's HTML 400 page.
+        exc = exceptions.ValidationError({"non_field_errors": [str(exc)]})
     response = _error_response(exc, context)
     request = context.get("request")
-    if response is not None and request is not None:
-        # An error is JSON even where a CSV, XLSX or GeoJSON file was asked for: a client reads
-        # the field and the reason, and a spreadsheet writer cannot render them anyway.
+    if response is None:
+        return None
+    if response.status_code == status.HTTP_400_BAD_REQUEST:
+        response.data = _field_errors(response.data)
+    if request is not None:
+        # An error is JSON even where a CSV, XLSX or GeoJSON file was asked for (or a format
+        # that does not exist): a client reads the field and the reason.
         renderer = getattr(request, "accepted_renderer", None)
-        if renderer is not None and renderer.format not in ("json", "api"):
+        if renderer is None or renderer.format not in ("json", "api"):
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
     return response
+
+
+def _reasons(detail, where: str = "") -> list[str]:
+    """Every reason in ``detail`` as flat text; the place of a nested one (an item of a list,
+    a key of an object) goes before it."""
+    if isinstance(detail, dict):
+        return [
+            reason
+            for key, value in detail.items()
+            for reason in _reasons(value, f"{where}{key}: " if key != "non_field_errors" else where)
+        ]
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return [f"{where}{item}" for item in detail]
+        return [
+            reason
+            for index, item in enumerate(detail)
+            for reason in _reasons(item, f"{where}{index}: ")
+        ]
+    return [f"{where}{detail}"]
+
+
+def _field_errors(data) -> dict[str, list[str]]:
+    """One shape for every 400: each field (``non_field_errors`` for the body as a whole) with a
+    flat list of its reasons, never a nested object (a list's items, a parse error's detail)."""
+    if isinstance(data, dict):
+        named = {"detail": "non_field_errors"}
+        return {named.get(field, field): _reasons(value) for field, value in data.items()}
+    return {"non_field_errors": _reasons(data)}
 
 
 def _still_referenced(exc: ProtectedError | RestrictedError) -> str:

@@ -110,7 +110,10 @@ class GeoJSONMixin:
         summary="Filtered list as GeoJSON (RFC 7946)",
         filters=True,
         parameters=[GeoJSONQuery],
-        responses={(200, GeoJSONRenderer.media_type): OpenApiTypes.OBJECT},
+        responses={
+            (200, GeoJSONRenderer.media_type): OpenApiTypes.OBJECT,
+            (200, JSONRenderer.media_type): OpenApiTypes.OBJECT,
+        },
     )
     @action(
         detail=False,

@@ -78,7 +78,11 @@ class JSONRenderer(DRFJSONRenderer):
 class _FileRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if not isinstance(data, Download):
-            raise TypeError(f"{self.format} is rendered from a Download, not {type(data)}")
+            # Not a table (an OPTIONS description, say): JSON, and the answer says so.
+            response = (renderer_context or {}).get("response")
+            if response is not None:
+                response["Content-Type"] = JSONRenderer.media_type
+            return JSONRenderer().render(data, JSONRenderer.media_type, renderer_context)
         hidden = _hidden(renderer_context)
         if hidden:
             data = Download(

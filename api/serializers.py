@@ -118,7 +118,9 @@ class AreaSerializer(SafeTextMixin, serializers.ModelSerializer):
 
 class ProducerSerializer(SafeTextMixin, serializers.ModelSerializer):
     area = _code_field(Area, required=False, allow_null=True)
-    area_name = serializers.CharField(source="area.name", read_only=True, default=None)
+    area_name = serializers.CharField(
+        source="area.name", read_only=True, default=None, allow_null=True
+    )
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:
@@ -194,7 +196,9 @@ class RatingSerializer(serializers.ModelSerializer):
 
 class BuyerSerializer(SafeTextMixin, serializers.ModelSerializer):
     chain = _code_field(Buyer, required=False, allow_null=True)
-    chain_name = serializers.CharField(source="chain.name", read_only=True, default=None)
+    chain_name = serializers.CharField(
+        source="chain.name", read_only=True, default=None, allow_null=True
+    )
     area = _code_field(Area, required=False, allow_null=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     categories = CategoryListField(required=False, allow_empty=True)
