@@ -118,9 +118,7 @@ class AreaSerializer(SafeTextMixin, serializers.ModelSerializer):
 
 class ProducerSerializer(SafeTextMixin, serializers.ModelSerializer):
     area = _code_field(Area, required=False, allow_null=True)
-    area_name = serializers.CharField(
-        source="area.name", read_only=True, default=None, allow_null=True
-    )
+    area_name = serializers.SerializerMethodField()
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:
@@ -139,6 +137,10 @@ class ProducerSerializer(SafeTextMixin, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["updated_at"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_area_name(self, record) -> str | None:
+        return record.area.name if record.area_id else None
 
 
 class ProductSerializer(SafeTextMixin, serializers.ModelSerializer):
@@ -196,9 +198,7 @@ class RatingSerializer(serializers.ModelSerializer):
 
 class BuyerSerializer(SafeTextMixin, serializers.ModelSerializer):
     chain = _code_field(Buyer, required=False, allow_null=True)
-    chain_name = serializers.CharField(
-        source="chain.name", read_only=True, default=None, allow_null=True
-    )
+    chain_name = serializers.SerializerMethodField()
     area = _code_field(Area, required=False, allow_null=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     categories = CategoryListField(required=False, allow_empty=True)
@@ -221,6 +221,10 @@ class BuyerSerializer(SafeTextMixin, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["updated_at"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_chain_name(self, record) -> str | None:
+        return record.chain.name if record.chain_id else None
 
 
 class SourcingRequestSerializer(SafeTextMixin, serializers.ModelSerializer):

@@ -98,8 +98,11 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the API read while an import writes; the timeout waits out short write locks.
+    # IMMEDIATE takes the write lock when a transaction starts: two concurrent writes then wait
+    # for each other instead of one failing at once ("database is locked") when it upgrades.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
