@@ -81,6 +81,8 @@ VI_TO_EN = {
     "trạng thái": "status",
     "yêu cầu tìm nguồn hàng": "sourcing request",
     "Hộ sản xuất kinh doanh (ẩn tên)": "Household business (name withheld)",
+    "người ghi nhận": "decided by",
+    "ghi chú": "note",
 }
 
 
@@ -106,3 +108,6 @@ if __name__ == "__main__":
     po = HERE / "en" / "LC_MESSAGES" / "django.po"
     print(f"{_fill(po, VI_TO_EN)} English labels filled")
     subprocess.run(["msgfmt", "-o", str(po.with_suffix(".mo")), str(po)], check=True)
+    # The Vietnamese catalogue (English messages of errors and help texts) is edited by hand.
+    vi = HERE / "vi" / "LC_MESSAGES" / "django.po"
+    subprocess.run(["msgfmt", "--check", "-o", str(vi.with_suffix(".mo")), str(vi)], check=True)

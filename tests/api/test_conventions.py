@@ -129,3 +129,26 @@ def test_many_unknown_codes_are_named_by_the_first_twenty_and_a_count(planner):
     [reason] = response.json()["requests"]
     assert isinstance(reason, str)
     assert "NOPE-00019" in reason and "NOPE-00020" not in reason and "4980 more" in reason
+
+
+@pytest.mark.parametrize(
+    ("language", "reason"),
+    [
+        (None, "Không có địa bàn nào mã NOPE."),
+        ("vi", "Không có địa bàn nào mã NOPE."),
+        ("en", "No area has the code NOPE."),
+    ],
+)
+def test_errors_speak_the_requests_language_vietnamese_by_default(client, language, reason):
+    headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
+    response = client.get("/api/v1/products/?area=NOPE", **headers)
+    assert response.json() == {"area": [reason]}
+
+
+def test_a_body_that_is_not_json_is_a_400_in_the_one_shape(planner):
+    response = planner.generic(
+        "POST", "/api/v1/allocations/", "{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    [reason] = response.json()["non_field_errors"]
+    assert isinstance(reason, str)
