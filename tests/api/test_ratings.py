@@ -16,7 +16,10 @@ def test_a_producer_setting_its_own_rating_is_forbidden_naming_the_field(produce
     alice = producer_accounts[0]
     product = alice["product"]
     response = alice["client"].patch(
-        f"/api/v1/products/{product.code}/", {"stars": 5, "rated_on": "2026-11-01"}, format="json"
+        f"/api/v1/products/{product.code}/",
+        {"stars": 5, "rated_on": "2026-11-01"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 403
     assert response.json() == {

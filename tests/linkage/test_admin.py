@@ -123,7 +123,7 @@ def test_admin_shows_a_rule_of_the_services_on_the_form(admin_client_):
         "source_producer": linkage.source_producer_id,
         "target_buyer": linkage.target_buyer_id,
     }
-    response = admin_client_.post("/admin/linkage/linkage/add/", body)
+    response = admin_client_.post("/admin/linkage/linkage/add/", body, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert "This linkage is already registered." in response.content.decode()
     assert Linkage.objects.count() == 1

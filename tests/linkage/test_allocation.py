@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from linkage.allocation import allocation_inputs, allocation_run, check_request_codes
 from linkage.choices import RequestStatus
@@ -121,7 +121,7 @@ def test_a_store_request_follows_its_chains_rules_too():
 def test_check_request_codes_names_unknown_and_closed_codes():
     SourcingRequestFactory(code="YC1")
     SourcingRequestFactory(code="YC2", status=RequestStatus.CLOSED)
-    with pytest.raises(ValidationError) as raised:
+    with translation.override("en"), pytest.raises(ValidationError) as raised:
         check_request_codes(["YC1", "YC2", "NOPE"])
     messages = raised.value.messages
     assert any("NOPE" in m and "Unknown" in m for m in messages)
