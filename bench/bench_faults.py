@@ -201,15 +201,15 @@ class Stack:
 def planner_token(stack: Stack) -> str:
     """A staff user in the planners group and its API token.
 
-    The one place that knows how tokens are made (DRF's authtoken today): a change of token
-    scheme changes this function only.
+    The one place that knows how tokens are made (django-rest-knox: only a hash is stored, so a
+    new token each run): a change of token scheme changes this function only.
     """
     code = (
         "from django.contrib.auth.models import Group, User\n"
-        "from rest_framework.authtoken.models import Token\n"
+        "from knox.models import AuthToken\n"
         "u, _ = User.objects.get_or_create(username='bench_planner', defaults={'is_staff': True})\n"
         "u.groups.add(Group.objects.get_or_create(name='planners')[0])\n"
-        "print(Token.objects.get_or_create(user=u)[0].key)\n"
+        "print(AuthToken.objects.create(user=u)[1])\n"
     )
     out = stack.manage("shell", "-c", code, capture_output=True, text=True).stdout
     return out.strip().splitlines()[-1]
