@@ -3,11 +3,14 @@ backend out of reach (the database restarting, Redis or the job queue down) as 5
 ``Retry-After``.
 """
 
+import math
+
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from redis.exceptions import RedisError
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
@@ -26,12 +29,21 @@ class LoginLockedOut(exceptions.Throttled):
     """Too many failed sign-ins for the account or from the address (django-axes): 429 with the
     reason and Retry-After, whatever the password."""
 
-    default_detail = (
-        "Too many failed sign-ins for this account or from this address; sign-in is locked."
-    )
     default_code = "locked_out"
-    extra_detail_singular = "Try again in {wait} second."
-    extra_detail_plural = "Try again in {wait} seconds."
+
+    def __init__(self, wait=None, detail=None, code=None):
+        # Throttled would append its own English "Expected available in …" to the reason.
+        self.wait = math.ceil(wait) if wait is not None else None
+        exceptions.APIException.__init__(self, detail or _lockout_reason(wait), code)
+
+
+def _lockout_reason(wait) -> str:
+    reason = _("Too many failed sign-ins for this account or from this address; sign-in is locked.")
+    if wait is None:
+        return reason
+    seconds = math.ceil(wait)
+    again = ngettext("Try again in %d second.", "Try again in %d seconds.", seconds) % seconds
+    return f"{reason} {again}"
 
 
 def django_error_detail(exc: DjangoValidationError) -> dict:

@@ -99,7 +99,7 @@ def test_repeated_failures_lock_the_account_out_even_for_the_right_password(caro
         assert login(client, "carol", "wrong").status_code == 400
     answer = login(client, "carol", "wrong")
     assert answer.status_code == 429
-    answer = login(client, "carol")
+    answer = login(client, "carol", HTTP_ACCEPT_LANGUAGE="en")
     assert answer.status_code == 429
     assert answer["Content-Type"].startswith("application/json")
     assert "locked" in answer.json()["detail"]
@@ -157,3 +157,12 @@ def test_the_login_has_its_own_quota_per_address(carol):
     assert answer.status_code == 429
     assert answer.json()["detail"].startswith("Request was throttled")
     assert login(APIClient(), "carol", REMOTE_ADDR="10.1.1.1").status_code == 200
+
+
+def test_the_lockout_reason_speaks_vietnamese_by_default():
+    UserFactory(username="dung", password=PASSWORD)
+    client = APIClient()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login(client, "dung", "wrong")
+    detail = login(client, "dung").json()["detail"]
+    assert "đăng nhập tạm bị khoá" in detail and "giây" in detail
