@@ -50,7 +50,11 @@ class FoldedSearchFilter(BaseFilterBackend):
         if not words or not fields:
             return queryset
         # A household's name is a person's: readers who may not see it cannot search by it either.
-        private = getattr(view, "household_name_fields", {}) if hidden_households(request) else {}
+        private = (
+            getattr(view, "household_name_fields", {})
+            if hidden_households(request) is not None
+            else {}
+        )
         for word in words:
             queryset = queryset.filter(
                 reduce(operator.or_, (self._matches(field, word, private) for field in fields))

@@ -35,34 +35,31 @@ def account_of(request) -> Account:
     return cached
 
 
-class _HiddenHouseholds:
-    """The households an account may not see in full, ``code in hidden``: read from the database
-    on the first question only, so that answers naming no producer cost no query."""
+class HiddenHouseholds:
+    """The households an account may not see in full (``linkage.privacy``), asked of the codes
+    an answer names: answers that name no household cost one small query."""
 
     def __init__(self, account: Account):
         self.account = account
-        self._households = self._visible = None
+        self._visible = None
 
-    def __bool__(self) -> bool:
-        return True
+    def among(self, codes) -> frozenset[str]:
+        """Which of ``codes`` are households this account may not see in full."""
+        households = selectors.households_among(codes) if codes else frozenset()
+        if households and self.account.producer_ids:
+            if self._visible is None:
+                self._visible = selectors.households_linked_to(self.account.producer_ids)
+            households -= self._visible
+        return households
 
-    def __contains__(self, code) -> bool:
-        if self._households is None:
-            self._households = selectors.household_codes()
-            self._visible = selectors.households_linked_to(self.account.producer_ids)
-        return code in self._households and code not in self._visible
 
-
-def hidden_households(request):
-    """The household codes whose details this request may not see (``linkage.privacy``):
-    none for planners and staff, all but its own households for a cooperative's account, all
-    for everyone else."""
-    cached = getattr(request, "_ocop_hidden_households", None)
-    if cached is None:
+def hidden_households(request) -> HiddenHouseholds | None:
+    """Who this request may not see in full: None for planners and staff (they see everything),
+    else the rule for its account (a cooperative sees its own households)."""
+    if not hasattr(request, "_ocop_hidden_households"):
         account = account_of(request)
-        cached = frozenset() if account.is_planner else _HiddenHouseholds(account)
-        request._ocop_hidden_households = cached
-    return cached
+        request._ocop_hidden_households = None if account.is_planner else HiddenHouseholds(account)
+    return request._ocop_hidden_households
 
 
 class ReadOnlyOrAuthorised(BasePermission):

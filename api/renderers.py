@@ -10,7 +10,7 @@ Errors are always JSON, whatever format was asked for (``api.exceptions``).
 from __future__ import annotations
 
 import copy
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -20,7 +20,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 
-from linkage.privacy import withhold_frame, withhold_households
+from linkage.privacy import codes_named, frame_codes, withhold_frame, withhold_households
 from linkage.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_bytes, xlsx_bytes
 
 from .permissions import hidden_households
@@ -57,21 +57,25 @@ class Download:
         return cls({sheet: frame}, filename, index)
 
 
-def _hidden(renderer_context) -> Container[str]:
+def _hidden(renderer_context, codes: Callable[[], set[str]]) -> frozenset[str]:
+    """The households named in the answer that its reader may not see in full."""
     request = (renderer_context or {}).get("request")
     response = (renderer_context or {}).get("response")
     if request is None or (response is not None and response.status_code >= 400):
         return frozenset()
-    return hidden_households(request)
+    rule = hidden_households(request)
+    return frozenset() if rule is None else rule.among(codes())
 
 
 class JSONRenderer(DRFJSONRenderer):
     """DRF's JSON, with the households the reader may not see withheld (``linkage.privacy``)."""
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        hidden = _hidden(renderer_context)
-        if hidden and data is not None:
-            data = withhold_households(copy.deepcopy(data), hidden)
+        if data is not None:
+            hidden = _hidden(renderer_context, lambda: codes_named(data))
+            if hidden:
+                # Views may answer objects they keep (a cached analysis): change a copy.
+                data = withhold_households(copy.deepcopy(data), hidden)
         return super().render(data, accepted_media_type, renderer_context)
 
 
@@ -83,7 +87,10 @@ class _FileRenderer(BaseRenderer):
             if response is not None:
                 response["Content-Type"] = JSONRenderer.media_type
             return JSONRenderer().render(data, JSONRenderer.media_type, renderer_context)
-        hidden = _hidden(renderer_context)
+        hidden = _hidden(
+            renderer_context,
+            lambda: set().union(*(frame_codes(frame) for frame in data.sheets.values())),
+        )
         if hidden:
             data = Download(
                 {name: withhold_frame(frame, hidden) for name, frame in data.sheets.items()},

@@ -34,6 +34,7 @@ __all__ = [
     "bump_version",
     "current_version",
     "get_graph",
+    "held_graph",
     "fit_ranking_job",
     "get_recommender",
     "reset",
@@ -124,6 +125,11 @@ def get_graph() -> nx.DiGraph:
         _warm.version, _warm.graph, _warm.recommender = version, graph, None
         _warm.built_at, _warm.built_on = time.monotonic(), today
         return graph
+
+
+def held_graph() -> nx.DiGraph | None:
+    """The current graph if this process already holds it, else None: never builds one."""
+    return _warm.graph if _is_fresh(current_version()) else None
 
 
 def get_recommender():

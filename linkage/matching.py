@@ -272,11 +272,10 @@ def _chain_pairs(request, index, products, supply_points, supply_vectors):
     vectors = reduced_unit_vectors(points[:, 0], points[:, 1])
     supply_v = supply_vectors[products]
     dot = supply_v @ vectors.T
-    nearest = np.argmax(dot, axis=1)
-    best = np.take_along_axis(dot, nearest[:, None], axis=1)[:, 0]
+    nearest, metres = _nearest_on_ellipsoid(dot, vectors, supply_v)
     limit_m = _limit_m(request)
-    cols = np.flatnonzero(best >= _min_dot(np.array(limit_m)))
-    metres = lambert_m(best[cols], vectors[nearest[cols], 2], supply_v[cols, 2])
+    cols = np.flatnonzero(np.isfinite(metres) & (metres <= limit_m * (1 + LAMBERT_TOLERANCE) + 1))
+    metres = metres[cols]
     within = _reached(
         (points, nearest[cols]),
         (supply_points, products[cols]),
@@ -289,6 +288,30 @@ def _chain_pairs(request, index, products, supply_points, supply_vectors):
         products[cols],
         np.rint(metres[within]).astype(np.int64),
     )
+
+
+def _nearest_on_ellipsoid(dot, vectors, supply_v):
+    """For each product (row of ``dot``, the unit vectors' dot products with the stores): its
+    nearest store on the ellipsoid and Lambert's metres to it.
+
+    The nearest by angle on the sphere of reduced latitudes is not always the nearest on the
+    ellipsoid: the two distances differ by at most 2f, so only stores within that margin of the
+    best angle are measured.
+    """
+    best = dot.max(axis=1)
+    angle = np.arccos(np.clip(best, -1.0, 1.0))
+    margin = np.cos(np.minimum(angle * (1 + 2 * WGS84_F) / (1 - 2 * WGS84_F) + 1e-12, np.pi))
+    rows, stores = np.nonzero(dot >= margin[:, None])
+    metres = lambert_m(dot[rows, stores], vectors[stores, 2], supply_v[rows, 2])
+    order = np.lexsort((metres, rows))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = rows[order][1:] != rows[order][:-1]
+    chosen = order[first]
+    nearest = np.zeros(len(dot), dtype=np.int64)
+    distance = np.full(len(dot), np.inf)
+    nearest[rows[chosen]] = stores[chosen]
+    distance[rows[chosen]] = metres[chosen]
+    return nearest, distance
 
 
 def solve_flow(

@@ -16,7 +16,14 @@ from collections.abc import Container
 import pandas as pd
 from django.utils.translation import gettext as _
 
-__all__ = ["COORDINATE_DECIMALS", "withhold_frame", "withhold_households", "withheld_name"]
+__all__ = [
+    "COORDINATE_DECIMALS",
+    "codes_named",
+    "frame_codes",
+    "withhold_frame",
+    "withhold_households",
+    "withheld_name",
+]
 
 # Two decimals of a degree: at most about 1.1 km of latitude, less of longitude in Vietnam.
 COORDINATE_DECIMALS = 2
@@ -50,6 +57,42 @@ def _withhold_feature(feature: dict, hidden: Container[str]) -> None:
             geometry["coordinates"] = [_round(value) for value in geometry["coordinates"]]
 
 
+def _dicts(data):
+    """Every dict in ``data`` (dicts and lists nested any way)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(value for value in item if isinstance(value, dict | list))
+        elif isinstance(item, dict):
+            yield item
+            stack.extend(value for value in item.values() if isinstance(value, dict | list))
+
+
+def codes_named(data) -> set[str]:
+    """The codes ``data`` names where ``withhold_households`` would look: ``code`` and every
+    ``<x>_code`` (a feature's ``properties`` included). Which of them are households is the
+    caller's question, asked of these few codes rather than of every household there is."""
+    return {
+        value
+        for item in _dicts(data)
+        for key, value in item.items()
+        if (key == "code" or key.endswith("_code")) and isinstance(value, str)
+    }
+
+
+def frame_codes(frame: pd.DataFrame) -> set[str]:
+    """The codes a table names in its ``code`` and ``<x>_code`` columns (index included)."""
+    flat = frame.reset_index() if any(name is not None for name in frame.index.names) else frame
+    return {
+        value
+        for column in flat.columns
+        if column == "code" or str(column).endswith("_code")
+        for value in flat[column].dropna().unique().tolist()
+        if isinstance(value, str)
+    }
+
+
 def withhold_households(data, hidden: Container[str]):
     """``data`` (dicts and lists, as an API answers) with every household in ``hidden`` withheld.
 
@@ -58,14 +101,7 @@ def withhold_households(data, hidden: Container[str]):
     loses the name when the code is hidden; a GeoJSON feature of a hidden code has its point
     rounded. Changes ``data`` in place and returns it.
     """
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(value for value in item if isinstance(value, dict | list))
-            continue
-        if not isinstance(item, dict):
-            continue
+    for item in _dicts(data):
         if item.get("type") == "Feature":
             _withhold_feature(item, hidden)
         code = item.get("code")
@@ -76,7 +112,6 @@ def withhold_households(data, hidden: Container[str]):
                 name_key = key[: -len("code")] + "name"
                 if name_key in item:
                     item[name_key] = withheld_name()
-        stack.extend(value for value in item.values() if isinstance(value, dict | list))
     return data
 
 

@@ -12,7 +12,7 @@ from .graph import build_graph
 from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
 
 __all__ = [
-    "household_codes",
+    "households_among",
     "households_linked_to",
     "EXPIRING_WITHIN_MONTHS",
     "area_list",
@@ -137,22 +137,33 @@ def graph_from_db(*, today: dt.date | None = None) -> nx.DiGraph:
     return build_graph(tables_from_db(), today=today)
 
 
-def household_codes() -> frozenset[str]:
-    """The codes of every household producer, read once per graph version in each process."""
+# Codes per query: well under SQLite's limit on the parameters of one statement.
+_CODES_PER_QUERY = 5000
+
+
+def households_among(codes) -> frozenset[str]:
+    """Which of ``codes`` name household producers: read off the linkage graph when this process
+    holds the current one (a warm recommendation or analysis runs no query), else a query per
+    5,000 codes."""
     from . import graph_cache
 
-    version = graph_cache.current_version()
-    cached = _households.get("codes")
-    if cached is not None and version is not None and _households.get("version") == version:
-        return cached
-    codes = frozenset(
-        Producer.objects.filter(kind=ProducerKind.HOUSEHOLD).values_list("code", flat=True)
-    )
-    _households.update(version=version, codes=codes)
-    return codes
-
-
-_households: dict = {}
+    graph = graph_cache.held_graph()
+    if graph is not None:
+        nodes = graph.nodes
+        return frozenset(
+            code
+            for code in codes
+            if code in nodes
+            and nodes[code].get("type") == "producer"
+            and nodes[code].get("kind") == ProducerKind.HOUSEHOLD
+        )
+    codes = sorted(set(codes))
+    found = []
+    for start in range(0, len(codes), _CODES_PER_QUERY):
+        found += Producer.objects.filter(
+            kind=ProducerKind.HOUSEHOLD, code__in=codes[start : start + _CODES_PER_QUERY]
+        ).values_list("code", flat=True)
+    return frozenset(found)
 
 
 def households_linked_to(producer_ids) -> frozenset[str]:

@@ -209,7 +209,7 @@ def test_tables_read_the_registry_in_a_fixed_number_of_queries(
     client, registry, django_assert_max_num_queries
 ):
     ProductFactory.create_batch(20, rated_on=dt.date(2024, 1, 1))
-    # One more, once per registry version: which producers are households (linkage.privacy).
+    # One more: which of the codes the answer names are households (linkage.privacy).
     with django_assert_max_num_queries(3):
         assert client.get(BASE + "by-area/").status_code == 200
     with django_assert_max_num_queries(2):

@@ -1,6 +1,12 @@
 import pandas as pd
 
-from linkage.privacy import withheld_name, withhold_frame, withhold_households
+from linkage.privacy import (
+    codes_named,
+    frame_codes,
+    withheld_name,
+    withhold_frame,
+    withhold_households,
+)
 
 
 def test_records_pairs_and_features_of_hidden_codes_are_withheld_and_others_kept():
@@ -42,3 +48,15 @@ def test_frames_withhold_the_same_way_without_changing_the_input():
     assert out["producer_name"].tolist() == [withheld_name(), "B"]
     assert frame["producer_name"].tolist() == ["Hộ A", "B"]
     assert out.index.name == "code"
+
+
+def test_the_codes_an_answer_names_are_those_the_withholding_looks_at():
+    data = {
+        "results": [{"code": "A1", "area_code": "X", "name": "n"}, {"source_code": "HH"}],
+        "features": [{"type": "Feature", "properties": {"code": "P1"}}],
+        "count": 3,
+    }
+    assert codes_named(data) == {"A1", "X", "HH", "P1"}
+    frame = pd.DataFrame({"producer_code": ["HH", None], "name": ["a", "b"]}, index=["S1", "S2"])
+    frame.index.name = "code"
+    assert frame_codes(frame) == {"HH", "S1", "S2"}
