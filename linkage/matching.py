@@ -272,10 +272,14 @@ def _chain_pairs(request, index, products, supply_points, supply_vectors):
     vectors = reduced_unit_vectors(points[:, 0], points[:, 1])
     supply_v = supply_vectors[products]
     dot = supply_v @ vectors.T
-    nearest, metres = _nearest_on_ellipsoid(dot, vectors, supply_v)
     limit_m = _limit_m(request)
-    cols = np.flatnonzero(np.isfinite(metres) & (metres <= limit_m * (1 + LAMBERT_TOLERANCE) + 1))
-    metres = metres[cols]
+    # Products beyond reach of every store in any direction are left before measuring.
+    cols = np.flatnonzero(dot.max(axis=1) >= _min_dot(np.array(limit_m)))
+    _nearest, metres = _nearest_on_ellipsoid(dot[cols], vectors, supply_v[cols])
+    nearest = np.zeros(len(products), dtype=np.int64)
+    nearest[cols] = _nearest
+    keep = metres <= limit_m * (1 + LAMBERT_TOLERANCE) + 1
+    cols, metres = cols[keep], metres[keep]
     within = _reached(
         (points, nearest[cols]),
         (supply_points, products[cols]),
