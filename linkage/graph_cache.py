@@ -34,6 +34,7 @@ __all__ = [
     "bump_version",
     "current_version",
     "get_graph",
+    "get_snapshot",
     "held_graph",
     "fit_ranking_job",
     "get_recommender",
@@ -125,6 +126,26 @@ def get_graph() -> nx.DiGraph:
         _warm.version, _warm.graph, _warm.recommender = version, graph, None
         _warm.built_at, _warm.built_on = time.monotonic(), today
         return graph
+
+
+_snapshot_lock = threading.Lock()
+_held_snapshot = None
+
+
+def get_snapshot():
+    """The registry as a ``linkage.snapshot.GraphSnapshot`` at the current version."""
+    global _held_snapshot
+    from .selectors import snapshot_from_db
+
+    version = current_version()
+    held = _held_snapshot
+    if held is not None and held.version == version and held.day == dt.date.today():
+        return held
+    with _snapshot_lock:
+        held = _held_snapshot
+        if held is None or held.version != version or held.day != dt.date.today():
+            held = _held_snapshot = snapshot_from_db(version=version)
+        return held
 
 
 def held_graph() -> nx.DiGraph | None:
