@@ -1,8 +1,9 @@
 """HTTP views of the linkage graph's analytics, under /api/v1/network/.
 
-Each view checks its query parameters (400 naming the parameter), takes the warm graph or index
-from ``linkage.graph_cache`` and calls one function of ``linkage.graph`` or ``linkage.recommend``.
-Whole-graph analyses are cached under the graph's version, so they are computed once per change.
+Each view checks its query parameters (400 naming the parameter), takes the warm snapshot of the
+registry from ``linkage.graph_cache`` and calls one function of ``linkage.network``. Whole-graph
+analyses are kept under the registry's version, so they are computed once per change across
+processes; every answer carries the ``registry`` stamp (version, age, whether it is current).
 """
 
 from django.core.cache import cache
@@ -13,8 +14,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from linkage import graph as linkage_graph
-from linkage import graph_cache, jobs
+from linkage import graph_cache, jobs, network
+from linkage.result_cache import RESULT_TIMEOUT, Stamp, result_key
 
 from .job_views import JOB_ACCEPTED, job_accepted
 from .queries import (
@@ -36,55 +37,38 @@ __all__ = [
     "UnlinkedProducersView",
 ]
 
-ANALYSIS_TIMEOUT = graph_cache.ANALYSIS_TIMEOUT
 # Past this many actors (the national registry has about 220,000) Louvain communities and
-# betweenness take tens of seconds: with a job queue they go to a worker.
+# betweenness take seconds: with a job queue, a first request for them goes to a worker.
 HEAVY_ANALYSIS_NODES = 50_000
 
 
-def _cached(name: str, params: dict, compute):
-    """``compute(graph)``, cached under the graph's version and the parameters."""
-    # The version is read first: a write after it bumps the version, so a result computed on a
-    # graph that misses that write is never stored under the newer version.
-    version = graph_cache.current_version()
-    graph = graph_cache.get_graph()
-    if version is None:
-        return compute(graph)
-    key = graph_cache.analysis_key(name, version, params)
-    found = cache.get(key)
-    if found is None:
-        found = compute(graph)
-        cache.set(key, found, timeout=ANALYSIS_TIMEOUT)
-    return found
-
-
-def _analysis(request, name: str, params: dict, *, heavy: bool = True) -> Response:
-    """A slow whole-graph analysis: from the cache, or computed now, or sent to a worker by
-    ``linkage.jobs``' rule (a large graph with a queue, or ``background=always``) with 202 and
-    the job's status URL; the same request answers 200 from the cache once the job has finished.
-    """
+def _analysis(request, name: str, params: dict, *, heavy: bool = False):
+    """A whole-graph analysis of the snapshot, computed once per registry version and parameters
+    (``graph_cache.network_analysis``). A heavy one on a large graph, or with
+    ``background=always``, goes to a worker by ``linkage.jobs``' rule: 202 with the job's status
+    URL, and the same request answers 200 from the cache once the job has finished. Returns the
+    result and the registry stamp, or a 202 ``Response``."""
     params = dict(params)
     background = params.pop("background", "auto") if heavy else "never"
-    queued = background != "never" and jobs.runs_as_job(
-        size=len(graph_cache.get_graph()),
-        inline_limit=HEAVY_ANALYSIS_NODES,
-        background=background,
-    )
-    version = graph_cache.current_version() if queued else None
-    if version is not None:
-        key = graph_cache.analysis_key(name, version, params)
-        found = cache.get(key)
+    snapshot = graph_cache.get_snapshot()
+    if background != "never" and jobs.runs_as_job(
+        size=snapshot.size, inline_limit=HEAVY_ANALYSIS_NODES, background=background
+    ):
+        version = snapshot.version
+        key = result_key(f"network:{name}", version, params) if version else None
+        found = cache.get(key) if key else None
         if found is not None:
-            return Response(found)
-        job_id = cache.get(key + ":job")
+            return found[0], Stamp(version, found[1]).as_json(graph_cache.current_version())
+        job_id = cache.get(key + ":job") if key else None
         if job_id is None:
             job_id = jobs.enqueue(
-                "linkage.graph_cache.run_analysis", name=name, params=params, key=key
+                "linkage.graph_cache.run_network_analysis", name=name, params=params
             )
-            cache.set(key + ":job", job_id, timeout=ANALYSIS_TIMEOUT)
+            if key:
+                cache.set(key + ":job", job_id, timeout=RESULT_TIMEOUT)
         return job_accepted(request, job_id)
-    function = getattr(linkage_graph, name)
-    return Response(_cached(name, params, lambda g: function(g, **params)))
+    result, _snapshot, stamp = graph_cache.network_analysis(name, params)
+    return result, stamp.as_json(graph_cache.current_version())
 
 
 def _page(rows: list, limit: int, offset: int) -> dict:
@@ -111,10 +95,18 @@ class SupplyPathsView(APIView):
     @_schema(PathsQuery, "Supply-chain paths of a product", not_found=True)
     def get(self, request, product_code):
         params = read_query(PathsQuery, request)
-        graph = graph_cache.get_graph()
-        if product_code not in graph.graph["products"]:
+        snapshot = graph_cache.get_snapshot()
+        if product_code not in snapshot.product_position:
             raise Http404(_("No product has the code %s.") % product_code)
-        return Response(linkage_graph.supply_paths(graph, product_code, limit=params["limit"]))
+        found = network.supply_paths(snapshot, product_code, limit=params["limit"])
+        return Response({**found, "registry": graph_cache.stamp_of(snapshot)})
+
+
+def _answer(found) -> Response:
+    if isinstance(found, Response):
+        return found
+    result, registry = found
+    return Response({**result, "registry": registry})
 
 
 class HubsView(APIView):
@@ -123,9 +115,10 @@ class HubsView(APIView):
     @_schema(HubsQuery, "Hubs by kind", queued=True)
     def get(self, request):
         params = read_query(HubsQuery, request)
-        if params["measure"] != "betweenness":
+        heavy = params["measure"] == "betweenness"
+        if not heavy:
             params.pop("background")
-        return _analysis(request, "hubs", params, heavy=params["measure"] == "betweenness")
+        return _answer(_analysis(request, "hubs", params, heavy=heavy))
 
 
 class CommunitiesView(APIView):
@@ -134,7 +127,7 @@ class CommunitiesView(APIView):
     @_schema(CommunitiesQuery, "Communities of the linkage graph", queued=True)
     def get(self, request):
         params = read_query(CommunitiesQuery, request)
-        return _analysis(request, "communities", params)
+        return _answer(_analysis(request, "communities", params, heavy=True))
 
 
 class DependenceView(APIView):
@@ -143,14 +136,12 @@ class DependenceView(APIView):
     @_schema(DependenceQuery, "Dependence of producers on their largest buyer")
     def get(self, request):
         params = read_query(DependenceQuery, request)
-        found = _cached(
+        found, registry = _analysis(
+            request,
             "dependence",
             {"min_share": params["min_share"], "min_buyers": params["min_buyers"]},
-            lambda g: linkage_graph.dependence(
-                g, min_share=params["min_share"], min_buyers=params["min_buyers"]
-            ),
         )
-        return Response(_page(found, params["limit"], params["offset"]))
+        return Response({**_page(found, params["limit"], params["offset"]), "registry": registry})
 
 
 class CriticalActorsView(APIView):
@@ -159,14 +150,12 @@ class CriticalActorsView(APIView):
     @_schema(CriticalQuery, "Actors whose loss cuts households off from every buyer")
     def get(self, request):
         params = read_query(CriticalQuery, request)
-        found = _cached(
-            "critical",
-            params,
-            lambda g: linkage_graph.critical_actors(
-                g, households_only=not params["all_producers"], limit=params["limit"]
-            ),
+        found, registry = _analysis(
+            request,
+            "critical_actors",
+            {"households_only": not params["all_producers"], "limit": params["limit"]},
         )
-        return Response({"count": len(found), "results": found})
+        return Response({"count": len(found), "results": found, "registry": registry})
 
 
 class UnlinkedProducersView(APIView):
@@ -175,11 +164,7 @@ class UnlinkedProducersView(APIView):
     @_schema(UnlinkedQuery, "Producers with no buyer")
     def get(self, request):
         params = read_query(UnlinkedQuery, request)
-        found = _cached(
-            "unlinked",
-            {"direct": params["direct"]},
-            lambda g: linkage_graph.unlinked_producers(g, direct=params["direct"]),
-        )
+        found, registry = _analysis(request, "unlinked_producers", {"direct": params["direct"]})
         if "kind" in params:
             found = [row for row in found if row["kind"] == params["kind"]]
-        return Response(_page(found, params["limit"], params["offset"]))
+        return Response({**_page(found, params["limit"], params["offset"]), "registry": registry})

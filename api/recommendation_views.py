@@ -42,19 +42,18 @@ class BuyerRecommendationsView(APIView):
             raise Http404(_("No producer has the code %s.") % producer)
         if product is not None and product not in recommender.index.item_pos:
             raise Http404(_("No product has the code %s.") % product)
-        return Response(
-            recommend_buyers(
-                recommender,
-                producer=producer,
-                product=product,
-                k=params["k"],
-                weights=params["weights"],
-                include_linked=params["include_linked"],
-                max_distance_km=params.get("max_distance_km"),
-                as_of=params.get("as_of") or timezone.localdate(),
-                language=get_language(),
-            )
+        result = recommend_buyers(
+            recommender,
+            producer=producer,
+            product=product,
+            k=params["k"],
+            weights=params["weights"],
+            include_linked=params["include_linked"],
+            max_distance_km=params.get("max_distance_km"),
+            as_of=params.get("as_of") or timezone.localdate(),
+            language=get_language(),
         )
+        return Response({**result, "registry": graph_cache.stamp_of(recommender.snapshot)})
 
 
 class SupplierRecommendationsView(APIView):
@@ -83,7 +82,7 @@ class SupplierRecommendationsView(APIView):
             buyer = found.pop("buyer__code")
             # Parameters given with the request override what it states.
             wanted = {**found, **wanted}
-        node = recommender.graph.nodes.get(buyer) if buyer is not None else None
+        node = recommender.snapshot.nodes.get(buyer) if buyer is not None else None
         if node is None or node["type"] != "buyer":
             raise Http404(_("No buyer has the code %s.") % buyer)
         result = recommend_suppliers(
@@ -97,4 +96,4 @@ class SupplierRecommendationsView(APIView):
             **wanted,
         )
         result["request"]["code"] = params.get("request")
-        return Response(result)
+        return Response({**result, "registry": graph_cache.stamp_of(recommender.snapshot)})

@@ -32,7 +32,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .graph import SALE_KINDS, build_graph
+from .graph import SALE_KINDS
 from .ranking import (
     OUTLET_KINDS,
     OutletIndex,
@@ -44,6 +44,7 @@ from .ranking import (
     offers_of,
     pair_features,
 )
+from .snapshot import snapshot_from_tables
 
 __all__ = [
     "BASELINES",
@@ -164,7 +165,7 @@ def evaluate(
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
     as_of = as_of or data_date(tables)
     training, hidden = split_outlet_sales(tables, share=share, seed=seed, as_of=as_of)
-    index = OutletIndex(build_graph(training, today=as_of))
+    index = OutletIndex(snapshot_from_tables(training, today=as_of))
     model = fit_ranking(index, as_of=as_of, seed=seed)
     offers = offers_of(index, as_of)
     evidence = build_evidence(index, index.sales, offers)

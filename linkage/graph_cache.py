@@ -1,68 +1,84 @@
-"""The linkage graph kept warm in each process, and rebuilt when the registry changes.
+"""The registry's snapshot kept warm in each process, refreshed in the background after a write.
 
 Every write to the registry (through ``linkage.services``) bumps a version token kept in the
-Django cache (Redis in production, so all API processes share it). A process keeps its graph,
-and the recommender built from it, together with the version they were built at; each read
-compares that with the cache's version (one cache round trip) and rebuilds on a difference. The
-rebuilt graph is also put in the cache under its version, so that the other processes load it
-instead of querying the database again.
+Django cache (Redis in production, so all API processes share it). A process keeps a snapshot of
+the registry (``linkage.snapshot.GraphSnapshot``) and the recommender built from it, with the
+version they were read at; each request compares that with the cache's version (one round trip).
+
+No request waits on a rebuild (stale-while-revalidate): when the version has moved on, the request
+is answered from the snapshot held and a thread of the process reads the new one and swaps it in
+with its recommender, catching up with every write that arrived meanwhile in one read. Answers say
+which version they come from and how old it is (``linkage.result_cache.Stamp``). Only a process
+holding nothing yet (a fresh worker, which ``warm_up`` fills before it takes traffic) waits.
+
+A snapshot is read from the database once per version across processes: the first process takes
+a lock in the cache, reads it (five queries) and stores its bytes there; the others load those
+(a fraction of a second at national scale) instead of querying the database again.
 
 The version is a random token rather than a counter: a counter restarted by a cache flush could
-reach a number a process has already seen with other data. A graph is also only good for the day
-it was built on, since linkages that have ended leave it.
+reach a number a process has already seen with other data. A snapshot is also only good for the
+day it was read on, since linkages that have ended leave it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 
-import networkx as nx
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.db import connection
 
 from . import jobs
-from .selectors import graph_from_db
+from .result_cache import Stamp
+from .snapshot import GraphSnapshot
 
 __all__ = [
     "VERSION_KEY",
-    "analysis_key",
     "bump_version",
     "current_version",
-    "get_graph",
-    "get_snapshot",
-    "held_graph",
     "fit_ranking_job",
     "get_recommender",
+    "get_snapshot",
+    "held_snapshot",
+    "network_analysis",
+    "run_network_analysis",
     "reset",
-    "run_analysis",
+    "stamp_of",
+    "warm_up",
 ]
 
+logger = logging.getLogger(__name__)
+
 VERSION_KEY = "linkage:graph:version"
-GRAPH_KEY = "linkage:graph:{version}:{day}"
-# Long enough for the other processes to pick the graph up after a write, short enough that the
-# copies of older versions do not pile up in Redis.
-GRAPH_TIMEOUT = 15 * 60
+SNAPSHOT_KEY = "linkage:snapshot:{version}:{day}"
+# Long enough for the other processes to pick the snapshot up after a write, short enough that
+# the copies of older versions do not pile up in Redis.
+SNAPSHOT_TIMEOUT = 15 * 60
+# A process reading a snapshot holds this lock; the others wait up to SNAPSHOT_WAIT for its bytes.
+SNAPSHOT_LOCK_TIMEOUT = 60
+SNAPSHOT_WAIT = 20.0
 # When the cache cannot be reached (Redis down, errors ignored) a process cannot learn of writes
-# from others; it then rebuilds at most this often instead of on every request.
+# from others; it then refreshes at most this often.
 UNSHARED_MAX_AGE = 60.0
 
 
 @dataclass
 class _Warm:
-    version: str | None = None
-    graph: nx.DiGraph | None = None
+    snapshot: GraphSnapshot | None = None
     recommender: object | None = None
     model: object | None = None
     fitting: set = field(default_factory=set)
     unfit_version: str | None = None
-    built_at: float = 0.0
-    built_on: dt.date | None = None
+    refreshing: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Held while a snapshot is read or swapped in: one at a time per process.
+    reading: threading.Lock = field(default_factory=threading.Lock)
 
 
 _warm = _Warm()
@@ -78,104 +94,171 @@ def current_version() -> str | None:
 
 
 def bump_version() -> str:
-    """Mark every process's graph as stale; writes call it through ``services.registry_changed``."""
+    """Mark every process's snapshot as stale; writes call it through ``services``."""
     version = uuid.uuid4().hex
     cache.set(VERSION_KEY, version, timeout=None)
     return version
 
 
 def reset() -> None:
-    """Forget this process's graph (tests, and after a bulk load in the same process)."""
+    """Forget this process's snapshot (tests, and after a bulk load in the same process)."""
     with _warm.lock:
-        _warm.version, _warm.graph, _warm.recommender, _warm.built_at = None, None, None, 0.0
-        _warm.built_on, _warm.model, _warm.unfit_version = None, None, None
+        _warm.snapshot, _warm.recommender = None, None
+        _warm.model, _warm.unfit_version = None, None
         _warm.fitting.clear()
 
 
-def _is_fresh(version: str | None) -> bool:
-    if _warm.graph is None or _warm.built_on != dt.date.today():
+def _is_current(snapshot: GraphSnapshot | None, version: str | None) -> bool:
+    if snapshot is None or snapshot.day != dt.date.today():
         return False
     if version is None:
-        return time.monotonic() - _warm.built_at < UNSHARED_MAX_AGE
-    return _warm.version == version
+        return snapshot.version is None and snapshot.age_seconds() < UNSHARED_MAX_AGE
+    return snapshot.version == version
 
 
 def _local_cache() -> bool:
     return isinstance(caches["default"], LocMemCache)
 
 
-def get_graph() -> nx.DiGraph:
-    """The current linkage graph; built from the database (five queries) only when stale."""
-    version = current_version()
-    if _is_fresh(version):
-        return _warm.graph
-    with _warm.lock:
-        if _is_fresh(version):
-            return _warm.graph
-        today = dt.date.today()
-        # An in-process cache is this process's own: a copy there would only cost memory.
-        shared = version is not None and not _local_cache()
-        key = GRAPH_KEY.format(version=version, day=today.isoformat())
-        graph = cache.get(key) if shared else None
-        if graph is None:
-            # The version is read before the build: a write during the build bumps it again, so
-            # a graph that misses that write is never kept under the newer version.
-            graph = graph_from_db()
-            if shared:
-                cache.set(key, graph, timeout=GRAPH_TIMEOUT)
-        _warm.version, _warm.graph, _warm.recommender = version, graph, None
-        _warm.built_at, _warm.built_on = time.monotonic(), today
-        return graph
+def _snapshot_key(version: str) -> str:
+    return SNAPSHOT_KEY.format(version=version, day=dt.date.today().isoformat())
 
 
-_snapshot_lock = threading.Lock()
-_held_snapshot = None
-
-
-def get_snapshot():
-    """The registry as a ``linkage.snapshot.GraphSnapshot`` at the current version."""
-    global _held_snapshot
+def _read(version: str | None) -> GraphSnapshot:
+    """The snapshot at ``version``: from the shared cache if a process has stored it, else read
+    from the database (by one process at a time across processes) and stored there."""
     from .selectors import snapshot_from_db
 
+    # An in-process cache is this process's own: a copy there would only cost memory.
+    if version is None or _local_cache():
+        return snapshot_from_db(version=version)
+    key = _snapshot_key(version)
+    stored = cache.get(key)
+    if stored is None:
+        lock = key + ":lock"
+        owned = bool(cache.add(lock, "reading", timeout=SNAPSHOT_LOCK_TIMEOUT))
+        deadline = time.monotonic() + SNAPSHOT_WAIT
+        while not owned and stored is None and time.monotonic() < deadline:
+            if cache.get(lock) is None:
+                break  # the reader failed, or the cache went away: read it here
+            time.sleep(0.05)
+            stored = cache.get(key)
+        if stored is None:
+            try:
+                # The version was read before the database: a write during the read bumps it
+                # again, so a snapshot missing that write is never kept under the newer version.
+                snapshot = snapshot_from_db(version=version)
+                cache.set(key, snapshot.dumps(), timeout=SNAPSHOT_TIMEOUT)
+                return snapshot
+            finally:
+                if owned:
+                    cache.delete(lock)
+    return GraphSnapshot.loads(stored)
+
+
+def _install(snapshot: GraphSnapshot) -> None:
+    """Make ``snapshot`` and its recommender the ones this process answers from."""
+    from .recommend import Recommender
+
+    recommender = Recommender.build(snapshot, today=snapshot.day)
+    with _warm.lock:
+        _warm.snapshot, _warm.recommender = snapshot, recommender
+
+
+def _refresh(version: str | None) -> GraphSnapshot:
+    """Read the snapshot at ``version`` and install it, unless it is installed already."""
+    with _warm.reading:
+        held = _warm.snapshot
+        if _is_current(held, version):
+            return held
+        snapshot = _read(version)
+        _install(snapshot)
+        return snapshot
+
+
+def _refresh_in_background() -> None:
+    with _warm.lock:
+        if _warm.refreshing:
+            return
+        _warm.refreshing = True
+    threading.Thread(target=_keep_refreshing, daemon=True, name="registry-refresh").start()
+
+
+def _keep_refreshing() -> None:
+    """Refresh until the installed snapshot is current: writes that arrive during a read are
+    caught up with by the next read, not one read each."""
+    try:
+        while True:
+            version = current_version()
+            if _is_current(_warm.snapshot, version):
+                return
+            _refresh(version)
+    except Exception:
+        logger.exception("refreshing the registry snapshot failed; the previous one is kept")
+    finally:
+        _warm.refreshing = False
+        # A thread of its own holds a connection of its own: give it back.
+        connection.close()
+
+
+def get_snapshot() -> GraphSnapshot:
+    """The registry's snapshot this process answers from: the current one, or, while a newer
+    version is read in the background, the previous one (``snapshot.version`` says which)."""
     version = current_version()
-    held = _held_snapshot
-    if held is not None and held.version == version and held.day == dt.date.today():
+    held = _warm.snapshot
+    if _is_current(held, version):
         return held
-    with _snapshot_lock:
-        held = _held_snapshot
-        if held is None or held.version != version or held.day != dt.date.today():
-            held = _held_snapshot = snapshot_from_db(version=version)
+    if held is not None and getattr(settings, "REGISTRY_REFRESH_IN_BACKGROUND", True):
+        _refresh_in_background()
         return held
+    return _refresh(version)
 
 
-def held_graph() -> nx.DiGraph | None:
-    """The current graph if this process already holds it, else None: never builds one."""
-    return _warm.graph if _is_fresh(current_version()) else None
+def held_snapshot() -> GraphSnapshot | None:
+    """The current snapshot if this process already holds it, else None: never reads one."""
+    held = _warm.snapshot
+    return held if _is_current(held, current_version()) else None
+
+
+def stamp_of(snapshot: GraphSnapshot) -> dict:
+    """Which registry an answer from ``snapshot`` comes from, for the API (``Stamp.as_json``)."""
+    return Stamp(snapshot.version, snapshot.read_at).as_json(current_version())
+
+
+def warm_up() -> None:
+    """Load the snapshot and build the recommender now, before the process takes traffic
+    (gunicorn's ``post_worker_init``, see gunicorn.conf.py)."""
+    get_recommender()
 
 
 def get_recommender():
-    """The recommender over the current graph, built once per graph, with the newest ranking.
+    """The recommender over the snapshot this process answers from, with the newest ranking.
 
-    The ranking is fitted once per graph version (``fit_ranking_job``): on a worker when Redis is
-    configured, in this process otherwise. Until the new one is ready, requests keep the previous
-    ranking; with none at all, this process fits it now (embedded) or the heuristic ranks (Redis).
-    An embedded process also fits now when the previous ranking was learned on a registry of a
-    quarter more or fewer sales (``ANOTHER_REGISTRY``).
+    The ranking is fitted once per registry version (``fit_ranking_job``): on a worker when Redis
+    is configured, in this process otherwise. Until the new one is ready, requests keep the
+    previous ranking; with none at all, this process fits it now (embedded) or the heuristic ranks
+    (Redis). An embedded process also fits now when the previous ranking was learned on a
+    registry of a quarter more or fewer sales (``ANOTHER_REGISTRY``).
     """
-    from .recommend import Recommender
-
-    version = current_version()
-    graph = get_graph()
-    recommender = _warm.recommender
-    if recommender is None or recommender.graph is not graph:
-        with _warm.lock:
-            if _warm.recommender is None or _warm.recommender.graph is not graph:
-                _warm.recommender = Recommender.build(graph)
-            recommender = _warm.recommender
-    model = _ranking_for(version, recommender)
+    snapshot = get_snapshot()
+    with _warm.lock:
+        recommender = _warm.recommender
+    if recommender is None or recommender.snapshot is not snapshot:
+        # Another thread installed a newer snapshot between the two reads, or none was built.
+        recommender = _recommender_of(snapshot)
+    model = _ranking_for(snapshot.version, recommender)
     if model is not recommender.model:
         recommender.model = model
     return recommender
+
+
+def _recommender_of(snapshot: GraphSnapshot):
+    from .recommend import Recommender
+
+    with _warm.lock:
+        if _warm.snapshot is snapshot and _warm.recommender is not None:
+            return _warm.recommender
+    return Recommender.build(snapshot, today=snapshot.day)
 
 
 def _model_key(version: str | None) -> str:
@@ -278,7 +361,8 @@ def fit_ranking_job(*, version: str) -> dict:
 
     if current_version() != version:
         return {"skipped": "a newer version of the registry exists"}
-    recommender = Recommender.build(get_graph())
+    snapshot = _read(version)
+    recommender = Recommender.build(snapshot, today=snapshot.day)
     model = fit_ranking(recommender.index, as_of=recommender.today, version=version)
     if model is None:
         cache.set(_model_key(version) + ":job", "too few sales", timeout=MODEL_TIMEOUT)
@@ -287,30 +371,31 @@ def fit_ranking_job(*, version: str) -> dict:
     return {"fitted": True, "training_pairs": model.training_pairs}
 
 
-ANALYSIS_TIMEOUT = 24 * 3600
-# Whole-graph analyses of linkage.graph a job may run.
-_ANALYSES = frozenset(
+# Whole-graph analyses of the snapshot a job may run (``linkage.network``).
+NETWORK_ANALYSES = frozenset(
     {"hubs", "communities", "dependence", "critical_actors", "unlinked_producers"}
 )
 
 
-def analysis_key(name: str, version: str, params: dict) -> str:
-    """The cache key of an analysis of the graph at ``version`` on this day, with ``params``."""
-    return f"linkage:network:{name}:{version}:{dt.date.today()}:" + ":".join(
-        f"{k}={params[k]}" for k in sorted(params)
-    )
+def network_analysis(name: str, params: dict) -> tuple[object, GraphSnapshot, Stamp]:
+    """``linkage.network.<name>(snapshot, **params)`` over the snapshot this process answers from,
+    computed once per version and parameters across processes (``linkage.result_cache``)."""
+    from . import network
+    from .result_cache import computed_once
 
-
-def run_analysis(*, name: str, params: dict, key: str) -> dict:
-    """Job: run ``linkage.graph.<name>(graph, **params)`` and keep the result under ``key``.
-
-    The key was taken from the version read before the graph, as the views do, so a write in
-    between only leaves a result nobody will ask for.
-    """
-    from . import graph as linkage_graph
-
-    if name not in _ANALYSES:
+    if name not in NETWORK_ANALYSES:
         raise ValueError(f"unknown analysis {name!r}")
-    result = getattr(linkage_graph, name)(get_graph(), **params)
-    cache.set(key, result, timeout=ANALYSIS_TIMEOUT)
-    return {"cached_as": key}
+    snapshot = get_snapshot()
+    result, stamp = computed_once(
+        f"network:{name}",
+        params,
+        lambda: getattr(network, name)(snapshot, **params),
+        version=snapshot.version,
+    )
+    return result, snapshot, stamp
+
+
+def run_network_analysis(*, name: str, params: dict) -> dict:
+    """Job: ``network_analysis`` on a worker, so that the next request finds the result."""
+    _, snapshot, _ = network_analysis(name, params)
+    return {"version": snapshot.version}

@@ -7,9 +7,10 @@ lists them apart.
 
 Data in, data out, no ORM:
 
-* ``OutletIndex(graph)`` — arrays over the linkage graph (``linkage.graph``): producers with the
-  groups, stars and capacities of their products, outlets with the groups they take and their
-  minimum stars (a store under its chain's rules too), and the producer → outlet sale pairs.
+* ``OutletIndex(snapshot)`` — arrays over the registry's snapshot (``linkage.snapshot``):
+  producers with the groups, stars and capacities of their products, outlets with the groups they
+  take and their minimum stars (a store under its chain's rules too), and the producer → outlet
+  sale pairs.
 * ``Evidence`` — what a set of sale pairs says about outlets: suppliers per outlet and per chain,
   observed group mix, co-supplier similarity between outlets, usual supplier distance.
   Training builds it from part of the sales only, serving from all of them.
@@ -29,8 +30,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
+import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
 from sklearn.linear_model import LogisticRegression
@@ -40,6 +41,7 @@ from .distance import EARTH_MEAN_RADIUS_KM as EARTH_RADIUS_KM
 from .distance import haversine_km, unit_vectors
 from .eligibility import GROUPS, buyer_rules, ratings_in_force
 from .graph import SALE_KINDS
+from .snapshot import GraphSnapshot
 
 __all__ = [
     "CATEGORIES",
@@ -123,47 +125,63 @@ class Offers:
 
 
 class OutletIndex:
-    """Producers, outlets and their sale pairs as arrays, built once per graph."""
+    """Producers, outlets and their sale pairs as arrays, built once per snapshot of the registry
+    (``linkage.snapshot.GraphSnapshot``)."""
 
-    def __init__(self, graph: nx.DiGraph):
-        self.graph = graph
-        self.products = graph.graph.get("products", {})
-        nodes = graph.nodes
-        self.p_codes = sorted(n for n, d in nodes(data=True) if d["type"] == "producer")
-        self.p_pos = {code: i for i, code in enumerate(self.p_codes)}
-        self.p_lat = np.array([_number(nodes[c]["lat"]) for c in self.p_codes])
-        self.p_lon = np.array([_number(nodes[c]["lon"]) for c in self.p_codes])
-        buyers = sorted(n for n, d in nodes(data=True) if d["type"] == "buyer")
-        chains = [c for c in buyers if nodes[c]["kind"] == "retail_chain"]
-        has_store = {nodes[c]["chain"] for c in buyers if nodes[c]["chain"] in graph}
-        self.c_codes = chains
-        self.c_pos = {code: i for i, code in enumerate(chains)}
-        self.o_codes = [
-            c
-            for c in buyers
-            if nodes[c]["kind"] in OUTLET_KINDS
-            or (nodes[c]["kind"] == "retail_chain" and c not in has_store)
-        ]
-        self.o_pos = {code: i for i, code in enumerate(self.o_codes)}
-        self.o_kind = [nodes[c]["kind"] for c in self.o_codes]
-        self.o_lat = np.array([_number(nodes[c]["lat"]) for c in self.o_codes])
-        self.o_lon = np.array([_number(nodes[c]["lon"]) for c in self.o_codes])
-        self.o_chain = np.array([self._chain_of(c) for c in self.o_codes], dtype=np.int64).reshape(
-            -1
-        )
+    def __init__(self, snapshot: GraphSnapshot):
+        self.snapshot = snapshot
+        self.products = snapshot.product_table
+        actors = snapshot.actors
+        code = actors["code"].to_numpy(dtype=object)
+        kind = snapshot.kinds
+        chain = actors["chain"].to_numpy()
+        producer = snapshot.is_producer
+        lat, lon = actors["lat"].to_numpy(float), actors["lon"].to_numpy(float)
+        # Producers come first in the snapshot, by code: a producer's number is its position.
+        self.p_codes = code[producer].tolist()
+        self.p_pos = {c: i for i, c in enumerate(self.p_codes)}
+        self.p_lat, self.p_lon = lat[producer], lon[producer]
+        buyers = np.flatnonzero(~producer)
+        is_chain = kind[buyers] == "retail_chain"
+        has_store = np.zeros(len(code), bool)
+        has_store[chain[buyers][chain[buyers] >= 0]] = True
+        chains = buyers[is_chain]
+        self.c_codes = code[chains].tolist()
+        self.c_pos = {c: i for i, c in enumerate(self.c_codes)}
+        chain_number = np.full(len(code), -1, np.int64)
+        chain_number[chains] = np.arange(len(chains))
+        outlet = np.isin(kind[buyers], OUTLET_KINDS) | (is_chain & ~has_store[buyers])
+        outlets = buyers[outlet]
+        self.o_codes = code[outlets].tolist()
+        self.o_pos = {c: i for i, c in enumerate(self.o_codes)}
+        self.o_kind = kind[outlets].tolist()
+        self.o_lat, self.o_lon = lat[outlets], lon[outlets]
+        # A chain listing no store is its own outlet; a store answers to its chain.
+        own_chain = np.where(kind[outlets] == "retail_chain", chain_number[outlets], -1)
+        store_chain = np.where(chain[outlets] >= 0, chain_number[np.maximum(chain[outlets], 0)], -1)
+        self.o_chain = np.where(own_chain >= 0, own_chain, store_chain).astype(np.int64)
+        categories = actors["categories"].to_numpy(dtype=object)
+        min_stars = actors["min_stars"].to_numpy(float)
+
+        def rules_of(i: int) -> dict:
+            stars = min_stars[i]
+            return {"categories": categories[i], "min_stars": None if stars != stars else stars}
+
         rules = [
-            outlet_rules(nodes[c], nodes[self.c_codes[ch]] if ch >= 0 else None)
-            for c, ch in zip(self.o_codes, self.o_chain, strict=True)
+            outlet_rules(
+                rules_of(i), rules_of(chains[self.o_chain[o]]) if self.o_chain[o] >= 0 else None
+            )
+            for o, i in enumerate(outlets.tolist())
         ]
         self.o_takes = np.array([r[0] for r in rules], bool).reshape(-1, len(CATEGORIES))
         self.o_min_stars = np.array([r[1] for r in rules], float)
         # Platforms and traders: ranked apart, never in an outlet's place.
-        self.x_codes = [c for c in buyers if nodes[c]["kind"] in PLATFORM_KINDS + TRADE_KINDS]
-        self.x_pos = {code: i for i, code in enumerate(self.x_codes)}
-        self.x_kind = [nodes[c]["kind"] for c in self.x_codes]
-        self.x_lat = np.array([_number(nodes[c]["lat"]) for c in self.x_codes])
-        self.x_lon = np.array([_number(nodes[c]["lon"]) for c in self.x_codes])
-        rules = [outlet_rules(nodes[c], None) for c in self.x_codes]
+        others = buyers[np.isin(kind[buyers], PLATFORM_KINDS + TRADE_KINDS)]
+        self.x_codes = code[others].tolist()
+        self.x_pos = {c: i for i, c in enumerate(self.x_codes)}
+        self.x_kind = kind[others].tolist()
+        self.x_lat, self.x_lon = lat[others], lon[others]
+        rules = [outlet_rules(rules_of(i), None) for i in others.tolist()]
         self.x_takes = np.array([r[0] for r in rules], bool).reshape(-1, len(CATEGORIES))
         self.x_min_stars = np.array([r[1] for r in rules], float)
         self.o_sales_point = np.array([k == "sales_point" for k in self.o_kind], float)
@@ -173,27 +191,27 @@ class OutletIndex:
             cKDTree(unit_vectors(self.o_lat[placed], self.o_lon[placed])) if len(placed) else None
         )
         self._index_products()
-        self._index_sales()
+        self._index_sales(outlets, chains, others)
         self._index_nearest_outlets()
 
     def _index_products(self):
         """Products as arrays (producer position, group, stars, expiry day, capacity)."""
-        codes = sorted(c for c, d in self.products.items() if d["producer"] in self.p_pos)
-        rows = [self.products[c] for c in codes]
-        self.item_codes = codes
-        self.item_pos = {code: i for i, code in enumerate(codes)}
+        products = self.snapshot.products
+        self.item_codes = products["code"].tolist()
+        self.item_pos = self.snapshot.product_position
         group = {c: g for g, c in enumerate(CATEGORIES)}
         self.items = {
-            "producer": np.array([self.p_pos[r["producer"]] for r in rows], np.int64),
-            "group": np.array([group.get(r["category"], -1) for r in rows], np.int64),
-            "stars": np.array([r["stars"] or 0 for r in rows], float),
+            "producer": products["producer"].to_numpy(np.int64),
+            "group": np.array([group.get(c, -1) for c in products["category"].tolist()], np.int64),
+            "stars": products["stars"].fillna(0).to_numpy(float),
             "rated": np.array(
-                [(r.get("rated_on") or dt.date.min).toordinal() for r in rows], np.int64
+                [(d or dt.date.min).toordinal() for d in products["rated_on"].tolist()], np.int64
             ),
             "expires": np.array(
-                [(r["rating_expires_on"] or dt.date.max).toordinal() for r in rows], np.int64
+                [(d or dt.date.max).toordinal() for d in products["rating_expires_on"].tolist()],
+                np.int64,
             ),
-            "capacity": np.array([_number(r["capacity_per_month"]) for r in rows], float),
+            "capacity": products["capacity_per_month"].to_numpy(float),
         }
         self.item_by_producer = np.argsort(self.items["producer"], kind="stable")
         self.item_start = np.searchsorted(
@@ -219,49 +237,53 @@ class OutletIndex:
         """Positions of producer ``p``'s products in ``items``."""
         return self.item_by_producer[self.item_start[p] : self.item_start[p + 1]]
 
-    def _chain_of(self, code: str) -> int:
-        data = self.graph.nodes[code]
-        if data["kind"] == "retail_chain":
-            return self.c_pos[code]
-        return self.c_pos.get(data["chain"], -1)
-
-    def _index_sales(self):
+    def _index_sales(self, outlets: np.ndarray, chains: np.ndarray, others: np.ndarray):
         """Sale pairs (producer, outlet), and producers' direct sales to chains."""
-        nodes = self.graph.nodes
-        pairs, volumes, chain_pairs, other_pairs = {}, {}, set(), set()
-        # Which products each pair's sales name (None: a sale naming no product).
-        self.pair_products: dict[tuple[int, int], set[str | None]] = {}
-        for source, target, data in self.graph.edges(data=True):
-            if nodes[source]["type"] != "producer" or nodes[target]["type"] != "buyer":
-                continue
-            links = [link for link in data["links"] if link["kind"] in SALE_KINDS]
-            if not links:
-                continue
-            p = self.p_pos[source]
-            if target in self.o_pos:
-                o = self.o_pos[target]
-                pairs[p, o] = True
-                self.pair_products.setdefault((p, o), set()).update(
-                    link["product"] for link in links
-                )
-                volumes.setdefault(o, []).extend(
-                    link["volume"] for link in links if link["volume"] is not None
-                )
-            if target in self.c_pos:
-                chain_pairs.add((p, self.c_pos[target]))
-            if target in self.x_pos:
-                other_pairs.add((p, self.x_pos[target]))
-                self.pair_products.setdefault((p, -1 - self.x_pos[target]), set()).update(
-                    link["product"] for link in links
-                )
-        ordered = sorted(pairs)
-        self.sales = np.array(ordered, dtype=np.int64).reshape(-1, 2)
-        self.chain_sales = np.array(sorted(chain_pairs), dtype=np.int64).reshape(-1, 2)
-        self.other_sales = np.array(sorted(other_pairs), dtype=np.int64).reshape(-1, 2)
-        self.x_suppliers = np.bincount(self.other_sales[:, 1], minlength=len(self.x_codes))
-        self.o_typical_volume = np.array(
-            [float(np.median(volumes[o])) if volumes.get(o) else np.nan for o in range(self.n_o)]
+        snapshot = self.snapshot
+        links = snapshot.links
+        n = snapshot.size
+        number_of = {}
+        for name, rows in (("o", outlets), ("c", chains), ("x", others)):
+            numbers = np.full(n, -1, np.int64)
+            numbers[rows] = np.arange(len(rows))
+            number_of[name] = numbers
+        source = links["source"].to_numpy(np.int64)
+        target = links["target"].to_numpy(np.int64)
+        sale = (
+            links["kind"].astype(object).isin(SALE_KINDS).to_numpy()
+            & snapshot.is_producer[source]
+            & ~snapshot.is_producer[target]
         )
+        p, target = source[sale], target[sale]
+        o, c, x = (number_of[name][target] for name in ("o", "c", "x"))
+        product = links["product"].to_numpy()[sale]
+        volume = links["volume"].to_numpy(float)[sale]
+        product_codes = np.array([*self.item_codes, "?", None], dtype=object)
+        named = product_codes[product]  # -1 → None, -2 → "?" (a product it does not hold)
+        # Which products each pair's sales name (None: a sale naming no product); a platform or
+        # trader ``x`` is keyed as outlet ``-1 - x``.
+        self.pair_products: dict[tuple[int, int], set[str | None]] = {}
+        counted = (o >= 0) | (x >= 0)
+        place = np.where(o >= 0, o, -1 - x)
+        pairs = zip(p[counted].tolist(), place[counted].tolist(), strict=True)
+        for pair, code in zip(pairs, named[counted].tolist(), strict=True):
+            self.pair_products.setdefault(pair, set()).add(code)
+        to_outlet, to_chain, to_other = o >= 0, c >= 0, x >= 0
+        self.sales = np.unique(np.column_stack([p[to_outlet], o[to_outlet]]), axis=0).reshape(-1, 2)
+        self.chain_sales = np.unique(np.column_stack([p[to_chain], c[to_chain]]), axis=0).reshape(
+            -1, 2
+        )
+        self.other_sales = np.unique(np.column_stack([p[to_other], x[to_other]]), axis=0).reshape(
+            -1, 2
+        )
+        self.x_suppliers = np.bincount(self.other_sales[:, 1], minlength=len(self.x_codes))
+        known = to_outlet & ~np.isnan(volume)
+        typical = (
+            pd.Series(volume[known]).groupby(o[known]).median()
+            if known.any()
+            else pd.Series(dtype=float)
+        )
+        self.o_typical_volume = typical.reindex(range(self.n_o)).to_numpy(float)
 
     @property
     def n_p(self) -> int:

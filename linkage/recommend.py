@@ -1,7 +1,7 @@
 """Recommendations: buyers for a producer or a product, suppliers for a buyer or a sourcing request.
 
 Data in, dicts out: the functions read a ``Recommender`` (the ``linkage.ranking`` index over the
-linkage graph, the evidence of all current sales, and the fitted ranking) and never touch the
+registry's snapshot, the evidence of all current sales, and the fitted ranking) and never touch the
 database.
 
 Buyers come in three lists. ``results`` are outlets — stores and OCOP sales points — ranked one by
@@ -37,7 +37,6 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 from django.utils.translation import gettext as _
 
@@ -62,6 +61,7 @@ from .ranking import (
     producer_offer,
 )
 from .reasons import with_text
+from .snapshot import GraphSnapshot
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -118,7 +118,7 @@ def parse_weights(raw: Mapping[str, object] | None) -> dict[str, float]:
 
 @dataclass
 class Recommender:
-    """The index, the evidence of every current sale and the ranking, for one graph."""
+    """The index, the evidence of every current sale and the ranking, for one snapshot."""
 
     index: OutletIndex
     evidence: Evidence
@@ -126,9 +126,9 @@ class Recommender:
     model: RankingModel | None = None
 
     @classmethod
-    def build(cls, graph: nx.DiGraph, *, today: dt.date | None = None) -> Recommender:
+    def build(cls, snapshot: GraphSnapshot, *, today: dt.date | None = None) -> Recommender:
         today = today or dt.date.today()
-        index = OutletIndex(graph)
+        index = OutletIndex(snapshot)
         offers = offers_of(index, today)
         evidence = build_evidence(index, index.sales, offers)
         return cls(
@@ -138,8 +138,8 @@ class Recommender:
         )
 
     @property
-    def graph(self) -> nx.DiGraph:
-        return self.index.graph
+    def snapshot(self) -> GraphSnapshot:
+        return self.index.snapshot
 
     def learned(self, features: dict[str, np.ndarray]) -> np.ndarray:
         """The learned part: the model's score, or the heuristic scaled to [0, 1]."""
@@ -200,8 +200,8 @@ def _expiry(expires: dt.date | None, as_of: dt.date) -> tuple[list[str], dict | 
     return [], None
 
 
-def _summary(graph: nx.DiGraph, code: str) -> dict:
-    data = graph.nodes[code]
+def _summary(snapshot: GraphSnapshot, code: str) -> dict:
+    data = snapshot.nodes[code]
     return {
         "code": code,
         "name": data["name"],
@@ -214,11 +214,11 @@ def _summary(graph: nx.DiGraph, code: str) -> dict:
 
 def _outlet_summary(rec: Recommender, o: int) -> dict:
     index = rec.index
-    summary = _summary(index.graph, index.o_codes[o])
+    summary = _summary(index.snapshot, index.o_codes[o])
     chain = index.o_chain[o]
-    own = index.graph.nodes[index.o_codes[o]]["kind"] == "retail_chain"
+    own = index.snapshot.nodes[index.o_codes[o]]["kind"] == "retail_chain"
     summary["chain"] = (
-        {"code": index.c_codes[chain], "name": index.graph.nodes[index.c_codes[chain]]["name"]}
+        {"code": index.c_codes[chain], "name": index.snapshot.nodes[index.c_codes[chain]]["name"]}
         if chain >= 0 and not own
         else None
     )
@@ -330,9 +330,9 @@ def recommend_buyers(
         raise ValueError("give exactly one of producer or product")
     weights = weights or parse_weights(None)
     as_of = as_of or dt.date.today()
-    index, graph = rec.index, rec.graph
+    index, snapshot = rec.index, rec.snapshot
     if product is not None:
-        producer = index.graph.graph["products"][product]["producer"]
+        producer = index.snapshot.product_table[product]["producer"]
     p = index.p_pos[producer]
     offer = producer_offer(index, p, as_of, product)
     items = _products_of(rec, p, product)
@@ -383,7 +383,7 @@ def recommend_buyers(
             if item is None:
                 continue
             code = index.item_codes[item]
-            expires = index.graph.graph["products"][code]["rating_expires_on"]
+            expires = index.snapshot.product_table[code]["rating_expires_on"]
             flags, rating_reason = _expiry(expires, as_of)
             summary = _outlet_summary(rec, o)
             chain_name = summary["chain"]["name"] if summary["chain"] else None
@@ -416,7 +416,7 @@ def recommend_buyers(
     )
     found_any = bool(results or platforms or trade)
     return {
-        "producer": _summary(graph, producer),
+        "producer": _summary(snapshot, producer),
         "product": product,
         "as_of": as_of.isoformat(),
         "ranking": rec.ranking_info(),
@@ -491,7 +491,7 @@ def _others(rec, p, offer, items, include_linked, max_distance_km, k, as_of, pro
             continue
         lists[name].append(
             {
-                "buyer": _summary(index.graph, index.x_codes[x]),
+                "buyer": _summary(index.snapshot, index.x_codes[x]),
                 "product": index.item_codes[max(best, key=lambda i: (index.items["stars"][i], -i))],
                 "score": round(float(score[x]), 4),
                 "distance_km": None if np.isnan(distance[x]) else round(float(distance[x]), 2),
@@ -510,7 +510,7 @@ def _not_recommended(
     out = []
     for i in items.tolist():
         code = rec.index.item_codes[i]
-        product = rec.graph.graph["products"][code]
+        product = rec.snapshot.product_table[code]
         expires = product["rating_expires_on"]
         rated_on = product.get("rated_on")
         if not product["stars"] or (rated_on is not None and rated_on > as_of):
@@ -527,9 +527,9 @@ def _not_recommended(
 
 
 def _buyer_rules(rec: Recommender, buyer: str) -> tuple[np.ndarray, int]:
-    graph = rec.graph
-    data = graph.nodes[buyer]
-    chain = graph.nodes[data["chain"]] if data["chain"] and data["chain"] in graph else None
+    nodes = rec.snapshot.nodes
+    data = nodes[buyer]
+    chain = nodes[data["chain"]] if data["chain"] and data["chain"] in nodes else None
     return outlet_rules(data, chain)
 
 
@@ -559,8 +559,8 @@ def recommend_suppliers(
     """
     weights = weights or parse_weights(None)
     as_of = as_of or dt.date.today()
-    index, graph = rec.index, rec.graph
-    data = graph.nodes[buyer]
+    index, snapshot = rec.index, rec.snapshot
+    data = snapshot.nodes[buyer]
     takes, buyer_min = _buyer_rules(rec, buyer)
     minimum = max(min_stars or 0, buyer_min or 0)
     request = {
@@ -570,7 +570,7 @@ def recommend_suppliers(
         "max_distance_km": max_distance_km,
     }
     answer = {
-        "buyer": _summary(graph, buyer),
+        "buyer": _summary(snapshot, buyer),
         "request": request,
         "as_of": as_of.isoformat(),
         "ranking": rec.ranking_info(),
@@ -657,7 +657,7 @@ def recommend_suppliers(
             np.isnan(capacity), NEUTRAL, np.minimum(1.0, np.nan_to_num(capacity) / needed)
         )
     score = _score(weights, parts)
-    products = graph.graph["products"]
+    products = snapshot.product_table
     for j in best_first(score, distance, candidates)[:k]:
         i = int(candidates[j])
         code = index.item_codes[i]
@@ -677,7 +677,7 @@ def recommend_suppliers(
                     "stars": product["stars"],
                     "capacity_per_month": product["capacity_per_month"],
                 },
-                "producer": _summary(graph, product["producer"]),
+                "producer": _summary(snapshot, product["producer"]),
                 "for_store": (
                     index.o_codes[nearest[j]]
                     if nearest[j] >= 0 and index.o_codes[nearest[j]] != buyer
@@ -761,7 +761,7 @@ def _supplier_reasons(rec, features, j, outlet, km, product, minimum, needed, ra
             {"code": "supplier_same_chain", "count": int(features["same_chain_count"][j])}
         )
     if not np.isnan(km):
-        place = index.graph.nodes[index.o_codes[outlet]]["name"] if outlet >= 0 else ""
+        place = index.snapshot.nodes[index.o_codes[outlet]]["name"] if outlet >= 0 else ""
         reasons.append({"code": "supplier_distance", "km": round(float(km), 1), "place": place})
     reasons.append(
         {

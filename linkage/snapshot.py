@@ -128,38 +128,62 @@ class GraphSnapshot:
         return self.summary_at(i)
 
     def summary_at(self, i: int) -> dict:
-        actors = self.actors
+        column = self._actor_columns
         return {
-            "code": actors["code"].iat[i],
-            "name": actors["name"].iat[i],
-            "type": str(actors["type"].iat[i]),
-            "kind": str(actors["kind"].iat[i]),
+            "code": column["code"][i],
+            "name": column["name"][i],
+            "type": column["type"][i],
+            "kind": column["kind"][i],
         }
+
+    @cached_property
+    def nodes(self) -> Mapping[str, dict]:
+        """Actor code → its attributes as ``linkage.graph`` gives them on a node."""
+        return _Rows(self.position, self._node_at)
+
+    @cached_property
+    def product_table(self) -> Mapping[str, dict]:
+        """Product code → its attributes as ``linkage.graph`` keeps them in
+        ``graph.graph["products"]``."""
+        return _Rows(self.product_position, self._product_at)
 
     def node(self, code: str) -> dict | None:
-        """An actor's attributes as ``linkage.graph`` gives them on a node, or None if unknown."""
-        i = self.position.get(code)
-        return None if i is None else self._node_at(i)
+        """An actor's attributes, or None if no actor has the code."""
+        return self.nodes.get(code)
+
+    @cached_property
+    def _actor_columns(self) -> dict[str, np.ndarray]:
+        # One numpy array per column: a row read through pandas costs tens of microseconds.
+        return {
+            name: self.actors[name].astype(object).to_numpy()
+            if name in ("type", "kind")
+            else self.actors[name].to_numpy()
+            for name in ACTOR_COLUMNS
+        }
+
+    @cached_property
+    def _product_columns(self) -> dict[str, np.ndarray]:
+        return {name: self.products[name].to_numpy() for name in PRODUCT_COLUMNS}
 
     def _node_at(self, i: int) -> dict:
-        row = self.actors.iloc[i]
+        column = self._actor_columns
         data = {
-            "type": str(row["type"]),
-            "kind": str(row["kind"]),
-            "name": row["name"],
-            "lat": _or_none(row["lat"]),
-            "lon": _or_none(row["lon"]),
-            "area": row["area"],
+            "type": column["type"][i],
+            "kind": column["kind"][i],
+            "name": column["name"][i],
+            "lat": _or_none(column["lat"][i]),
+            "lon": _or_none(column["lon"][i]),
+            "area": column["area"][i],
         }
         if data["type"] == "producer":
-            members = _or_none(row["members"])
+            members = _or_none(column["members"][i])
             data["members"] = None if members is None else int(members)
             data["products"] = self.products_of(i)
         else:
-            chain = int(row["chain"])
-            data["chain"] = self.actors["code"].iat[chain] if chain >= 0 else ""
-            data["categories"] = tuple(row["categories"])
-            stars = _or_none(row["min_stars"])
+            chain = int(column["chain"][i])
+            data["chain"] = column["code"][chain] if chain >= 0 else ""
+            data["categories"] = tuple(column["categories"][i])
+            stars = _or_none(column["min_stars"][i])
             data["min_stars"] = None if stars is None else int(stars)
         return data
 
@@ -174,25 +198,20 @@ class GraphSnapshot:
         """The codes of the products of the producer at position ``i``, by code."""
         order, starts = self._products_by_producer
         rows = order[starts[i] : starts[i + 1]]
-        return self.products["code"].to_numpy()[rows].tolist()
-
-    def product(self, code: str) -> dict | None:
-        """A product's attributes as ``linkage.graph`` keeps them in ``graph["products"]``."""
-        i = self.product_position.get(code)
-        return None if i is None else self._product_at(i)
+        return self._product_columns["code"][rows].tolist()
 
     def _product_at(self, i: int) -> dict:
-        row = self.products.iloc[i]
-        stars = _or_none(row["stars"])
+        column = self._product_columns
+        stars = _or_none(column["stars"][i])
         return {
-            "producer": self.actors["code"].iat[int(row["producer"])],
-            "name": row["name"],
-            "category": row["category"],
+            "producer": self._actor_columns["code"][int(column["producer"][i])],
+            "name": column["name"][i],
+            "category": column["category"][i],
             "stars": None if stars is None else int(stars),
-            "potential_five_star": bool(row["potential_five_star"]),
-            "rated_on": row["rated_on"],
-            "rating_expires_on": row["rating_expires_on"],
-            "capacity_per_month": _or_none(row["capacity_per_month"]),
+            "potential_five_star": bool(column["potential_five_star"][i]),
+            "rated_on": column["rated_on"][i],
+            "rating_expires_on": column["rating_expires_on"][i],
+            "capacity_per_month": _or_none(column["capacity_per_month"][i]),
         }
 
     def to_networkx(self, codes: Iterable[str] | None = None) -> nx.DiGraph:
@@ -256,11 +275,29 @@ class GraphSnapshot:
 
     def __getstate__(self):
         # Derived lookups are rebuilt on demand: they would double the bytes to move.
-        return {
-            key: value
-            for key, value in self.__dict__.items()
-            if key in {"actors", "products", "links", "areas", "version", "read_at", "day"}
-        }
+        return {key: value for key, value in self.__dict__.items() if key in _STORED}
+
+
+class _Rows(Mapping):
+    """A read-only mapping of codes to rows made on demand."""
+
+    def __init__(self, position: Mapping[str, int], row_at):
+        self._position, self._row_at = position, row_at
+
+    def __getitem__(self, code: str) -> dict:
+        return self._row_at(self._position[code])
+
+    def __contains__(self, code) -> bool:
+        return code in self._position
+
+    def __iter__(self):
+        return iter(self._position)
+
+    def __len__(self) -> int:
+        return len(self._position)
+
+
+_STORED = frozenset({"actors", "products", "links", "areas", "version", "read_at", "day"})
 
 
 def _or_none(value):

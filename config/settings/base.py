@@ -306,6 +306,10 @@ if REDIS_URL:
 # Without Redis the outlet ranking is refitted in a thread of the process after a write, while
 # requests keep the previous ranking; False makes the first request after a write wait for it.
 RANKING_FIT_IN_BACKGROUND = True
+# After a write, requests keep being answered from the registry's previous snapshot while a thread
+# of each process reads the new one (their answers say so: "registry": {"current": false}); False
+# makes the first request after a write wait for the new snapshot instead.
+REGISTRY_REFRESH_IN_BACKGROUND = os.environ.get("REGISTRY_REFRESH_IN_BACKGROUND", "1") != "0"
 
 # Imports and exports: what one upload may hold, and where whole-registry exports are kept.
 # Defaults sit well above the national dataset (about 480,000 rows, 33 MB of CSV unpacked).

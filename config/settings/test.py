@@ -24,3 +24,7 @@ RQ_QUEUES["default"]["ASYNC"] = False
 # The first recommendation after a write waits for the ranking fitted on that write, so a test
 # sees the ranking of the data it has just made.
 RANKING_FIT_IN_BACKGROUND = False
+
+# A test reads what it has just written: the snapshot is refreshed in the request (a thread would
+# not see the test's uncommitted transaction). Tests of the background refresh switch it on.
+REGISTRY_REFRESH_IN_BACKGROUND = False

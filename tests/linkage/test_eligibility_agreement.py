@@ -11,7 +11,7 @@ from linkage.choices import BuyerKind, Category
 from linkage.matching import eligible_pairs
 from linkage.models import SourcingRequest
 from linkage.recommend import Recommender, recommend_suppliers
-from linkage.selectors import graph_from_db
+from linkage.selectors import snapshot_from_db
 from tests.factories import (
     BuyerFactory,
     ChainFactory,
@@ -82,7 +82,7 @@ def test_recommendations_and_allocation_agree_on_who_may_supply_whom(seed):
         (requests[i].code, supply[j].product)
         for i, j in zip(pairs.request.tolist(), pairs.supply.tolist(), strict=True)
     }
-    recommender = Recommender.build(graph_from_db(today=today), today=today)
+    recommender = Recommender.build(snapshot_from_db(today=today), today=today)
     recommended = set()
     for request in SourcingRequest.objects.select_related("buyer"):
         found = recommend_suppliers(

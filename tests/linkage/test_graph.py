@@ -1,16 +1,12 @@
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 
 from linkage import graph as g
-from linkage import graph_cache, selectors, services
-from linkage.choices import BuyerKind, LinkageKind, ProducerKind
+from linkage import selectors
 from tests.factories import (
-    BuyerFactory,
     ChainFactory,
     LinkageFactory,
-    ProducerFactory,
     ProductFactory,
     StoreFactory,
 )
@@ -254,61 +250,3 @@ def test_unlinked_producers_with_and_without_routes_through_others():
     assert [row["code"] for row in g.unlinked_producers(graph)] == ["LONE"]
     direct = [row["code"] for row in g.unlinked_producers(graph, direct=True)]
     assert direct == ["CO", "H1", "H2", "LONE"]
-
-
-@pytest.mark.django_db
-def test_cached_graph_is_reused_until_a_write_bumps_the_version(django_assert_num_queries):
-    graph_cache.reset()
-    producer = ProducerFactory(kind=ProducerKind.COOPERATIVE)
-    first = graph_cache.get_graph()
-    with django_assert_num_queries(0):
-        assert graph_cache.get_graph() is first
-    buyer = BuyerFactory(kind=BuyerKind.SALES_POINT)
-    services.linkage_create(
-        actor=None, kind=LinkageKind.SELLS_TO, source_producer=producer, target_buyer=buyer
-    )
-    second = graph_cache.get_graph()
-    assert second is not first
-    assert second.has_edge(producer.code, buyer.code)
-
-
-@pytest.mark.django_db
-def test_another_process_loads_the_graph_from_the_shared_cache(
-    django_assert_num_queries, monkeypatch
-):
-    monkeypatch.setattr(graph_cache, "_local_cache", lambda: False)  # as Redis is
-    graph_cache.reset()
-    ProducerFactory(code="P-SHARED")
-    graph_cache.get_graph()
-    graph_cache.reset()  # as a fresh process would be
-    with django_assert_num_queries(0):
-        assert "P-SHARED" in graph_cache.get_graph()
-
-
-@pytest.mark.django_db
-def test_an_in_process_cache_holds_no_copy_of_the_graph(monkeypatch):
-    monkeypatch.setattr(graph_cache, "_local_cache", lambda: True)
-    graph_cache.reset()
-    ProducerFactory(code="P-LOCAL")
-    graph_cache.get_graph()
-    version = graph_cache.current_version()
-    key = graph_cache.GRAPH_KEY.format(version=version, day=dt.date.today().isoformat())
-    assert cache.get(key) is None
-
-
-@pytest.mark.django_db
-def test_a_graph_built_on_an_earlier_day_is_rebuilt(monkeypatch):
-    graph_cache.reset()
-    ProducerFactory(code="P-DAY")
-    first = graph_cache.get_graph()
-    monkeypatch.setattr(graph_cache._warm, "built_on", dt.date(2000, 1, 1))
-    assert graph_cache.get_graph() is not first
-
-
-@pytest.mark.django_db
-def test_deleting_a_record_makes_the_graph_stale():
-    graph_cache.reset()
-    producer = ProducerFactory(code="P-GONE")
-    assert "P-GONE" in graph_cache.get_graph()
-    services.producer_delete(actor=None, producer=producer)
-    assert "P-GONE" not in graph_cache.get_graph()

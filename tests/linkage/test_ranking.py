@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from linkage import ranking
-from linkage.graph import build_graph
+from linkage.snapshot import snapshot_from_tables
 from simulation.worlds import world_tables
 
 AS_OF = dt.date(2025, 6, 30)
@@ -13,7 +13,7 @@ AS_OF = dt.date(2025, 6, 30)
 def _index(assumption="neighbourhood", seed=5, producers=250, outlets=70):
     tables = world_tables(assumption, seed=seed, producers=producers, outlets=outlets)
     tables = {name: rows for name, rows in tables.items() if not name.startswith("_")}
-    return ranking.OutletIndex(build_graph(tables, today=AS_OF))
+    return ranking.OutletIndex(snapshot_from_tables(tables, today=AS_OF))
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_fitting_is_deterministic(index):
 def test_too_few_sales_leave_no_model_to_learn():
     tables = world_tables("distance", seed=1, producers=8, outlets=6)
     tables = {name: rows for name, rows in tables.items() if not name.startswith("_")}
-    index = ranking.OutletIndex(build_graph(tables, today=AS_OF))
+    index = ranking.OutletIndex(snapshot_from_tables(tables, today=AS_OF))
     assert len(index.sales) < ranking.MIN_TRAINING_SALES
     assert ranking.fit_ranking(index, as_of=AS_OF) is None
 

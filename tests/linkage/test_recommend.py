@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from linkage import recommend as r
-from linkage.graph import build_graph
 from linkage.ranking import fit_ranking
+from linkage.snapshot import snapshot_from_tables
 from simulation.worlds import world_tables
 
 TODAY = dt.date(2025, 6, 1)
@@ -33,7 +33,7 @@ def _recommender(*, buyers=(), linkages=(), producers=None, products=None):
         "buyers": list(buyers),
         "linkages": list(linkages),
     }
-    return r.Recommender.build(build_graph(tables, today=TODAY), today=TODAY)
+    return r.Recommender.build(snapshot_from_tables(tables, today=TODAY), today=TODAY)
 
 
 def _buyer(code, lat=21.0, lon=105.85, kind="sales_point", **extra):
@@ -286,7 +286,9 @@ def test_without_enough_sales_the_heuristic_ranks_and_says_so():
 @pytest.fixture(scope="module")
 def learned():
     tables = world_tables("neighbourhood", seed=3, producers=300, outlets=80)
-    graph = build_graph({k: v for k, v in tables.items() if not k.startswith("_")}, today=TODAY)
+    graph = snapshot_from_tables(
+        {k: v for k, v in tables.items() if not k.startswith("_")}, today=TODAY
+    )
     rec = r.Recommender.build(graph, today=TODAY)
     rec.model = fit_ranking(rec.index, as_of=TODAY, seed=0)
     return rec, graph
