@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_graph \\
     REDIS_URL=redis://127.0.0.1:6379/4 \\
-    python bench/bench_recommend_http.py [--rate 20] [--seconds 30] [--workers 2]
+    python bench/bench_recommend_http.py [--rate 20] [--seconds 30] [--workers 2] [--writes 1]
 
 The database must already hold the national world (``manage.py generate_dataset --scale national``
 then ``manage.py import_data``). The script starts gunicorn (``config.wsgi``, sync workers, debug
@@ -14,6 +14,10 @@ schedule whatever the answers do (an open loop),
 and a latency is counted from the scheduled time, so a server falling behind shows in the
 percentiles instead of slowing the client down. Baseline in the same run: the product detail
 endpoint of the registry (one indexed lookup, no graph). Prints a Markdown table.
+
+With ``--writes W``, W registry writes a second arrive through the API while each row is measured
+(a planner's PATCH of a linkage's monthly volume, alternating between two values, so the database
+ends as it began): every write moves the registry's version on, as a user's would.
 """
 
 from __future__ import annotations
@@ -46,11 +50,13 @@ from linkage.models import Buyer, Producer, Product, SourcingRequest  # noqa: E4
 HOST, PORT = "127.0.0.1", 8765
 
 
-def get(path: str, timeout: float = 120.0, body: bool = False):
+def get(
+    path: str, timeout: float = 120.0, body: bool = False, method="GET", data=None, headers=None
+):
     started = time.perf_counter()
     connection = http.client.HTTPConnection(HOST, PORT, timeout=timeout)
     try:
-        connection.request("GET", path)
+        connection.request(method, path, body=data, headers=headers or {})
         response = connection.getresponse()
         content = response.read()
         if body:
@@ -60,8 +66,80 @@ def get(path: str, timeout: float = 120.0, body: bool = False):
         connection.close()
 
 
-def held_rate(paths: list[str], rate: float, seconds: float) -> dict:
-    """Send ``paths`` round-robin at ``rate`` a second for ``seconds``; latencies from schedule."""
+def worker_memory(server_pid: int) -> list[tuple[float, float]]:
+    """(resident, peak resident) MB of each gunicorn worker (the server's child processes)."""
+    found = []
+    children = Path(f"/proc/{server_pid}/task/{server_pid}/children")
+    for pid in children.read_text().split() if children.exists() else []:
+        status = Path(f"/proc/{pid}/status").read_text()
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        found.append(
+            (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
+        )
+    return found
+
+
+class Writer:
+    """Writes at a held rate through the API, in a thread, while a row is measured."""
+
+    def __init__(self, rate: float):
+        from django.contrib.auth.models import Group, User
+        from knox.models import AuthToken
+
+        from linkage.accounts import PLANNERS_GROUP
+        from linkage.models import Linkage
+
+        self.rate = rate
+        user, _ = User.objects.get_or_create(username="bench_writer")
+        user.groups.add(Group.objects.get_or_create(name=PLANNERS_GROUP)[0])
+        _, self.token = AuthToken.objects.create(user=user)
+        self.linkage = Linkage.objects.filter(volume_per_month__isnull=False).order_by("id").first()
+        self.volumes = (self.linkage.volume_per_month, self.linkage.volume_per_month + 1)
+        self.sent = self.failed = 0
+        self.stop = None
+
+    def __enter__(self):
+        import threading
+
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+        return self
+
+    def run(self):
+        import json
+
+        started = time.perf_counter()
+        while not self.stop.is_set():
+            scheduled = started + self.sent / self.rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0 and self.stop.wait(delay):
+                break
+            volume = self.volumes[(self.sent + 1) % 2]
+            status, _ = get(
+                f"/api/v1/linkages/{self.linkage.id}/",
+                method="PATCH",
+                data=json.dumps({"volume_per_month": volume}),
+                headers={
+                    "Authorization": f"Token {self.token}",
+                    "Content-Type": "application/json",
+                },
+            )
+            self.sent += 1
+            self.failed += status != 200
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(timeout=30)
+
+
+def held_rate(paths: list[str], rate: float, seconds: float, writes: float = 0.0) -> dict:
+    """Send ``paths`` round-robin at ``rate`` a second for ``seconds``; latencies from schedule;
+    with ``writes``, that many registry writes a second arrive meanwhile."""
+    if writes:
+        with Writer(writes) as writer:
+            found = held_rate(paths, rate, seconds)
+        return {**found, "writes": writer.sent, "write_errors": writer.failed}
     total = int(rate * seconds)
     latencies, errors = [], 0
 
@@ -140,6 +218,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--writes", type=float, default=0.0, help="registry writes a second")
     args = parser.parse_args()
 
     paths = sample_paths(random.Random(args.seed), 400)
@@ -204,7 +283,12 @@ def main():
                 break
             time.sleep(1)
         fit_s = time.perf_counter() - fitted
-        rows = [(name, held_rate(found, args.rate, args.seconds)) for name, found in paths.items()]
+        memory_warm = worker_memory(server.pid)
+        rows = [
+            (name, held_rate(found, args.rate, args.seconds, args.writes))
+            for name, found in paths.items()
+        ]
+        memory_end = worker_memory(server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -214,15 +298,25 @@ def main():
 
     print(
         f"gunicorn {args.workers} sync workers, PostgreSQL + Redis; {args.rate:g} requests/s "
-        f"held for {args.seconds:g} s per row; cold start of all workers (each builds the graph "
-        f"from the database or loads it from Redis, then its index) {warm_s:.1f} s; the outlet "
-        f"ranking fitted on the job worker and in use by every web worker {fit_s:.1f} s later.\n"
+        f"held for {args.seconds:g} s per row; cold start of all workers (each reads the snapshot "
+        f"from the database or loads it from Redis, then builds its index) {warm_s:.1f} s; the "
+        f"outlet ranking fitted on the job worker and in use by every web worker {fit_s:.1f} s "
+        "later.\n"
     )
-    print("| request | sent | achieved /s | errors | p50 ms | p95 ms | p99 ms | max ms |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    memory = lambda found: ", ".join(f"{rss:.0f} MB (peak {peak:.0f})" for rss, peak in found)  # noqa: E731
+    print(
+        f"Web workers' resident memory once warm: {memory(memory_warm)}; at the end: "
+        f"{memory(memory_end)}.\n"
+    )
+    print(
+        "| request | sent | achieved /s | errors | writes (failed) | p50 ms | p95 ms | p99 ms "
+        "| max ms |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, r in rows:
         print(
-            f"| {name} | {r['requests']} | {r['achieved']:.1f} | {r['errors']} | {r['p50']:.1f} | "
+            f"| {name} | {r['requests']} | {r['achieved']:.1f} | {r['errors']} | "
+            f"{r.get('writes', 0)} ({r.get('write_errors', 0)}) | {r['p50']:.1f} | "
             f"{r['p95']:.1f} | {r['p99']:.1f} | {r['max']:.1f} |"
         )
 

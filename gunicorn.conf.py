@@ -1,0 +1,22 @@
+"""gunicorn's settings for this service, read by ``gunicorn config.wsgi`` started in this folder.
+
+Each worker reads the registry's snapshot (from Redis when another process has stored it) and
+builds its recommender before it takes its first request, so no user waits for that.
+"""
+
+import logging
+
+# A national snapshot is read in about three seconds the first time; the default 30 s leaves
+# room, but a worker warming up on a busy machine must not be taken for a hung one.
+timeout = 120
+
+
+def post_worker_init(worker):
+    from linkage import graph_cache
+
+    try:
+        graph_cache.warm_up()
+    except Exception:
+        # A database or cache that is not there yet must not keep the worker from serving: the
+        # first request reads the snapshot instead.
+        logging.getLogger("linkage.graph_cache").exception("warm-up failed; reading on demand")
