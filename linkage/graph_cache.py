@@ -22,7 +22,10 @@ day it was read on, since linkages that have ended leave it.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import datetime as dt
+import gc
 import logging
 import threading
 import time
@@ -160,9 +163,25 @@ def _install(snapshot: GraphSnapshot) -> None:
     """Make ``snapshot`` and its recommender the ones this process answers from."""
     from .recommend import Recommender
 
-    recommender = Recommender.build(snapshot, today=snapshot.day)
+    recommender = Recommender.build(snapshot, today=snapshot.day, previous=_warm.recommender)
     with _warm.lock:
         _warm.snapshot, _warm.recommender = snapshot, recommender
+    recommender = snapshot = None
+    _give_back_memory()
+
+
+def _give_back_memory() -> None:
+    """Return the memory of the snapshot replaced to the system: a national one and what reading
+    it cost are a few hundred MB that the allocator would otherwise keep for the process."""
+    gc.collect()
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
+try:
+    _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+except (OSError, AttributeError):  # not glibc
+    _malloc_trim = None
 
 
 def _refresh(version: str | None) -> GraphSnapshot:

@@ -28,6 +28,7 @@ the same registry gives the same model and the same ranking.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -128,7 +129,9 @@ class OutletIndex:
     """Producers, outlets and their sale pairs as arrays, built once per snapshot of the registry
     (``linkage.snapshot.GraphSnapshot``)."""
 
-    def __init__(self, snapshot: GraphSnapshot):
+    def __init__(self, snapshot: GraphSnapshot, previous: OutletIndex | None = None):
+        """``previous``, the index of an earlier snapshot, lends what has not changed since (the
+        nearest outlets of each producer, when nobody has moved)."""
         self.snapshot = snapshot
         self.products = snapshot.product_table
         actors = snapshot.actors
@@ -139,7 +142,7 @@ class OutletIndex:
         lat, lon = actors["lat"].to_numpy(float), actors["lon"].to_numpy(float)
         # Producers come first in the snapshot, by code: a producer's number is its position.
         self.p_codes = code[producer].tolist()
-        self.p_pos = {c: i for i, c in enumerate(self.p_codes)}
+        self.p_pos = _Producers(snapshot.position, len(self.p_codes))
         self.p_lat, self.p_lon = lat[producer], lon[producer]
         buyers = np.flatnonzero(~producer)
         is_chain = kind[buyers] == "retail_chain"
@@ -167,10 +170,23 @@ class OutletIndex:
             stars = min_stars[i]
             return {"categories": categories[i], "min_stars": None if stars != stars else stars}
 
-        rules = [
-            outlet_rules(
-                rules_of(i), rules_of(chains[self.o_chain[o]]) if self.o_chain[o] >= 0 else None
+        # Stores of one chain mostly share their rules: each combination is worked out once.
+        known_rules = {}
+
+        def rules_for(i: int, chain_row: int | None):
+            key = (
+                categories[i],
+                min_stars[i],
+                *(() if chain_row is None else (categories[chain_row], min_stars[chain_row])),
             )
+            if key not in known_rules:
+                known_rules[key] = outlet_rules(
+                    rules_of(i), None if chain_row is None else rules_of(chain_row)
+                )
+            return known_rules[key]
+
+        rules = [
+            rules_for(i, chains[self.o_chain[o]] if self.o_chain[o] >= 0 else None)
             for o, i in enumerate(outlets.tolist())
         ]
         self.o_takes = np.array([r[0] for r in rules], bool).reshape(-1, len(CATEGORIES))
@@ -181,7 +197,7 @@ class OutletIndex:
         self.x_pos = {c: i for i, c in enumerate(self.x_codes)}
         self.x_kind = kind[others].tolist()
         self.x_lat, self.x_lon = lat[others], lon[others]
-        rules = [outlet_rules(rules_of(i), None) for i in others.tolist()]
+        rules = [rules_for(i, None) for i in others.tolist()]
         self.x_takes = np.array([r[0] for r in rules], bool).reshape(-1, len(CATEGORIES))
         self.x_min_stars = np.array([r[1] for r in rules], float)
         self.o_sales_point = np.array([k == "sales_point" for k in self.o_kind], float)
@@ -192,7 +208,7 @@ class OutletIndex:
         )
         self._index_products()
         self._index_sales(outlets, chains, others)
-        self._index_nearest_outlets()
+        self._index_nearest_outlets(previous)
 
     def _index_products(self):
         """Products as arrays (producer position, group, stars, expiry day, capacity)."""
@@ -309,12 +325,16 @@ class OutletIndex:
             counts[placed] = (self.near_km[rows] <= reach[:, None]).sum(axis=1)
         return counts
 
-    def _index_nearest_outlets(self):
+    def _index_nearest_outlets(self, previous: OutletIndex | None = None):
         """For each placed producer with a product, the distances to its ``RANK_CAP`` nearest
-        outlets, ascending (inf past the last outlet)."""
+        outlets, ascending (inf past the last outlet); ``previous``'s when the same producers
+        offer products at the same places and the outlets stand where they stood."""
         offering = np.zeros(self.n_p, bool)
         offering[self.items["producer"]] = True
         chosen = np.flatnonzero(offering & ~np.isnan(self.p_lat))
+        if previous is not None and self._same_places(previous, chosen):
+            self.near_row, self.near_km = previous.near_row, previous.near_km
+            return
         self.near_row = np.full(self.n_p, -1, np.int64)
         self.near_row[chosen] = np.arange(len(chosen))
         self.near_km = np.full((len(chosen), RANK_CAP), np.inf, np.float32)
@@ -324,6 +344,45 @@ class OutletIndex:
         chord, _ = self.o_tree.query(unit_vectors(self.p_lat[chosen], self.p_lon[chosen]), k=k)
         chord = np.asarray(chord).reshape(len(chosen), k)
         self.near_km[:, :k] = 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2, 0, 1))
+
+    def _same_places(self, previous: OutletIndex, chosen: np.ndarray) -> bool:
+        same = np.array_equal
+        return (
+            previous.n_p == self.n_p
+            and same(previous.near_row, self._rows_of(chosen))
+            and same(previous.p_lat[chosen], self.p_lat[chosen])
+            and same(previous.p_lon[chosen], self.p_lon[chosen])
+            and same(previous.o_lat[previous.o_placed], self.o_lat[self.o_placed])
+            and same(previous.o_lon[previous.o_placed], self.o_lon[self.o_placed])
+        )
+
+    def _rows_of(self, chosen: np.ndarray) -> np.ndarray:
+        rows = np.full(self.n_p, -1, np.int64)
+        rows[chosen] = np.arange(len(chosen))
+        return rows
+
+
+class _Producers(Mapping):
+    """Producer code → number: the snapshot's own positions, producers being its first rows (a
+    second dict of 200,000 codes would cost tens of MB per process)."""
+
+    def __init__(self, position: Mapping[str, int], count: int):
+        self._position, self._count = position, count
+
+    def __getitem__(self, code: str) -> int:
+        i = self._position[code]
+        if i >= self._count:
+            raise KeyError(code)
+        return i
+
+    def __contains__(self, code) -> bool:
+        return self._position.get(code, self._count) < self._count
+
+    def __iter__(self):
+        return (code for code, i in self._position.items() if i < self._count)
+
+    def __len__(self) -> int:
+        return self._count
 
 
 def _number(value) -> float:
@@ -429,8 +488,11 @@ def build_evidence(index: OutletIndex, sales: np.ndarray, offers: Offers) -> Evi
         order = np.lexsort((distance[known], o[known]))
         by_outlet, dist_sorted = o[known][order], distance[known][order]
         starts = np.searchsorted(by_outlet, np.arange(n_o + 1))
-        for j in np.flatnonzero(np.diff(starts) > 0):
-            usual[j] = np.median(dist_sorted[starts[j] : starts[j + 1]])
+        # Each outlet's median: the middle of its sorted run (the mean of the two middle ones).
+        counts = np.diff(starts)
+        has = counts > 0
+        first, count = starts[:-1][has], counts[has]
+        usual[has] = (dist_sorted[first + (count - 1) // 2] + dist_sorted[first + count // 2]) / 2
     overall = float(np.nanmedian(usual)) if np.isfinite(usual).any() else HEURISTIC_SCALE_KM
     usual = np.where(np.isnan(usual), overall, usual)
 

@@ -126,9 +126,17 @@ class Recommender:
     model: RankingModel | None = None
 
     @classmethod
-    def build(cls, snapshot: GraphSnapshot, *, today: dt.date | None = None) -> Recommender:
+    def build(
+        cls,
+        snapshot: GraphSnapshot,
+        *,
+        today: dt.date | None = None,
+        previous: Recommender | None = None,
+    ) -> Recommender:
+        """The recommender of ``snapshot``; ``previous``, one of an earlier snapshot, lends what
+        has not changed since."""
         today = today or dt.date.today()
-        index = OutletIndex(snapshot)
+        index = OutletIndex(snapshot, previous=previous.index if previous else None)
         offers = offers_of(index, today)
         evidence = build_evidence(index, index.sales, offers)
         return cls(

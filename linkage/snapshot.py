@@ -156,14 +156,19 @@ class GraphSnapshot:
         # One numpy array per column: a row read through pandas costs tens of microseconds.
         return {
             name: self.actors[name].astype(object).to_numpy()
-            if name in ("type", "kind")
+            if name in ("type", "kind", "area")
             else self.actors[name].to_numpy()
             for name in ACTOR_COLUMNS
         }
 
     @cached_property
     def _product_columns(self) -> dict[str, np.ndarray]:
-        return {name: self.products[name].to_numpy() for name in PRODUCT_COLUMNS}
+        return {
+            name: self.products[name].astype(object).to_numpy()
+            if name == "category"
+            else self.products[name].to_numpy()
+            for name in PRODUCT_COLUMNS
+        }
 
     def _node_at(self, i: int) -> dict:
         column = self._actor_columns
@@ -497,6 +502,8 @@ def snapshot_from_frames(
     )
     actors["type"] = actors["type"].astype("category")
     actors["kind"] = actors["kind"].astype("category")
+    # A few thousand areas among hundreds of thousands of actors: one string each, not per row.
+    actors["area"] = actors["area"].astype("category")
     actors = actors[ACTOR_COLUMNS].reset_index(drop=True)
 
     product_rows = pd.DataFrame(
@@ -524,6 +531,7 @@ def snapshot_from_frames(
     product_rows.loc[missing, "rating_expires_on"] = product_rows.loc[missing, "rated_on"].map(
         rating_expiry
     )
+    product_rows["category"] = product_rows["category"].astype("category")
     product_rows = product_rows[PRODUCT_COLUMNS].reset_index(drop=True)
     product_position = pd.Series(np.arange(len(product_rows)), index=product_rows["code"])
 
