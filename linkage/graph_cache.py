@@ -26,6 +26,7 @@ import ctypes
 import ctypes.util
 import datetime as dt
 import gc
+import json
 import logging
 import threading
 import time
@@ -42,8 +43,8 @@ from .result_cache import Stamp
 from .snapshot import GraphSnapshot
 
 __all__ = [
-    "VERSION_KEY",
     "bump_version",
+    "changes_since",
     "current_version",
     "fit_ranking_job",
     "get_recommender",
@@ -58,7 +59,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "linkage:graph:version"
 SNAPSHOT_KEY = "linkage:snapshot:{version}:{day}"
 # Long enough for the other processes to pick the snapshot up after a write, short enough that
 # the copies of older versions do not pile up in Redis.
@@ -69,6 +69,10 @@ SNAPSHOT_WAIT = 20.0
 # When the cache cannot be reached (Redis down, errors ignored) a process cannot learn of writes
 # from others; it then refreshes at most this often.
 UNSHARED_MAX_AGE = 60.0
+# Under a stream of writes a process spends at most this share of its time re-reading the
+# registry: a refresh that took 1 s is followed by 4 s of answering from it (at national scale
+# answers are then up to about 5 s behind the writes; on a city's registry, a fraction of that).
+REFRESH_SHARE = 0.2
 
 
 @dataclass
@@ -89,17 +93,78 @@ _warm = _Warm()
 
 def current_version() -> str | None:
     """The shared version token, created when missing; None when the cache cannot be reached."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
-    return version
+    entries = _log_tail(1)
+    if entries == []:
+        _log_append(WHOLE)  # the first version: nothing before it to patch from
+        entries = _log_tail(1)
+    return entries[-1][0] if entries else None
 
 
-def bump_version() -> str:
-    """Mark every process's snapshot as stale; writes call it through ``services``."""
+def bump_version(change: str = "*") -> str:
+    """Mark every process's snapshot as stale, noting what changed (``"linkage:<id>"``,
+    ``"product:<code>"``, ``"sourcing_request:<code>"``, or ``"*"`` for anything else, which
+    makes processes read the whole registry again); writes call it through ``services``."""
+    return _log_append(change)
+
+
+def changes_since(version: str) -> list[str] | None:
+    """What the writes after ``version`` changed, oldest first, or None when the log no longer
+    reaches back to it (or cannot be read)."""
+    entries = _log_tail(LOG_LENGTH)
+    for i in range(len(entries or ()) - 1, -1, -1):
+        if entries[i][0] == version:
+            return [change for _, change in entries[i + 1 :]]
+    return None
+
+
+# The registry's change log: one entry per write, [version, change], newest last; the current
+# version is the newest entry's. A list rather than a single key, appended to in one step, so
+# that writes from several processes at once keep their order and none is lost from the log.
+LOG_KEY = "linkage:graph:log"
+LOG_LENGTH = 1000
+WHOLE = "*"
+_local_log_lock = threading.Lock()
+
+
+def _redis():
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
+
+
+def _log_in_redis() -> bool:
+    return type(caches["default"]).__module__.startswith("django_redis")
+
+
+def _log_tail(n: int) -> list[list[str]] | None:
+    if not _log_in_redis():
+        return list(cache.get(LOG_KEY) or [])[-n:]
+    try:
+        found = _redis().lrange(cache.make_key(LOG_KEY), -n, -1)
+    except Exception:
+        logger.warning("the registry's version cannot be read: the cache is unreachable")
+        return None
+    return [json.loads(entry) for entry in found]
+
+
+def _log_append(change: str) -> str:
     version = uuid.uuid4().hex
-    cache.set(VERSION_KEY, version, timeout=None)
+    entry = [version, change]
+    if not _log_in_redis():
+        with _local_log_lock:
+            log = list(cache.get(LOG_KEY) or [])
+            log.append(entry)
+            cache.set(LOG_KEY, log[-LOG_LENGTH:], timeout=None)
+        return version
+    key = cache.make_key(LOG_KEY)
+    try:
+        pipeline = _redis().pipeline()
+        pipeline.rpush(key, json.dumps(entry))
+        pipeline.ltrim(key, -LOG_LENGTH, -1)
+        pipeline.execute()
+    except Exception:
+        # As with every cache write while Redis is down: the write itself stands.
+        logger.warning("the registry's version cannot be moved on: the cache is unreachable")
     return version
 
 
@@ -190,9 +255,40 @@ def _refresh(version: str | None) -> GraphSnapshot:
         held = _warm.snapshot
         if _is_current(held, version):
             return held
-        snapshot = _read(version)
+        snapshot = _patched(held, version) or _read(version)
         _install(snapshot)
         return snapshot
+
+
+# Past this many changed records a whole read is about as quick as patching.
+PATCH_LIMIT = 500
+
+
+def _patched(held: GraphSnapshot | None, version: str | None) -> GraphSnapshot | None:
+    """``held`` brought to ``version`` by reading again only what the writes since changed, or
+    None when that cannot be done (nothing held, another day, a write of anything but linkages,
+    products and sourcing requests, too many changes, a log that no longer reaches back)."""
+    from .selectors import snapshot_patched
+
+    if held is None or held.version is None or version is None or held.day != dt.date.today():
+        return None
+    changes = changes_since(held.version)
+    if changes is None:
+        return None
+    linkage_ids, product_codes = set(), set()
+    for change in changes:
+        entity, _, key = change.partition(":")
+        if entity == "linkage" and key.isdigit():
+            linkage_ids.add(int(key))
+        elif entity == "product" and key:
+            product_codes.add(key)
+        elif entity != "sourcing_request":
+            return None
+    if len(linkage_ids) + len(product_codes) > PATCH_LIMIT:
+        return None
+    return snapshot_patched(
+        held, linkage_ids=linkage_ids, product_codes=product_codes, version=version
+    )
 
 
 def _refresh_in_background() -> None:
@@ -205,13 +301,18 @@ def _refresh_in_background() -> None:
 
 def _keep_refreshing() -> None:
     """Refresh until the installed snapshot is current: writes that arrive during a read are
-    caught up with by the next read, not one read each."""
+    caught up with by the next read, not one read each. Under a stream of writes, refreshes are
+    spaced so that they take at most ``REFRESH_SHARE`` of the process's time: the rest is for
+    answering requests."""
     try:
         while True:
             version = current_version()
             if _is_current(_warm.snapshot, version):
                 return
+            started = time.monotonic()
             _refresh(version)
+            took = time.monotonic() - started
+            time.sleep(max(0.0, took / REFRESH_SHARE - took))
     except Exception:
         logger.exception("refreshing the registry snapshot failed; the previous one is kept")
     finally:

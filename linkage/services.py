@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any, NoReturn
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -95,14 +96,16 @@ class WriteForbidden(WriteRefused):
 RATING_FIELDS = ("stars", "potential_five_star", "rated_on")
 
 
-def registry_changed() -> None:
-    """Mark the linkage graph stale in every process.
+def registry_changed(change: str = "*") -> None:
+    """Mark the registry's snapshot stale in every process; ``change`` says what changed
+    (``graph_cache.bump_version``), so that a small write is patched in rather than the whole
+    registry read again.
 
     Bumped now, so this process sees its own write at once, and again after the commit, so that
-    another process that rebuilt in between (from the not yet committed state) rebuilds again.
+    another process that read in between (the not yet committed state) reads again.
     """
-    bump_version()
-    transaction.on_commit(bump_version)
+    bump_version(change)
+    transaction.on_commit(partial(bump_version, change))
 
 
 def registry_imported(
@@ -611,8 +614,14 @@ def _event_of(record: models.Model) -> tuple[str, dict]:
     return record.code, {}
 
 
+# Writes whose record the snapshot can patch in by reading it again (``graph_cache._patched``).
+_PATCHABLE = {"linkage", "product", "sourcing_request"}
+
+
 def _written(event: str, code: str, actor: Account | None, data: dict) -> None:
-    registry_changed()
+    entity = event.partition(".")[0]
+    key = data.get("id") if entity == "linkage" else code
+    registry_changed(f"{entity}:{key}" if entity in _PATCHABLE and key is not None else "*")
     emit(Event(event, code=code, actor_id=actor.user_id if actor else None, data=data))
 
 

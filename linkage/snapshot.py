@@ -20,8 +20,8 @@ Frames (row position = the element's number everywhere else in the snapshot):
   ``capacity_per_month`` (NaN unknown).
 - ``links``: one row per current linkage. ``source``, ``target`` (positions in ``actors``, in the
   direction goods flow), ``kind``, ``product`` (position in ``products``, -1 for none), ``volume``
-  (monthly, NaN unknown); ``product`` is -2 for a product the snapshot does not hold. A store's
-  tie to its chain is ``actors.chain``, not a link.
+  (monthly, NaN unknown), ``id`` (the registry's, -1 when read from tables); ``product`` is -2 for
+  a product the snapshot does not hold. A store's tie to its chain is ``actors.chain``, not a link.
 - ``areas``: by code. ``code``, ``name``, ``level``, ``parent`` (code, "" for none), ``lat``,
   ``lon``, ``population`` (NaN unknown).
 """
@@ -72,7 +72,7 @@ PRODUCT_COLUMNS = [
     "rating_expires_on",
     "capacity_per_month",
 ]
-LINK_COLUMNS = ["source", "target", "kind", "product", "volume"]
+LINK_COLUMNS = ["source", "target", "kind", "product", "volume", "id"]
 AREA_COLUMNS = ["code", "name", "level", "parent", "lat", "lon", "population"]
 STORE_OF = "store_of"
 # What a link's product position stands for when it is not a row of ``products``.
@@ -104,6 +104,12 @@ class GraphSnapshot:
     def position(self) -> dict[str, int]:
         """Actor code → row position."""
         return dict(zip(self.actors["code"].tolist(), range(len(self.actors)), strict=True))
+
+    @cached_property
+    def producer_positions(self) -> pd.Series:
+        """Producer code → row position, as a Series (producers are the first rows)."""
+        producers = self.actors["code"][self.is_producer]
+        return pd.Series(producers.index.to_numpy(), index=producers.to_numpy())
 
     @cached_property
     def product_position(self) -> dict[str, int]:
@@ -269,6 +275,65 @@ class GraphSnapshot:
         graph.add_nodes_from(nodes)
         graph.add_edges_from((s, t, data) for (s, t), data in edges.items())
         return graph
+
+    def patched(
+        self,
+        *,
+        linkage_ids: Iterable[int] = (),
+        linkages: pd.DataFrame | None = None,
+        product_codes: Iterable[str] = (),
+        products: pd.DataFrame | None = None,
+        version: str | None,
+        read_at: float,
+    ) -> GraphSnapshot:
+        """A new snapshot: this one with the linkages ``linkage_ids`` and the products
+        ``product_codes`` replaced by the rows of ``linkages`` and ``products`` (interchange
+        columns, with ``id`` for linkages); those without a row are gone, and a product gone
+        takes its linkages with it (as the registry deletes them). This one is left as it was:
+        requests may still be reading it."""
+        product_codes = set(product_codes)
+        product_frame = self.products
+        links = self.links
+        if product_codes:
+            kept = product_frame[~product_frame["code"].isin(product_codes)]
+            fresh = (
+                _product_rows(products, self.producer_positions, _text)
+                if products is not None and len(products)
+                else product_frame.iloc[:0]
+            )
+            product_frame = (
+                pd.concat([kept, fresh]).sort_values("code").reset_index(drop=True)
+                if len(fresh)
+                else kept.reset_index(drop=True)
+            )
+            product_frame["category"] = product_frame["category"].astype("category")
+            new_position = pd.Series(np.arange(len(product_frame)), index=product_frame["code"])
+            old_codes = np.append(self.products["code"].to_numpy(object), [None, None])
+            named = links["product"].to_numpy()
+            code_of_link = old_codes[np.where(named >= 0, named, len(old_codes) - 1)]
+            moved = pd.Series(code_of_link).map(new_position)
+            gone = (named >= 0) & moved.isna().to_numpy()
+            links = links.assign(
+                product=np.where(named >= 0, moved.fillna(-1).to_numpy(), named).astype(np.int32)
+            )[~gone]
+        linkage_ids = set(linkage_ids)
+        if linkage_ids:
+            links = links[~links["id"].isin(linkage_ids)]
+        if linkages is not None and len(linkages):
+            fresh_position = pd.Series(np.arange(len(product_frame)), index=product_frame["code"])
+            actor_position = pd.Series(np.arange(self.size), index=self.actors["code"].to_numpy())
+            fresh_links = _link_rows(linkages, actor_position, fresh_position, self.day, _text)
+            links = pd.concat([links, fresh_links])
+            links["kind"] = links["kind"].astype("category")
+        return GraphSnapshot(
+            actors=self.actors,
+            products=product_frame,
+            links=links.reset_index(drop=True),
+            areas=self.areas,
+            version=version,
+            read_at=read_at,
+            day=self.day,
+        )
 
     def dumps(self) -> bytes:
         """The snapshot as bytes for the cache: frames pickle as their numpy blocks."""
@@ -506,13 +571,28 @@ def snapshot_from_frames(
     actors["area"] = actors["area"].astype("category")
     actors = actors[ACTOR_COLUMNS].reset_index(drop=True)
 
-    product_rows = pd.DataFrame(
+    producer_position = position[: len(producer_rows)]
+    product_rows = _product_rows(products, producer_position, text)
+    product_position = pd.Series(np.arange(len(product_rows)), index=product_rows["code"])
+    links = _link_rows(linkages, position, product_position, today, text)
+    return GraphSnapshot(
+        actors=actors,
+        products=product_rows,
+        links=links,
+        areas=area_frame[AREA_COLUMNS],
+        version=version,
+        read_at=read_at,
+        day=today,
+    )
+
+
+def _product_rows(products: pd.DataFrame, producer_position: pd.Series, text) -> pd.DataFrame:
+    """The ``products`` frame of interchange rows: products of known producers, by code."""
+    rows = pd.DataFrame(
         {
             "code": text(products["code"]),
             "name": text(products["name"]),
-            "producer": text(products["producer_code"]).map(
-                position[: len(producer_rows)] if len(producer_rows) else pd.Series(dtype=int)
-            ),
+            "producer": text(products["producer_code"]).map(producer_position),
             "category": text(products["category"]),
             "stars": np.floor(_numbers(products["stars"])),
             "potential_five_star": products["potential_five_star"]
@@ -524,24 +604,31 @@ def snapshot_from_frames(
             "capacity_per_month": _numbers(products["capacity_per_month"]),
         }
     )
-    product_rows = product_rows[product_rows["producer"].notna()]
-    product_rows = product_rows.drop_duplicates("code", keep="last").sort_values("code")
-    product_rows["producer"] = product_rows["producer"].astype(np.int32)
-    missing = product_rows["rating_expires_on"].isna()
-    product_rows.loc[missing, "rating_expires_on"] = product_rows.loc[missing, "rated_on"].map(
-        rating_expiry
-    )
-    product_rows["category"] = product_rows["category"].astype("category")
-    product_rows = product_rows[PRODUCT_COLUMNS].reset_index(drop=True)
-    product_position = pd.Series(np.arange(len(product_rows)), index=product_rows["code"])
+    rows = rows[rows["producer"].notna()]
+    rows = rows.drop_duplicates("code", keep="last").sort_values("code")
+    rows["producer"] = rows["producer"].astype(np.int32)
+    missing = rows["rating_expires_on"].isna()
+    rows.loc[missing, "rating_expires_on"] = rows.loc[missing, "rated_on"].map(rating_expiry)
+    rows["category"] = rows["category"].astype("category")
+    return rows[PRODUCT_COLUMNS].reset_index(drop=True)
 
+
+def _link_rows(
+    linkages: pd.DataFrame,
+    position: pd.Series,
+    product_position: pd.Series,
+    today: dt.date,
+    text,
+) -> pd.DataFrame:
+    """The ``links`` frame of interchange rows: current linkages between known actors."""
     source = text(linkages["source_code"]).map(position)
     target = text(linkages["target_code"]).map(position)
     ended = _dates(linkages["ended_on"])
     current = ended.map(lambda day: day is None or day >= today).astype(bool)
     keep = source.notna() & target.notna() & (source != target) & current
     product_code = text(linkages["product_code"])
-    links = pd.DataFrame(
+    ids = linkages["id"] if "id" in linkages else pd.Series(-1, index=linkages.index)
+    return pd.DataFrame(
         {
             "source": source[keep].astype(np.int32),
             "target": target[keep].astype(np.int32),
@@ -554,14 +641,6 @@ def snapshot_from_frames(
             .fillna(-2)
             .astype(np.int32),
             "volume": _numbers(linkages["volume_per_month"])[keep],
+            "id": pd.to_numeric(ids[keep], errors="coerce").fillna(-1).astype(np.int64),
         }
-    ).reset_index(drop=True)
-    return GraphSnapshot(
-        actors=actors,
-        products=product_rows,
-        links=links[LINK_COLUMNS],
-        areas=area_frame[AREA_COLUMNS],
-        version=version,
-        read_at=read_at,
-        day=today,
-    )
+    )[LINK_COLUMNS].reset_index(drop=True)

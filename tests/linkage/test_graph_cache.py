@@ -161,3 +161,72 @@ def test_warm_up_builds_the_snapshot_and_the_recommender_before_traffic(
     with django_assert_num_queries(0):
         recommender = graph_cache.get_recommender()
     assert "P-WARM" in recommender.index.p_pos
+
+
+@pytest.mark.django_db
+def test_a_small_write_is_patched_into_the_snapshot_with_two_small_queries(
+    django_assert_max_num_queries,
+):
+    producer = ProducerFactory(kind=ProducerKind.COOPERATIVE)
+    store = BuyerFactory(kind=BuyerKind.STORE)
+    kept = BuyerFactory(kind=BuyerKind.SALES_POINT)
+    old = services.linkage_create(
+        actor=None, kind=LinkageKind.SELLS_TO, source_producer=producer, target_buyer=kept
+    )
+    first = graph_cache.get_snapshot()
+    new = services.linkage_create(
+        actor=None,
+        kind=LinkageKind.SELLS_TO,
+        source_producer=producer,
+        target_buyer=store,
+        volume_per_month=40,
+    )
+    services.linkage_update(actor=None, linkage=old, volume_per_month=7)
+    with django_assert_max_num_queries(1):  # the one linkage query; no product changed
+        patched = graph_cache.get_snapshot()
+    assert patched is not first
+    assert patched.version == graph_cache.current_version()
+    graph = patched.to_networkx()
+    assert graph.edges[producer.code, store.code]["volume"] == 40
+    assert graph.edges[producer.code, kept.code]["volume"] == 7
+    assert set(patched.links["id"]) == {old.id, new.id}
+    # The same as reading the whole registry again.
+    whole = snapshot_from_db().to_networkx()
+    assert sorted(graph.edges(data=True)) == sorted(whole.edges(data=True))
+
+
+@pytest.mark.django_db
+def test_a_product_written_or_deleted_is_patched_in_with_its_linkages():
+    from tests.factories import ProductFactory
+
+    producer = ProducerFactory(kind=ProducerKind.COOPERATIVE)
+    buyer = BuyerFactory(kind=BuyerKind.SALES_POINT)
+    gone = ProductFactory(producer=producer, code="SP-GONE")
+    services.linkage_create(
+        actor=None,
+        kind=LinkageKind.SELLS_TO,
+        source_producer=producer,
+        target_buyer=buyer,
+        product=gone,
+    )
+    first = graph_cache.get_snapshot()
+    assert "SP-GONE" in first.product_position
+    services.product_update(actor=None, product=gone, capacity_per_month=123)
+    assert graph_cache.get_snapshot().product_table["SP-GONE"]["capacity_per_month"] == 123
+    services.product_delete(actor=None, product=gone)
+    patched = graph_cache.get_snapshot()
+    assert "SP-GONE" not in patched.product_position
+    assert len(patched.links) == 0
+    whole = snapshot_from_db()
+    assert patched.to_networkx().graph["products"] == whole.to_networkx().graph["products"]
+
+
+@pytest.mark.django_db
+def test_any_other_write_reads_the_whole_registry_again():
+    ProducerFactory(code="P-A")
+    first = graph_cache.get_snapshot()
+    services.producer_create(
+        actor=None, code="P-B", name="Hợp tác xã B", kind=ProducerKind.COOPERATIVE
+    )
+    assert "P-B" in graph_cache.get_snapshot().position
+    assert graph_cache.changes_since(first.version)[-1] == "*"

@@ -121,7 +121,9 @@ def test_every_write_bumps_the_graph_version_and_is_told_after_the_commit(
         code = WRITES[event](world)
         assert graph_cache.current_version() != before
         assert heard == []
-    assert graph_cache.bump_version in callbacks
+    assert any(
+        getattr(callback, "func", None) is graph_cache.bump_version for callback in callbacks
+    )
     assert [(e.name, e.code, e.actor_id) for e in heard] == [(event, code, None)]
 
 
