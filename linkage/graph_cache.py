@@ -228,7 +228,11 @@ def _install(snapshot: GraphSnapshot) -> None:
     """Make ``snapshot`` and its recommender the ones this process answers from."""
     from .recommend import Recommender
 
+    snapshot.prepare()
     recommender = Recommender.build(snapshot, today=snapshot.day, previous=_warm.recommender)
+    # The ranking for the new version (or the newest one while it is fitted) is found here, not
+    # by the first request answered from it.
+    recommender.model = _ranking_for(snapshot.version, recommender)
     with _warm.lock:
         _warm.snapshot, _warm.recommender = snapshot, recommender
     recommender = snapshot = None
@@ -360,11 +364,10 @@ def get_recommender():
     (Redis). An embedded process also fits now when the previous ranking was learned on a
     registry of a quarter more or fewer sales (``ANOTHER_REGISTRY``).
     """
-    snapshot = get_snapshot()
+    get_snapshot()
     with _warm.lock:
-        recommender = _warm.recommender
+        snapshot, recommender = _warm.snapshot, _warm.recommender
     if recommender is None or recommender.snapshot is not snapshot:
-        # Another thread installed a newer snapshot between the two reads, or none was built.
         recommender = _recommender_of(snapshot)
     model = _ranking_for(snapshot.version, recommender)
     if model is not recommender.model:
@@ -418,7 +421,8 @@ def _ranking_for(version: str | None, recommender):
                 return found
         return previous
     if _warm.unfit_version == version and version is not None:
-        return previous
+        # Too few sales to learn from: the previous ranking, unless learned on another registry.
+        return None if previous is None or _another_registry(previous, recommender) else previous
     if (
         previous is None
         or not getattr(settings, "RANKING_FIT_IN_BACKGROUND", True)

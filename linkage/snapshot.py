@@ -95,6 +95,12 @@ class GraphSnapshot:
     read_at: float = field(default_factory=time.time)
     day: dt.date = field(default_factory=dt.date.today)
 
+    def prepare(self) -> GraphSnapshot:
+        """Work out the lookups requests use now, so that no request pays for them."""
+        for name in _DERIVED:
+            getattr(self, name)
+        return self
+
     @property
     def size(self) -> int:
         """The number of actors (nodes of the graph)."""
@@ -325,7 +331,7 @@ class GraphSnapshot:
             fresh_links = _link_rows(linkages, actor_position, fresh_position, self.day, _text)
             links = pd.concat([links, fresh_links])
             links["kind"] = links["kind"].astype("category")
-        return GraphSnapshot(
+        patched = GraphSnapshot(
             actors=self.actors,
             products=product_frame,
             links=links.reset_index(drop=True),
@@ -334,6 +340,11 @@ class GraphSnapshot:
             read_at=read_at,
             day=self.day,
         )
+        # The actors are the same: so are the lookups worked out from them.
+        for name in _FROM_ACTORS:
+            if name in self.__dict__:
+                patched.__dict__[name] = self.__dict__[name]
+        return patched
 
     def dumps(self) -> bytes:
         """The snapshot as bytes for the cache: frames pickle as their numpy blocks."""
@@ -367,6 +378,8 @@ class _Rows(Mapping):
         return len(self._position)
 
 
+_FROM_ACTORS = ("position", "producer_positions", "is_producer", "kinds", "_actor_columns")
+_DERIVED = (*_FROM_ACTORS, "product_position", "_product_columns", "_products_by_producer")
 _STORED = frozenset({"actors", "products", "links", "areas", "version", "read_at", "day"})
 
 
