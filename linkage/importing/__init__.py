@@ -9,7 +9,8 @@ keys, so importing the same file twice changes nothing.
 The work is set-based so that the national dataset (about half a million rows) imports in well
 under a minute: one query loads each table's existing rows, cells are parsed column by column
 (low-cardinality columns through a per-value cache), unchanged rows are dropped by comparing
-tuples, and the rest are written with batched upserts.
+tuples, and the rest are written in batches: new rows inserted (on PostgreSQL, streamed with COPY),
+changed rows upserted.
 
 The modules follow the import: ``vocabulary`` (tables and columns), ``reading`` (files),
 ``checking`` (cells and rows of one table), ``references`` (rules between tables), ``locating``

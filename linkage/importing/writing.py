@@ -2,12 +2,13 @@
 
 ``load_stored(spec)`` reads a table's rows once (key → id and the compared values);
 ``diff(parsed, stored)`` splits the good rows into new, changed and unchanged; ``write(parsed,
-plan, ...)`` upserts the new and changed rows of every table in one transaction, parents before
-children, and records the import through ``services.registry_imported`` inside it. A product
-row whose dated rating differs from the stored one also adds that rating to the product's history
-(``Rating``; the row of the same product and day is corrected). An
-IntegrityError or KeyError from ``write`` means the registry changed since the checks; the
-transaction is then rolled back.
+plan, ...)`` inserts the new rows and upserts the changed ones of every table in one
+transaction, parents before children, and records the import through
+``services.registry_imported`` inside it. A product row whose dated rating differs from the
+stored one also adds that rating to the product's history (``Rating``; the row of the same
+product and day is corrected). An IntegrityError or KeyError from ``write`` means the registry
+changed since the checks (a new row's key stored meanwhile, say); the transaction is then rolled
+back.
 """
 
 from __future__ import annotations
@@ -92,54 +93,87 @@ def fold_many(names: Iterable[str]) -> list[str]:
     return [_SPACES.sub(" ", (name or "").translate(_ASCII).lower()).strip() for name in names]
 
 
-def _upsert_sql(spec: Table, fields, update_fields: list[str], source: str) -> str:
-    """INSERT … ``source`` ON CONFLICT (key) DO UPDATE: the same on SQLite and PostgreSQL."""
+@dataclass(frozen=True)
+class _Target:
+    """A table rows are written to: its columns in the order of a row, the columns a stored row
+    is matched on, and the columns a stored row takes from the import."""
+
+    table: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+    updated: tuple[str, ...]
+
+    @classmethod
+    def of(cls, model, fields, key: Iterable[str], updated: Iterable[str]) -> _Target:
+        """The target of ``model`` for rows of ``fields``; ``key`` and ``updated`` name fields."""
+        meta = model._meta
+        return cls(
+            meta.db_table,
+            tuple(f.column for f in fields),
+            tuple(meta.get_field(name).column for name in key),
+            tuple(meta.get_field(name).column for name in updated),
+        )
+
+
+def _insert_sql(target: _Target, source: str, *, upsert: bool) -> str:
+    """INSERT … ``source``, with ON CONFLICT (key) DO UPDATE when ``upsert``: the same on SQLite
+    and PostgreSQL."""
     quote = connection.ops.quote_name
-    names = ", ".join(quote(f.column) for f in fields)
-    sql = f"INSERT INTO {quote(spec.model._meta.db_table)} ({names}) {source}"
-    columns = [spec.model._meta.get_field(name).column for name in update_fields]
-    if not columns:
-        # Nothing to update (a linkage file of keys only): every row written is new.
+    names = ", ".join(quote(c) for c in target.columns)
+    sql = f"INSERT INTO {quote(target.table)} ({names}) {source}"
+    if not upsert or not target.updated:
+        # A linkage file of keys only has nothing to update: every row it writes is new.
         return sql
-    sets = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns)
-    return f"{sql} ON CONFLICT ({quote(spec.key)}) DO UPDATE SET {sets}"
+    key = ", ".join(quote(c) for c in target.key)
+    sets = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in target.updated)
+    return f"{sql} ON CONFLICT ({key}) DO UPDATE SET {sets}"
 
 
 def _write_rows(
     cursor,
-    spec: Table,
-    fields,
-    update_fields: list[str],
+    target: _Target,
     batches: Iterable[list[tuple]],
     done: Callable[[int], Any],
+    *,
+    new: bool,
 ) -> None:
-    """Upsert the rows of ``batches``, calling ``done(n)`` after each batch.
+    """Write the rows of ``batches`` to ``target``, calling ``done(n)`` after each batch.
+
+    ``new`` says that no row of the same key is stored (``diff`` found none): the rows are
+    inserted, and one stored meanwhile by someone else fails the import with IntegrityError, which
+    ``write`` reports as a registry that changed during the import. The other rows are upserted.
 
     SQLite reuses one prepared statement per row, which is fast there. PostgreSQL pays a round
-    trip per statement, so the rows are streamed with COPY into a temporary table and upserted
-    from it in one statement.
+    trip per statement, so rows are streamed with COPY: new rows straight into the table, where
+    the server stores them and updates the indexes while the next rows are still being built;
+    the others into a temporary table, upserted from it in one statement.
     """
     quote = connection.ops.quote_name
-    names = ", ".join(quote(f.column) for f in fields)
+    names = ", ".join(quote(c) for c in target.columns)
     if connection.vendor != "postgresql":
-        marks = ", ".join(["%s"] * len(fields))
-        sql = _upsert_sql(spec, fields, update_fields, f"VALUES ({marks})")
+        marks = ", ".join(["%s"] * len(target.columns))
+        sql = _insert_sql(target, f"VALUES ({marks})", upsert=not new)
         for rows in batches:
             cursor.executemany(sql, rows)
             done(len(rows))
         return
-    table = quote(spec.model._meta.db_table)
-    temp = quote(f"import_{spec.model._meta.db_table}")
-    cursor.execute(f"DROP TABLE IF EXISTS {temp}")
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA"
-    )
-    with cursor.cursor.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
-        for rows in batches:
-            for row in rows:
-                copy.write_row(row)
-            done(len(rows))
-    cursor.execute(_upsert_sql(spec, fields, update_fields, f"SELECT {names} FROM {temp}"))
+    into = quote(target.table)
+    if not new:
+        into = quote(f"import_{target.table}")
+        cursor.execute(f"DROP TABLE IF EXISTS {into}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {into} ON COMMIT DROP AS "
+            f"SELECT {names} FROM {quote(target.table)} WITH NO DATA"
+        )
+    # COPY goes to psycopg's own cursor; its errors become Django's (IntegrityError) here.
+    with connection.wrap_database_errors:
+        with cursor.cursor.copy(f"COPY {into} ({names}) FROM STDIN") as copy:
+            for rows in batches:
+                for row in rows:
+                    copy.write_row(row)
+                done(len(rows))
+    if not new:
+        cursor.execute(_insert_sql(target, f"SELECT {names} FROM {into}", upsert=True))
 
 
 def diff(parsed: Parsed, stored: Stored) -> tuple[list[int], list[int], int]:
@@ -217,10 +251,11 @@ def _write_tables(parsed_tables, plan, actor_tables, progress) -> None:
         create, update = plan[table]
         ratings_before = _ratings_before(parsed) if table == "products" else None
         fields = [f for f in spec.model._meta.concrete_fields if not f.primary_key]
-        update_fields = _update_fields(parsed)
+        target = _Target.of(spec.model, fields, [spec.key], _update_fields(parsed))
         refs = {c.ref for c in spec.columns if c.kind == "ref" and c.name in parsed.present}
         if table == "linkages":
             refs |= {"producers", "buyers"}
+        new = set(create)
         for generation in _generations(parsed, create + update):
             # Load the code → id maps first: no other query may run while COPY streams.
             for ref in refs:
@@ -232,23 +267,27 @@ def _write_tables(parsed_tables, plan, actor_tables, progress) -> None:
                 disable=not progress,
                 leave=False,
             )
-            batches = (
-                _rows(
-                    parsed,
-                    generation[start : start + BATCH_SIZE],
-                    fields,
-                    id_map,
-                    now,
-                    actor_tables,
+            for is_new in (True, False):
+                positions = [pos for pos in generation if (pos in new) == is_new]
+                if not positions:
+                    continue
+                batches = (
+                    _rows(
+                        parsed,
+                        positions[start : start + BATCH_SIZE],
+                        fields,
+                        id_map,
+                        now,
+                        actor_tables,
+                    )
+                    for start in range(0, len(positions), BATCH_SIZE)
                 )
-                for start in range(0, len(generation), BATCH_SIZE)
-            )
-            with connection.cursor() as cursor:
-                _write_rows(cursor, spec, fields, update_fields, batches, bar.update)
+                with connection.cursor() as cursor:
+                    _write_rows(cursor, target, batches, bar.update, new=is_new)
             bar.close()
             ids.pop(table, None)
         if ratings_before is not None:
-            _write_ratings(parsed, create + update, ratings_before, id_map("products"))
+            _write_ratings(parsed, plan[table], ratings_before, id_map("products"), now)
 
 
 _RATING_COLUMNS = ("stars", "potential_five_star", "rated_on")
@@ -263,42 +302,51 @@ def _ratings_before(parsed: Parsed) -> dict[str, tuple] | None:
 
 
 def _write_ratings(
-    parsed: Parsed, positions: list[int], before: dict[str, tuple], product_ids: dict[str, int]
+    parsed: Parsed,
+    plan: tuple[list[int], list[int]],
+    before: dict[str, tuple],
+    product_ids: dict[str, int],
+    now,
 ) -> None:
-    """Add the dated ratings that changed to the products' histories, in batched inserts.
+    """Add the dated ratings that changed to the products' histories.
 
-    A column left out of the file keeps the stored value, as it does on the product. A rating of
-    the same product and day as one in the history corrects that row rather than adding one.
+    ``plan`` is the positions of the products created and updated. A column left out of the
+    file keeps the stored value, as it does on the product. A rating of the same product and day
+    as one in the history corrects that row rather than adding one; a product created by this
+    import has no history yet, so its rating is simply added.
     """
-    cols = parsed.cols
+    cols, ops = parsed.cols, connection.ops
     unrated = (None, False, None)
-    ratings = []
-    for pos in positions:
-        code = parsed.keys[pos]
-        old = before.get(code, unrated)
-        new = tuple(
-            cols[name][pos] if name in parsed.present else old[i]
-            for i, name in enumerate(_RATING_COLUMNS)
-        )
-        stars, potential, rated_on = new
-        if stars is None or rated_on is None or new == old:
-            continue
-        ratings.append(
-            Rating(
-                product_id=product_ids[code],
-                stars=stars,
-                potential_five_star=bool(potential),
-                rated_on=rated_on,
-                expires_on=rating_expiry(rated_on),
-            )
-        )
-    Rating.objects.bulk_create(
-        ratings,
-        batch_size=BATCH_SIZE,
-        update_conflicts=True,
-        unique_fields=["product", "rated_on"],
-        update_fields=["stars", "potential_five_star", "expires_on"],
+    fields = [f for f in Rating._meta.concrete_fields if not f.primary_key]
+    target = _Target.of(
+        Rating, fields, ["product", "rated_on"], ["stars", "potential_five_star", "expires_on"]
     )
+    defaults = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in fields}
+    defaults["created_at"] = ops.adapt_datetimefield_value(now)
+    for is_new, positions in zip((True, False), plan, strict=True):
+        ratings = []
+        for pos in positions:
+            code = parsed.keys[pos]
+            old = before.get(code, unrated)
+            new = tuple(
+                cols[name][pos] if name in parsed.present else old[i]
+                for i, name in enumerate(_RATING_COLUMNS)
+            )
+            stars, potential, rated_on = new
+            if stars is None or rated_on is None or new == old:
+                continue
+            values = {
+                **defaults,
+                "product_id": product_ids[code],
+                "stars": stars,
+                "potential_five_star": bool(potential),
+                "rated_on": ops.adapt_datefield_value(rated_on),
+                "expires_on": ops.adapt_datefield_value(rating_expiry(rated_on)),
+            }
+            ratings.append(tuple(values[f.attname] for f in fields))
+        if ratings:
+            with connection.cursor() as cursor:
+                _write_rows(cursor, target, [ratings], lambda n: None, new=is_new)
 
 
 def _generations(parsed: Parsed, positions: list[int]) -> list[list[int]]:

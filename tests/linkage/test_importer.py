@@ -211,6 +211,44 @@ def test_changed_row_updates_its_record_and_nothing_else():
     assert producer.name_folded == "cong ty gom chu dau"
 
 
+def test_new_and_changed_rows_of_one_table_are_written_together_parents_first():
+    import_path(EXAMPLE / "csv")
+    tables = example()
+    areas = tables["areas"]
+    areas.loc[1, "name"] = "Huyện Gia Lâm mới"
+    new_areas = pd.DataFrame(
+        [
+            {"code": "HN-NEW", "name": "Quận Mới", "level": "district", "parent_code": "01"},
+            {"code": "HN-NEW-1", "name": "Phường Một", "level": "commune", "parent_code": "HN-NEW"},
+        ]
+    )
+    tables["areas"] = pd.concat([areas, new_areas], ignore_index=True).fillna("")
+    report = import_tables(tables)
+    assert report.ok and report.written, report.errors
+    assert (report.created["areas"], report.updated["areas"]) == (2, 1)
+    assert Area.objects.get(code="HN-GL").name == "Huyện Gia Lâm mới"
+    assert Area.objects.get(code="HN-NEW-1").parent.parent.code == "01"
+
+
+def test_a_row_stored_by_someone_else_during_the_import_refuses_the_whole_import(monkeypatch):
+    from linkage.importing import run
+
+    real_write = run.write
+
+    def write_after_someone_else(*args, **kwargs):
+        # Between the checks and the writes: a producer the file creates appears.
+        ProducerFactory(code="CT-002")
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(run, "write", write_after_someone_else)
+    report = import_path(EXAMPLE / "csv")
+    assert not report.written
+    [error] = report.errors
+    assert "the registry changed during the import; nothing written" in error.reason
+    assert Area.objects.count() == 0
+    assert list(Producer.objects.values_list("code", flat=True)) == ["CT-002"]
+
+
 def test_import_never_touches_owner():
     owner = UserFactory()
     import_path(EXAMPLE / "csv")
