@@ -17,6 +17,7 @@ ALLOWED = {
 }
 PURE = [
     "linkage/graph.py",
+    "linkage/network.py",
     "linkage/recommend.py",
     "linkage/ranking.py",
     "linkage/matching.py",
