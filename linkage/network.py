@@ -82,16 +82,16 @@ class _Labels:
     code: np.ndarray
     kind_code: np.ndarray  # per actor: its kind's number in ``kind_names`` (sorted)
     kind_names: np.ndarray
-    area: np.ndarray
     area_code: np.ndarray  # per actor: its area's number in ``area_names`` (sorted)
     area_names: np.ndarray
     code_rank: np.ndarray  # each actor's place among all codes in sorted order
-    product_code: np.ndarray  # products' codes, producer by producer (each's by code)
-    product_starts: np.ndarray  # per actor: where its products start in ``product_code``
-    rows: tuple[list, list, list, list]  # code, name, type, kind as lists: read one by one
+    # Read one by one, as Python lists (several times faster to index than arrays):
+    rows: tuple[list, list, list, list, list]  # code, name, type, kind, area per actor
+    product_code: list  # products' codes, producer by producer (each's by code) ...
+    product_starts: list  # ... from here per actor
 
     def summary(self, i: int) -> dict:
-        code, name, type_, kind = self.rows
+        code, name, type_, kind, _ = self.rows
         return {"code": code[i], "name": name[i], "type": type_[i], "kind": kind[i]}
 
 
@@ -120,13 +120,12 @@ def _labels(snapshot: GraphSnapshot) -> _Labels:
         code=code,
         kind_code=kind_code,
         kind_names=np.asarray(kind_names, dtype=object),
-        area=area,
         area_code=area_code,
         area_names=np.asarray(area_names, dtype=object),
         code_rank=rank,
-        product_code=snapshot.products["code"].to_numpy(dtype=object)[by_producer],
-        product_starts=np.searchsorted(made_by[by_producer], np.arange(len(code) + 1)),
-        rows=(code.tolist(), name.tolist(), type_.tolist(), kind.tolist()),
+        rows=(code.tolist(), name.tolist(), type_.tolist(), kind.tolist(), area.tolist()),
+        product_code=snapshot.products["code"].to_numpy(dtype=object)[by_producer].tolist(),
+        product_starts=np.searchsorted(made_by[by_producer], np.arange(len(code) + 1)).tolist(),
     )
 
 
@@ -136,7 +135,7 @@ class _Ties:
 
     nodes: np.ndarray  # actor position of each igraph vertex
     graph: igraph.Graph
-    weight: np.ndarray  # per igraph edge: linkages between the pair, both ways (a store's chain: 1)
+    weight: list  # per igraph edge: linkages between the pair, both ways (a store's chain: 1)
     degree: np.ndarray  # per actor: actors tied to it
     strength: np.ndarray  # per actor: sum of its ties' weights
     directed_edges: int  # edges of the networkx DiGraph (ordered pairs)
@@ -166,7 +165,7 @@ def _ties(snapshot: GraphSnapshot) -> _Ties:
     graph = igraph.Graph(
         n=len(nodes), edges=list(zip(vertex[low].tolist(), vertex[high].tolist(), strict=True))
     )
-    return _Ties(nodes, graph, weight.astype(float), degree, strength, directed_edges)
+    return _Ties(nodes, graph, weight.astype(float).tolist(), degree, strength, directed_edges)
 
 
 @dataclass(frozen=True)
@@ -180,8 +179,8 @@ class _Flow:
     is_flow: np.ndarray  # per link
     is_sale: np.ndarray  # per link
     sells: np.ndarray  # per actor: a producer with a sale linkage to a buyer
-    supplied: np.ndarray  # the producers each producer has a linkage to, by code ...
-    supplied_starts: np.ndarray  # ... from here per actor
+    supplied: list  # the codes of the producers each producer has a linkage to, sorted ...
+    supplied_starts: list  # ... from here per actor
 
 
 def _flow(snapshot: GraphSnapshot) -> _Flow:
@@ -198,7 +197,8 @@ def _flow(snapshot: GraphSnapshot) -> _Flow:
     between = is_producer[link_source] & is_producer[link_target]
     # Producers are by code in the snapshot, so sorted positions are sorted codes.
     pairs = _distinct(link_source[between] * n + link_target[between])[0]
-    supplied, supplied_starts = pairs % n, np.searchsorted(pairs // n, np.arange(n + 1))
+    supplied = snapshot.actors["code"].to_numpy(dtype=object)[pairs % n].tolist()
+    supplied_starts = np.searchsorted(pairs // n, np.arange(n + 1)).tolist()
     buyers = np.flatnonzero(~is_producer)
     source = np.concatenate([link_target[is_flow], np.full(len(buyers), n)])
     target = np.concatenate([link_source[is_flow], buyers])
@@ -298,7 +298,7 @@ def communities(snapshot: GraphSnapshot, *, min_size: int = 3, seed: int = 0, to
     if not ties.graph.ecount():
         return {"modularity": 0.0, "communities": []}
     found = _membership(snapshot, seed)
-    modularity = ties.graph.modularity(found.tolist(), weights=ties.weight)
+    modularity = igraph.GraphBase.modularity(ties.graph, found.tolist(), ties.weight)
     labels = _cached(snapshot, "labels", _labels)
     nodes = ties.nodes
     sizes = np.bincount(found)
@@ -358,7 +358,8 @@ def _membership(snapshot: GraphSnapshot, seed: int) -> np.ndarray:
     with _IGRAPH_RANDOM:
         igraph.set_random_number_generator(random.Random(seed))
         try:
-            membership = ties.graph.community_multilevel(weights=ties.weight).membership
+            # GraphBase's method: the wrapper's clustering object costs a pass over every actor.
+            membership = igraph.GraphBase.community_multilevel(ties.graph, ties.weight)
         finally:
             igraph.set_random_number_generator(random)
     return np.asarray(membership, np.int64)
@@ -422,27 +423,44 @@ def dependence(
     producer_of = group_producer[leaders]
     kept = (units[producer_of] >= max(1, min_buyers)) & (shares[leaders] >= min_share)
     leaders, producer_of = leaders[kept], producer_of[kept]
-    # Python's round (correctly rounded), as the reference rounds, before ranking on the result.
-    share = [round(x, 4) for x in shares[leaders].tolist()]
-    concentration = [round(x, 4) for x in herfindahl[producer_of].tolist()]
-    ranked = np.lexsort(
-        (labels.code_rank[producer_of], -np.array(share, float), -np.array(concentration, float))
-    )
-    largest = group_unit[leaders].tolist()
-    counted = units[producer_of].tolist()
-    basis = by_volume[producer_of].tolist()
-    producer_of = producer_of.tolist()
+    share = _rounded(shares[leaders], 4)
+    concentration = _rounded(herfindahl[producer_of], 4)
+    ranked = np.lexsort((labels.code_rank[producer_of], -share, -concentration))
+    code, name, type_, kind, _ = labels.rows
     return [
         {
-            "producer": labels.summary(producer_of[r]),
-            "buyers": counted[r],
-            "largest_buyer": labels.summary(largest[r]),
-            "largest_share": share[r],
-            "herfindahl": concentration[r],
-            "basis": "volume" if basis[r] else "linkages",
+            "producer": {"code": code[p], "name": name[p], "type": type_[p], "kind": kind[p]},
+            "buyers": buyers,
+            "largest_buyer": {"code": code[b], "name": name[b], "type": type_[b], "kind": kind[b]},
+            "largest_share": largest,
+            "herfindahl": index,
+            "basis": "volume" if volume else "linkages",
         }
-        for r in ranked.tolist()
+        for p, buyers, b, largest, index, volume in zip(
+            producer_of[ranked].tolist(),
+            units[producer_of][ranked].tolist(),
+            group_unit[leaders][ranked].tolist(),
+            share[ranked].tolist(),
+            concentration[ranked].tolist(),
+            by_volume[producer_of][ranked].tolist(),
+            strict=True,
+        )
     ]
+
+
+def _rounded(values: np.ndarray, digits: int) -> np.ndarray:
+    """``round(value, digits)`` of each value, as Python rounds (correctly, half to even).
+
+    Scaling and ``rint`` give the same result except where the scaled value lies within float
+    error of a half, which is then left to Python's ``round``: Python's own ``round`` on every
+    value would cost a microsecond each.
+    """
+    scale = 10.0**digits
+    scaled = values * scale
+    result = np.rint(scaled) / scale
+    for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6):
+        result[i] = round(float(values[i]), digits)
+    return result
 
 
 def critical_actors(
@@ -511,14 +529,18 @@ def unlinked_producers(snapshot: GraphSnapshot, *, direct: bool = False) -> list
         linked[reached[reached < n]] = True
     unlinked = np.flatnonzero(snapshot.is_producer & ~linked)
     labels = _cached(snapshot, "labels", _labels)
+    code, name, type_, kind, area = labels.rows
     products, made = labels.product_code, labels.product_starts
-    supplied, starts = labels.code[flow.supplied], flow.supplied_starts
+    supplied, starts = flow.supplied, flow.supplied_starts
     return [
         {
-            **labels.summary(p),
-            "area": labels.area[p],
-            "products": products[made[p] : made[p + 1]].tolist(),
-            "supplies": supplied[starts[p] : starts[p + 1]].tolist(),
+            "code": code[p],
+            "name": name[p],
+            "type": type_[p],
+            "kind": kind[p],
+            "area": area[p],
+            "products": products[made[p] : made[p + 1]],
+            "supplies": supplied[starts[p] : starts[p + 1]],
         }
         for p in unlinked.tolist()
     ]

@@ -3,6 +3,7 @@ import pickle
 import random
 
 import networkx as nx
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -316,3 +317,18 @@ def test_codes_are_ranked_in_string_order_across_producers_and_buyers():
     labels = network._labels(snapshot)
     codes = snapshot.actors["code"].tolist()
     assert [codes[i] for i in labels.code_rank.argsort()] == sorted(codes)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(min_value=0, max_value=1),
+            st.integers(0, 20_000).map(lambda i: i / 20_000),
+            st.integers(0, 10_000).map(lambda i: i / 10_000 + 0.00005),
+        ),
+        max_size=50,
+    )
+)
+def test_vectorised_rounding_is_pythons_round(values):
+    found = network._rounded(np.array(values, float), 4).tolist()
+    assert found == [round(v, 4) for v in values]
