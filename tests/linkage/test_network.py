@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from linkage import graph as g
 from linkage import network
 from linkage.snapshot import snapshot_from_tables
+from simulation.demo import synthetic_tables
 
 PRODUCER_KINDS = ["household", "household", "cooperative", "enterprise", "cooperative_group"]
 LINK_KINDS = ["member_of", "supplies", "sells_to", "lists_on", "mou", "partner"]
@@ -192,6 +193,28 @@ def test_betweenness_hubs_match_the_networkx_reference(seed):
             for row in rows:
                 assert row["score"] == pytest.approx(scores[row["code"]], abs=1e-6)
                 assert row["degree"] == graph.to_undirected(as_view=True).degree(row["code"])
+
+
+def test_a_generated_province_gets_the_networkx_answers():
+    tables = synthetic_tables(
+        provinces=2,
+        communes=30,
+        producers=120,
+        households=1500,
+        products=200,
+        stores=80,
+        sales_points=15,
+        seed=3,
+    )
+    snapshot = snapshot_from_tables(tables)
+    graph = snapshot.to_networkx()
+    assert network.dependence(snapshot) == g.dependence(graph)
+    assert network.critical_actors(snapshot, limit=200) == g.critical_actors(graph, limit=200)
+    assert network.unlinked_producers(snapshot) == g.unlinked_producers(graph)
+    assert network.hubs(snapshot, limit=30) == g.hubs(graph, limit=30)
+    assert network.communities(snapshot)["modularity"] >= g.communities(graph)["modularity"] - 0.02
+    for code in snapshot.products["code"].sample(40, random_state=1):
+        assert network.supply_paths(snapshot, code) == g.supply_paths(graph, code)
 
 
 def test_hubs_refuse_an_unknown_measure():
