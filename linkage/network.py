@@ -18,8 +18,9 @@ What differs from the reference, on purpose:
   tied in exact arithmetic are ranked by code here, as the reference does when its float sums
   happen to agree.
 - ``communities`` runs igraph's multilevel (Louvain) algorithm, seeded through igraph's random
-  generator: the partition is one of equal quality (same modularity to about 0.01 on random graphs,
-  the same communities where they are plain), not necessarily the reference's.
+  generator: the partition is one of equal quality, not necessarily the reference's (the same
+  modularity on average; on one small graph within a few hundredths, as networkx's own runs with
+  other seeds are; the same communities where they are plain).
 - ``supply_paths`` walks at most ``PATH_NEIGHBOURHOOD`` actors around the product's producer and
   hands that small graph to ``linkage.graph.supply_paths``; when the cap cuts the walk short the
   answer says so (``truncated`` and ``neighbourhood_limit``).
@@ -53,7 +54,7 @@ __all__ = [
 ]
 
 PATH_NEIGHBOURHOOD = 5_000
-"""Most actors ``supply_paths`` visits around a product's producer (nationally a few dozen)."""
+"""Most actors ``supply_paths`` visits around a product's producer (nationally at most 40)."""
 
 # igraph draws its random numbers from one process-wide generator: seeding it for a Louvain run
 # must not interleave with another thread's run.
