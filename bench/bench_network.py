@@ -1,6 +1,6 @@
 """Whole-graph network analytics on the compact snapshot at national scale, next to bare references.
 
-    python bench/bench_network.py [--scale 1.0] [--seed 1] [--repeat 3] [--products 50] [--networkx]
+    python bench/bench_network.py [--scale 1.0] [--seed 1] [--repeat 5] [--products 50] [--networkx]
 
 Generates the national synthetic world (``simulation.demo.synthetic_tables`` at ``NATIONAL_SCALE``
 times ``--scale``) and its ``GraphSnapshot``, then times each function of ``linkage.network``:
@@ -13,7 +13,8 @@ times ``--scale``) and its ``GraphSnapshot``, then times each function of ``link
   * and the networkx version of ``linkage.graph`` on ``snapshot.to_networkx()`` for the cheap ones
     (Louvain and betweenness too with ``--networkx``), checking that the answers are the same.
 ``supply_paths`` is timed for ``--products`` random products (p50 / p99), the networkx version for
-five of them. Each time is the best of ``--repeat`` runs. Prints Markdown tables.
+five of them. Each time is the best of ``--repeat`` runs, the reference's and ours alternating.
+Prints Markdown tables.
 """
 
 from __future__ import annotations
@@ -44,14 +45,6 @@ def timed(function, *args, **kwargs):
     started = time.perf_counter()
     result = function(*args, **kwargs)
     return result, time.perf_counter() - started
-
-
-def best_of(repeat, function):
-    result, seconds = None, float("inf")
-    for _ in range(repeat):
-        result, spent = timed(function)
-        seconds = min(seconds, spent)
-    return result, seconds
 
 
 def fresh(snapshot: GraphSnapshot) -> GraphSnapshot:
@@ -184,7 +177,7 @@ def main():  # noqa: C901 - one table row after another
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--products", type=int, default=50)
     parser.add_argument(
         "--networkx", action="store_true", help="also time networkx Louvain and betweenness"
@@ -207,6 +200,7 @@ def main():  # noqa: C901 - one table row after another
         ("undirected ties + igraph graph", "ties", network._ties),
         ("flow graph toward the market (CSR + igraph)", "flow", network._flow),
         ("flow linkages by end (supply paths)", "flow_links", network._flow_links),
+        ("sale linkages in the reference's order (dependence)", "sales", network._sales),
     ):
         _, seconds = timed(network._cached, copy, key, build)
         structures.append((name, seconds))
@@ -269,17 +263,20 @@ def main():  # noqa: C901 - one table row after another
     ]
     rows = []
     for name, ours, reference_name, reference, with_rows, slow, run_slow in analytics:
-        _, reference_s = best_of(repeat, reference)
+        # The runs alternate, so that the reference and ours see the same load on a shared
+        # machine; each keeps its best.
+        reference_s = rows_s = cold_s = warm_s = float("inf")
+        for _ in range(repeat):
+            reference_s = min(reference_s, timed(reference)[1])
+            if with_rows is not None:
+                rows_s = min(rows_s, timed(with_rows)[1])
+            copy = fresh(snapshot)
+            cold_s = min(cold_s, timed(ours, copy)[1])
+            found, spent = timed(ours, copy)
+            warm_s = min(warm_s, spent)
         reference_cell = f"{reference_name}: {reference_s:.3f} s"
         if with_rows is not None:
-            _, rows_s = best_of(repeat, with_rows)
             reference_cell += f"; with the answer's rows {rows_s:.3f} s"
-        cold_s = float("inf")
-        for _ in range(repeat):
-            copy = fresh(snapshot)
-            found, spent = timed(ours, copy)
-            cold_s = min(cold_s, spent)
-        found, warm_s = best_of(repeat, lambda ours=ours, copy=copy: ours(copy))
         slow_cell, same = "", ""
         if run_slow:
             expected, slow_s = timed(slow)

@@ -366,6 +366,29 @@ def _membership(snapshot: GraphSnapshot, seed: int) -> np.ndarray:
     return np.asarray(membership, np.int64)
 
 
+def _sales(snapshot: GraphSnapshot) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sale linkages from a producer to a buyer: the producer, the buyer unit (a store's chain,
+    else the buyer) and the volume (NaN unknown), in the order ``linkage.graph.dependence`` meets
+    them (buyers in the order of their first linkage, then linkage by linkage), so that sums are
+    taken in the same order and shares agree to the last bit."""
+    n = snapshot.size
+    links = snapshot.links
+    flow = _cached(snapshot, "flow", _flow)
+    source = links["source"].to_numpy(np.int64)
+    target = links["target"].to_numpy(np.int64)
+    to_buyer = np.flatnonzero(snapshot.is_producer[source] & ~snapshot.is_producer[target])
+    _, first, pair = np.unique(
+        source[to_buyer] * n + target[to_buyer], return_index=True, return_inverse=True
+    )
+    first_row = to_buyer[first][pair.reshape(-1)]
+    sale = flow.is_sale[to_buyer]
+    rows, first_row = to_buyer[sale], first_row[sale]
+    rows = rows[np.lexsort((rows, first_row))]
+    chain = snapshot.actors["chain"].to_numpy().astype(np.int64)
+    unit = np.where(chain[target[rows]] >= 0, chain[target[rows]], target[rows])
+    return source[rows], unit, links["volume"].to_numpy(float)[rows]
+
+
 def dependence(
     snapshot: GraphSnapshot, *, min_share: float = 0.0, min_buyers: int = 1
 ) -> list[dict]:
@@ -378,27 +401,9 @@ def dependence(
     of at least ``min_share``, most dependent first.
     """
     n = snapshot.size
-    links = snapshot.links
-    flow = _cached(snapshot, "flow", _flow)
-    source = links["source"].to_numpy(np.int64)
-    target = links["target"].to_numpy(np.int64)
-    to_buyer = np.flatnonzero(snapshot.is_producer[source] & ~snapshot.is_producer[target])
-    # Sums are taken in the reference's order (buyers in the order of their first linkage, then
-    # linkage by linkage), so that shares agree to the last bit.
-    _, first, pair = np.unique(
-        source[to_buyer] * n + target[to_buyer], return_index=True, return_inverse=True
-    )
-    first_row = to_buyer[first][pair.reshape(-1)]
-    sale = flow.is_sale[to_buyer]
-    rows, first_row = to_buyer[sale], first_row[sale]
-    rows = rows[np.lexsort((rows, first_row))]
-    if not len(rows):
+    producer, unit, volume = _cached(snapshot, "sales", _sales)
+    if not len(producer):
         return []
-    chain = snapshot.actors["chain"].to_numpy().astype(np.int64)
-    producer = source[rows]
-    unit = np.where(chain[target[rows]] >= 0, chain[target[rows]], target[rows])
-    volume = links["volume"].to_numpy(float)[rows]
-
     keys, first_seen, group = np.unique(producer * n + unit, return_index=True, return_inverse=True)
     group = group.reshape(-1)
     counts = np.bincount(group).astype(float)
