@@ -136,6 +136,7 @@ class _Ties:
 
     nodes: np.ndarray  # actor position of each igraph vertex
     graph: igraph.Graph
+    ends: tuple[np.ndarray, np.ndarray]  # per igraph edge: its two vertices
     weight: list  # per igraph edge: linkages between the pair, both ways (a store's chain: 1)
     degree: np.ndarray  # per actor: actors tied to it
     strength: np.ndarray  # per actor: sum of its ties' weights
@@ -163,10 +164,12 @@ def _ties(snapshot: GraphSnapshot) -> _Ties:
     nodes = np.flatnonzero(degree > 0)
     vertex = np.full(n, -1, np.int64)
     vertex[nodes] = np.arange(len(nodes))
+    ends = vertex[low], vertex[high]
     graph = igraph.Graph(
-        n=len(nodes), edges=list(zip(vertex[low].tolist(), vertex[high].tolist(), strict=True))
+        n=len(nodes), edges=list(zip(*(end.tolist() for end in ends), strict=True))
     )
-    return _Ties(nodes, graph, weight.astype(float).tolist(), degree, strength, directed_edges)
+    weight = weight.astype(float).tolist()
+    return _Ties(nodes, graph, ends, weight, degree, strength, directed_edges)
 
 
 @dataclass(frozen=True)
@@ -299,7 +302,7 @@ def communities(snapshot: GraphSnapshot, *, min_size: int = 3, seed: int = 0, to
     if not ties.graph.ecount():
         return {"modularity": 0.0, "communities": []}
     found = _membership(snapshot, seed)
-    modularity = igraph.GraphBase.modularity(ties.graph, found.tolist(), ties.weight)
+    modularity = _modularity(ties, found)
     labels = _cached(snapshot, "labels", _labels)
     nodes = ties.nodes
     sizes = np.bincount(found)
@@ -387,6 +390,22 @@ def _sales(snapshot: GraphSnapshot) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     chain = snapshot.actors["chain"].to_numpy().astype(np.int64)
     unit = np.where(chain[target[rows]] >= 0, chain[target[rows]], target[rows])
     return source[rows], unit, links["volume"].to_numpy(float)[rows]
+
+
+def _modularity(ties: _Ties, membership: np.ndarray) -> float:
+    """The modularity of a partition of the weighted ties, computed as
+    ``networkx.community.modularity`` computes it (community by community, in the order of their
+    numbers): modularity is a ratio of small integers, often exactly halfway between two rounded
+    values, and then the order of the float operations decides its rounding."""
+    low, high = (membership[end] for end in ties.ends)
+    weight = np.asarray(ties.weight)
+    inside = low == high
+    count = int(membership.max()) + 1
+    inner = np.bincount(low[inside], weight[inside], minlength=count)
+    degree = np.bincount(membership, ties.strength[ties.nodes], minlength=count)
+    degree_sum = int(ties.strength.sum())
+    m, norm = degree_sum / 2, 1 / degree_sum**2
+    return sum((inner / m - degree * degree * norm).tolist())
 
 
 def dependence(
