@@ -18,6 +18,7 @@ ALLOWED = {
 PURE = [
     "linkage/graph.py",
     "linkage/snapshot.py",
+    "linkage/network.py",
     "linkage/recommend.py",
     "linkage/ranking.py",
     "linkage/matching.py",
