@@ -497,7 +497,14 @@ def fit_ranking_job(*, version: str) -> dict:
 
 # Whole-graph analyses of the snapshot a job may run (``linkage.network``).
 NETWORK_ANALYSES = frozenset(
-    {"hubs", "communities", "dependence", "critical_actors", "unlinked_producers"}
+    {
+        "hubs",
+        "communities",
+        "dependence",
+        "critical_actors",
+        "unlinked_producers",
+        "unlinked_positions",
+    }
 )
 
 
