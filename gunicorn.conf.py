@@ -9,6 +9,9 @@ import logging
 # A national snapshot is read in about three seconds the first time; the default 30 s leaves
 # room, but a worker warming up on a busy machine must not be taken for a hung one.
 timeout = 120
+# The service's code and its libraries (pandas, scipy, scikit-learn, igraph: over 100 MB) are
+# loaded once in the master and shared by the workers it forks.
+preload_app = True
 
 
 def post_worker_init(worker):

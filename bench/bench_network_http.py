@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
-from bench.bench_recommend_http import HOST, PORT, get, worker_memory  # noqa: E402
+from bench.bench_recommend_http import HOST, PORT, get, memory_text, worker_memory  # noqa: E402
 from linkage import graph_cache  # noqa: E402
 from linkage.models import Product  # noqa: E402
 
@@ -105,13 +105,12 @@ def main():
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
-    memory = lambda found: ", ".join(f"{rss:.0f} MB (peak {peak:.0f})" for rss, peak in found)  # noqa: E731
     print(
         f"gunicorn {args.workers} sync workers, PostgreSQL + Redis; version moved on before the "
         f"start; every worker answering {ready_s:.1f} s after the start (snapshot read or "
         f"loaded, recommender built); load average {os.getloadavg()[0]:.1f}.\n"
-        f"Web workers' resident memory when ready: {memory(memory_ready)}; at the end: "
-        f"{memory(memory_end)}.\n"
+        f"Web workers' memory when ready: {memory_text(memory_ready)}; at the end: "
+        f"{memory_text(memory_end)}.\n"
     )
     print("| request | fresh ms | warm ms (median) | warm, other parameters ms | status |")
     print("| --- | ---: | ---: | ---: | --- |")

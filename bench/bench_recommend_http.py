@@ -66,17 +66,27 @@ def get(
         connection.close()
 
 
-def worker_memory(server_pid: int) -> list[tuple[float, float]]:
-    """(resident, peak resident) MB of each gunicorn worker (the server's child processes)."""
+def worker_memory(server_pid: int) -> list[tuple[float, float, float]]:
+    """(resident, peak resident, proportional share) MB of each gunicorn worker (the server's
+    children). The share counts pages shared with the master and the other workers (the
+    libraries, loaded before the fork) in parts: it is what each worker adds to the machine."""
     found = []
     children = Path(f"/proc/{server_pid}/task/{server_pid}/children")
     for pid in children.read_text().split() if children.exists() else []:
         status = Path(f"/proc/{pid}/status").read_text()
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        found.append(
-            (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
-        )
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        shares = dict(line.split(":", 1) for line in rollup.splitlines()[1:] if ":" in line)
+        kb = lambda value: int(value.split()[0]) / 1024  # noqa: E731
+        found.append((kb(fields["VmRSS"]), kb(fields["VmHWM"]), kb(shares["Pss"])))
     return found
+
+
+def memory_text(found) -> str:
+    return ", ".join(
+        f"{rss:.0f} MB resident (peak {peak:.0f}), {pss:.0f} MB its own share"
+        for rss, peak, pss in found
+    )
 
 
 class Writer:
@@ -303,10 +313,9 @@ def main():
         f"outlet ranking fitted on the job worker and in use by every web worker {fit_s:.1f} s "
         "later.\n"
     )
-    memory = lambda found: ", ".join(f"{rss:.0f} MB (peak {peak:.0f})" for rss, peak in found)  # noqa: E731
     print(
-        f"Web workers' resident memory once warm: {memory(memory_warm)}; at the end: "
-        f"{memory(memory_end)}.\n"
+        f"Web workers' memory once warm: {memory_text(memory_warm)}; at the end: "
+        f"{memory_text(memory_end)}.\n"
     )
     print(
         "| request | sent | achieved /s | errors | writes (failed) | p50 ms | p95 ms | p99 ms "
