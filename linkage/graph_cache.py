@@ -36,6 +36,7 @@ __all__ = [
     "get_graph",
     "get_snapshot",
     "held_graph",
+    "held_snapshot",
     "fit_ranking_job",
     "get_recommender",
     "reset",
@@ -146,6 +147,14 @@ def get_snapshot():
         if held is None or held.version != version or held.day != dt.date.today():
             held = _held_snapshot = snapshot_from_db(version=version)
         return held
+
+
+def held_snapshot():
+    """The current snapshot if this process already holds it, else None: never reads one."""
+    held = _held_snapshot
+    if held is not None and held.version == current_version() and held.day == dt.date.today():
+        return held
+    return None
 
 
 def held_graph() -> nx.DiGraph | None:

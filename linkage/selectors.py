@@ -272,11 +272,21 @@ _CODES_PER_QUERY = 5000
 
 
 def households_among(codes) -> frozenset[str]:
-    """Which of ``codes`` name household producers: read off the linkage graph when this process
-    holds the current one (a warm recommendation or analysis runs no query), else a query per
-    5,000 codes."""
+    """Which of ``codes`` name household producers: read off the linkage graph or the snapshot
+    when this process holds the current one (a warm recommendation or analysis runs no query),
+    else a query per 5,000 codes."""
     from . import graph_cache
 
+    snapshot = graph_cache.held_snapshot()
+    if snapshot is not None:
+        position, kinds, is_producer = snapshot.position, snapshot.kinds, snapshot.is_producer
+        return frozenset(
+            code
+            for code in codes
+            if (i := position.get(code)) is not None
+            and is_producer[i]
+            and kinds[i] == ProducerKind.HOUSEHOLD
+        )
     graph = graph_cache.held_graph()
     if graph is not None:
         nodes = graph.nodes
