@@ -7,6 +7,7 @@ import io
 
 import openpyxl
 import pytest
+import yaml
 from django.core.cache import caches
 
 from analytics import results
@@ -234,3 +235,12 @@ def test_a_siting_run_queued_once_is_followed_by_every_request_for_it(
         "linkage.jobs.job_status", lambda job_id: {"id": job_id, "status": "failed"}
     )
     assert client.get(ANALYTICS + "siting/", {"k": 1}).json()["job_id"] == "job-2"
+
+
+@pytest.mark.parametrize("path", ["coverage/", "siting/", "statistics/by-area/"])
+def test_the_schema_documents_the_registry_of_each_answer(client, path):
+    schema = yaml.safe_load(client.get("/api/v1/schema/").content)
+    answer = schema["paths"][f"/api/v1/analytics/{path}"]["get"]["responses"]["200"]
+    stamp = answer["content"]["application/json"]["schema"]["properties"]["registry"]
+    assert set(stamp["required"]) == {"version", "read_at", "age_seconds", "current"}
+    assert {"X-Registry-Version", "X-Registry-Age"} <= set(answer["headers"])
