@@ -28,7 +28,7 @@ from linkage.choices import AreaLevel
 from linkage.result_cache import Stamp, cached, computed_once, result_key
 
 from . import frames, statistics
-from .coverage import area_coverage, coverage_summary
+from .coverage import coverage_report
 from .frames import Supply
 from .siting import site_selection
 
@@ -89,11 +89,10 @@ def coverage(
 
     def compute(snapshot) -> dict:
         areas, facilities, producers = _coverage_inputs(snapshot, supply, level)
-        options = {"radius_km": radius_km, "category": category}
-        return {
-            "table": area_coverage(areas, facilities, producers, **options),
-            "summary": coverage_summary(areas, facilities, producers, **options),
-        }
+        table, summary = coverage_report(
+            areas, facilities, producers, radius_km=radius_km, category=category
+        )
+        return {"table": table, "summary": summary}
 
     params = {
         "supply": str(supply),

@@ -62,7 +62,7 @@ def _at_once(ask, threads: int = 2) -> list:
 
 def test_two_requests_at_once_compute_once(communes, monkeypatch):
     graph_cache.get_snapshot()  # held by the process, as in a warm worker
-    calls = _slowed(monkeypatch, "area_coverage")
+    calls = _slowed(monkeypatch, "coverage_report")
     answers = _at_once(lambda: results.coverage(supply=Supply(), level="commune", radius_km=5.0))
     assert len(calls) == 1
     assert len(answers) == 2

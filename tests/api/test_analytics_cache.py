@@ -67,7 +67,7 @@ def computations(monkeypatch):
 
         return run
 
-    monkeypatch.setattr(results, "area_coverage", counted("coverage", results.area_coverage))
+    monkeypatch.setattr(results, "coverage_report", counted("coverage", results.coverage_report))
     monkeypatch.setattr(results, "site_selection", counted("siting", results.site_selection))
     for name, table in list(results.STATISTICS.items()):
         monkeypatch.setitem(results.STATISTICS, name, counted(name, table))
