@@ -133,7 +133,8 @@ def _clean(value):
 
 
 def _siting_params(params: dict) -> dict:
-    """The key's parameters of a siting run: its points as a digest (they can be many)."""
+    """The key's parameters of a siting run: the supply as ``parse_supply`` prints it back, the
+    points as a digest (they can be many)."""
     points = params.get("points")
     digest = ""
     if points:
@@ -141,7 +142,7 @@ def _siting_params(params: dict) -> dict:
     return {
         "k": int(params["k"]),
         "radius_km": float(params["radius_km"]),
-        "supply": str(params.get("supply", frames.DEFAULT_SUPPLY)),
+        "supply": str(frames.parse_supply(params.get("supply"))),
         "level": params.get("level", AreaLevel.COMMUNE.value),
         "points": digest,
         "producer_weight": float(params.get("producer_weight", 0.0)),
