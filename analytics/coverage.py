@@ -39,6 +39,7 @@ __all__ = [
     "GAP_RANKINGS",
     "area_coverage",
     "coverage_gaps",
+    "coverage_report",
     "coverage_summary",
     "facilities_taking",
     "producer_coverage",
@@ -72,11 +73,13 @@ def _check_radius(radius_km: float) -> None:
 
 def _distinct(lists: pd.Series, decide) -> np.ndarray:
     """``decide`` applied once per distinct text, since thousands of rows share a handful."""
-    codes = lists.fillna("").astype(str).to_numpy(dtype=object)
-    if len(codes) == 0:
+    texts = lists.fillna("").to_numpy(dtype=object)
+    if len(texts) == 0:
         return np.zeros(0, dtype=bool)
-    distinct, position = np.unique(codes, return_inverse=True)
-    return np.array([decide(text) for text in distinct], dtype=bool)[position.ravel()]
+    # Hashing finds the distinct texts in one pass; sorting a few hundred thousand Python
+    # strings (np.unique) costs ten times more.
+    position, distinct = pd.factorize(texts)
+    return np.array([decide(str(text)) for text in distinct], dtype=bool)[position]
 
 
 def _distances(supply: pd.DataFrame, points: pd.DataFrame, radius_km: float):
@@ -122,6 +125,56 @@ def producers_making(producers: pd.DataFrame, category: str | None) -> pd.DataFr
     return producers[_distinct(producers["categories"], lambda text: category in text.split(","))]
 
 
+class _Measures:
+    """The measurements of one coverage question, each made once: which facilities take a group,
+    which producers make it, and how far the areas and those producers are from the facilities.
+    The table and the summary (overall and per group) share them."""
+
+    def __init__(self, areas, facilities, producers, radius_km: float):
+        _check_radius(radius_km)
+        self.areas, self.facilities, self.producers = areas, facilities, producers
+        self.radius_km = radius_km
+        self._found: dict = {}
+        self._groups = None
+
+    def _once(self, key, measure):
+        if key not in self._found:
+            self._found[key] = measure()
+        return self._found[key]
+
+    def supply(self, category: str | None) -> pd.DataFrame:
+        return self._once(
+            ("supply", category), lambda: facilities_taking(self.facilities, category)
+        )
+
+    def area_distances(self, category: str | None):
+        """``_distances`` of the areas to the facilities taking ``category``."""
+        return self._once(
+            ("areas", category),
+            lambda: _distances(self.supply(category), self.areas, self.radius_km),
+        )
+
+    def makers(self, category: str | None) -> pd.DataFrame:
+        if category is None:
+            return self.producers
+        if self._groups is None:
+            # The producers' group lists, told apart once for every group asked about.
+            self._groups = pd.factorize(self.producers["categories"].fillna("").to_numpy(object))
+        position, distinct = self._groups
+        makes = np.array([category in str(text).split(",") for text in distinct], dtype=bool)
+        return self.producers[makes[position]]
+
+    def producer_distances(self, category: str | None):
+        """The producers making ``category`` and their ``_distances`` to the facilities taking
+        it."""
+
+        def measure():
+            makers = self.makers(category)
+            return makers, _distances(self.supply(category), makers, self.radius_km)
+
+        return self._once(("producers", category), measure)
+
+
 def producer_coverage(
     producers: pd.DataFrame,
     facilities: pd.DataFrame,
@@ -135,10 +188,12 @@ def producer_coverage(
     ``nearest_facility`` (code or None), ``distance_km`` (NaN when unmeasurable) and ``covered``.
     Raises ValueError for a negative or infinite radius.
     """
-    _check_radius(radius_km)
-    producers = producers_making(producers, category)
-    supply = facilities_taking(facilities, category)
-    located, position, distance, covered = _distances(supply, producers, radius_km)
+    return _producer_table(_Measures(None, facilities, producers, radius_km), category)
+
+
+def _producer_table(measures: _Measures, category: str | None) -> pd.DataFrame:
+    producers, (located, position, distance, covered) = measures.producer_distances(category)
+    supply = measures.supply(category)
     nearest = np.full(len(producers), None, dtype=object)
     nearest[position >= 0] = supply.index.to_numpy()[position[position >= 0]]
     return pd.DataFrame(
@@ -170,10 +225,15 @@ def area_coverage(
     else 0), and ``producers`` / ``producers_covered`` / ``producers_uncovered``: counts of the
     located producers of the area (of ``category`` when given). Raises ValueError for a bad radius.
     """
-    _check_radius(radius_km)
-    supply = facilities_taking(facilities, category)
-    table = areas.reindex(columns=["name", "level", "parent_code", "lat", "lon", "population"])
-    _, position, distance, covered = _distances(supply, table, radius_km)
+    return _area_table(_Measures(areas, facilities, producers, radius_km), category)
+
+
+def _area_table(measures: _Measures, category: str | None) -> pd.DataFrame:
+    supply = measures.supply(category)
+    table = measures.areas.reindex(
+        columns=["name", "level", "parent_code", "lat", "lon", "population"]
+    )
+    _, position, distance, covered = measures.area_distances(category)
     found = position >= 0
     nearest = np.full(len(table), None, dtype=object)
     nearest_name = np.full(len(table), None, dtype=object)
@@ -188,10 +248,8 @@ def area_coverage(
         uncovered_population=np.where(covered, 0.0, population),
     )
     counts = pd.DataFrame(0, index=table.index, columns=["producers", "producers_covered"])
-    if producers is not None and len(producers):
-        by_producer = producer_coverage(
-            producers, facilities, radius_km=radius_km, category=category
-        )
+    if measures.producers is not None and len(measures.producers):
+        by_producer = _producer_table(measures, category)
         by_producer = by_producer[by_producer["located"]]
         grouped = by_producer.groupby("area_code")["covered"].agg(["size", "sum"])
         grouped.columns = ["producers", "producers_covered"]
@@ -207,28 +265,21 @@ def _share(part: float, whole: float) -> float | None:
     return None if whole <= 0 else float(part) / float(whole)
 
 
-def _totals(
-    areas: pd.DataFrame,
-    facilities: pd.DataFrame,
-    producers: pd.DataFrame | None,
-    radius_km: float,
-    category: str | None,
-) -> dict:
-    supply = facilities_taking(facilities, category)
-    _, _, _, covered = _distances(supply, areas, radius_km)
-    people = areas["population"].fillna(0).to_numpy(dtype=float)
+def _totals(measures: _Measures, category: str | None) -> dict:
+    supply = measures.supply(category)
+    _, _, _, covered = measures.area_distances(category)
+    people = measures.areas["population"].fillna(0).to_numpy(dtype=float)
     population, population_covered = float(people.sum()), float(people[covered].sum())
     result = {
         "facilities": int(len(supply)),
-        "areas": int(len(areas)),
+        "areas": int(len(measures.areas)),
         "areas_covered": int(covered.sum()),
         "population": population,
         "population_covered": population_covered,
         "population_share": _share(population_covered, population),
     }
-    if producers is not None:
-        makers = producers_making(producers, category)
-        located, _, _, covered = _distances(supply, makers, radius_km)
+    if measures.producers is not None:
+        _, (located, _, _, covered) = measures.producer_distances(category)
         reached = int(covered.sum())
         result.update(
             producers=int(located.sum()),
@@ -258,15 +309,32 @@ def coverage_summary(
     ``category``, the headline figures are for that group and ``by_category`` holds it alone.
     Raises ValueError for a bad radius.
     """
-    _check_radius(radius_km)
-    summary = {"radius_km": float(radius_km), "category": category}
-    summary.update(_totals(areas, facilities, producers, radius_km, category))
+    measures = _Measures(areas, facilities, producers, radius_km)
+    return _summary(measures, category, categories)
+
+
+def _summary(measures: _Measures, category: str | None, categories: tuple[str, ...]) -> dict:
+    summary = {"radius_km": float(measures.radius_km), "category": category}
+    summary.update(_totals(measures, category))
     groups = categories if category is None else (category,)
-    summary["by_category"] = [
-        {"category": group, **_totals(areas, facilities, producers, radius_km, group)}
-        for group in groups
-    ]
+    summary["by_category"] = [{"category": group, **_totals(measures, group)} for group in groups]
     return summary
+
+
+def coverage_report(
+    areas: pd.DataFrame,
+    facilities: pd.DataFrame,
+    producers: pd.DataFrame | None = None,
+    *,
+    radius_km: float,
+    category: str | None = None,
+    categories: tuple[str, ...] = CATEGORY_CODES,
+) -> tuple[pd.DataFrame, dict]:
+    """``(area_coverage(...), coverage_summary(...))`` of one question, each distance measured
+    once for both: the cost of the two is about that of the summary alone. Raises ValueError for
+    a bad radius."""
+    measures = _Measures(areas, facilities, producers, radius_km)
+    return _area_table(measures, category), _summary(measures, category, categories)
 
 
 def coverage_gaps(table: pd.DataFrame, *, rank_by: str = "population") -> pd.DataFrame:

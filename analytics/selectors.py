@@ -1,83 +1,39 @@
-"""Reads for coverage, siting and statistics: areas, facilities, producers and products as
-DataFrames, in a few queries.
+"""Reads for coverage, siting and statistics straight from the database: areas, facilities,
+producers and products as DataFrames, in a few queries.
 
-The frames are the ones ``analytics.coverage`` and ``analytics.siting`` take (see their docstrings).
-The supply of a coverage question is one of:
-
-- ``sales_points``: every located OCOP sales point (the default);
-- ``chain:<CODE>``: the located stores of the retail chain with that code;
-- ``kinds:<kind>,<kind>``: every located buyer of the given kinds
-  (e.g. ``kinds:store,sales_point``).
+The frames are the ones ``analytics.coverage``, ``analytics.siting`` and ``analytics.statistics``
+take (see their docstrings). The API and the pages take the same frames from the registry's
+snapshot instead (``analytics.frames``, through ``analytics.results``): these reads are the
+reference the tests hold those to, and serve scripts that want the database as it is now. The
+supply of a coverage question is ``analytics.frames.Supply`` (``parse_supply``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
-from django.utils.translation import gettext as _
 
-from linkage.choices import NON_PHYSICAL_BUYER_KINDS, AreaLevel, BuyerKind
+from linkage.choices import AreaLevel, BuyerKind
 from linkage.models import Area, Buyer, Producer, Product
 
-from .statistics import PRODUCT_COLUMNS
+from .frames import (
+    AREA_COLUMNS,
+    DEFAULT_SUPPLY,
+    RATED_PRODUCT_COLUMNS,
+    Supply,
+    UnknownChain,
+    parse_supply,
+)
 
 __all__ = [
     "DEFAULT_SUPPLY",
     "Supply",
     "UnknownChain",
     "area_frame",
-    "area_tree_frame",
     "facility_frame",
     "parse_supply",
     "producer_frame",
     "rated_product_frame",
 ]
-
-DEFAULT_SUPPLY = "sales_points"
-_PHYSICAL_KINDS = [k for k in BuyerKind.values if k not in NON_PHYSICAL_BUYER_KINDS]
-
-
-class UnknownChain(LookupError):
-    """The supply names a retail chain code that is not in the registry."""
-
-
-@dataclass(frozen=True)
-class Supply:
-    """Which buyers count as facilities: buyer kinds, or the stores of one chain."""
-
-    kinds: tuple[str, ...] = (BuyerKind.SALES_POINT.value,)
-    chain: str | None = None
-
-    def __str__(self) -> str:
-        if self.chain:
-            return f"chain:{self.chain}"
-        if self.kinds == (BuyerKind.SALES_POINT.value,):
-            return DEFAULT_SUPPLY
-        return "kinds:" + ",".join(self.kinds)
-
-
-def parse_supply(text: str | None) -> Supply:
-    """Parse ``sales_points``, ``chain:<CODE>`` or ``kinds:a,b``; raises ValueError saying why."""
-    text = (text or DEFAULT_SUPPLY).strip()
-    if text == DEFAULT_SUPPLY:
-        return Supply()
-    prefix, _colon, rest = text.partition(":")
-    if prefix == "chain" and rest.strip():
-        return Supply(kinds=(BuyerKind.STORE.value,), chain=rest.strip())
-    if prefix == "kinds" and rest.strip():
-        kinds = tuple(dict.fromkeys(k.strip() for k in rest.split(",") if k.strip()))
-        unknown = [k for k in kinds if k not in BuyerKind.values]
-        if unknown:
-            raise ValueError(_("Unknown buyer kind: %s.") % ", ".join(unknown))
-        placeless = [k for k in kinds if k in NON_PHYSICAL_BUYER_KINDS]
-        if placeless:
-            raise ValueError(_("%s buyers have no location to cover from.") % ", ".join(placeless))
-        return Supply(kinds=kinds)
-    raise ValueError(
-        _("Expected sales_points, chain:<CODE> or kinds:<kind>,<kind> (kinds: %s).")
-        % ", ".join(_PHYSICAL_KINDS)
-    )
 
 
 def area_frame(level: str | None = None) -> pd.DataFrame:
@@ -86,7 +42,7 @@ def area_frame(level: str | None = None) -> pd.DataFrame:
     rows = Area.objects.order_by("code")
     if level:
         rows = rows.filter(level=level)
-    columns = ["code", "name", "level", "parent_code", "lat", "lon", "population"]
+    columns = ["code", *AREA_COLUMNS]
     values = rows.values_list("code", "name", "level", "parent__code", "lat", "lon", "population")
     frame = pd.DataFrame(list(values), columns=columns).set_index("code")
     frame["population"] = frame["population"].astype(float)
@@ -154,24 +110,16 @@ def producer_frame(level: str | None = None, areas: pd.DataFrame | None = None) 
 
 
 def rated_product_frame() -> pd.DataFrame:
-    """Every product with its producer's kind and area, in one query: the frame
-    ``analytics.statistics`` takes (``PRODUCT_COLUMNS``), plus ``producer_code``,
-    ``producer_name``, ``area_code`` and ``area_name`` for the tables people read."""
+    """Every product with its producer's code, kind and area, in one query: the frame
+    ``analytics.statistics`` takes (``PRODUCT_COLUMNS``), plus ``producer_name`` and
+    ``area_name`` for the tables people read."""
     paths = {
-        "producer_kind": "producer__kind",
-        "area_id": "producer__area_id",
         "producer_code": "producer__code",
-        "producer_name": "producer__name",
+        "producer_kind": "producer__kind",
         "area_code": "producer__area__code",
+        "producer_name": "producer__name",
         "area_name": "producer__area__name",
     }
-    columns = [*PRODUCT_COLUMNS, "producer_code", "producer_name", "area_code", "area_name"]
+    columns = RATED_PRODUCT_COLUMNS
     rows = Product.objects.values_list(*(paths.get(c, c) for c in columns)).order_by()
     return pd.DataFrame(list(rows), columns=columns)
-
-
-def area_tree_frame() -> pd.DataFrame:
-    """Every area indexed by id, with code, name, level and parent_id, in one query."""
-    rows = Area.objects.values_list("id", "code", "name", "level", "parent_id").order_by()
-    frame = pd.DataFrame(list(rows), columns=["id", "code", "name", "level", "parent_id"])
-    return frame.set_index("id")

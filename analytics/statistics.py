@@ -8,11 +8,11 @@ The products frame holds one row per product with the columns of ``PRODUCT_COLUM
 - ``category``: its group code (``linkage.choices.Category``);
 - ``stars`` (1–5 or missing) and ``potential_five_star`` (bool);
 - ``rated_on`` and ``rating_expires_on``: dates (``datetime.date``, strings or datetime64);
-- ``producer_id``, ``producer_kind``: the producer and its kind (``ProducerKind``);
-- ``area_id``: the producer's area, or missing.
+- ``producer_code``, ``producer_kind``: the producer and its kind (``ProducerKind``);
+- ``area_code``: the producer's area, or missing.
 
-The areas frame (for ``by_area``) is indexed by area id with the columns ``code``, ``name``,
-``level`` and ``parent_id``.
+The areas frame (for ``by_area``) is indexed by area code with the columns ``name``, ``level``
+and ``parent_code`` (missing for none), as ``analytics.frames.area_frame`` gives it.
 
 Counting rules
 - Only OCOP-certified products count: 3 stars and above, with a rating date. Products rated 1 or 2
@@ -65,9 +65,9 @@ PRODUCT_COLUMNS = (
     "potential_five_star",
     "rated_on",
     "rating_expires_on",
-    "producer_id",
+    "producer_code",
     "producer_kind",
-    "area_id",
+    "area_code",
 )
 
 STAR_CLASSES = ("5", "potential_5", "4", "3")
@@ -195,7 +195,7 @@ def by_producer_kind(
     order = list(ProducerKind.values)
     order += sorted(set(frame["producer_kind"].dropna()) - set(order))
     result = _counts_by(frame, "producer_kind", order)
-    producers = frame.groupby("producer_kind")["producer_id"].nunique()
+    producers = frame.groupby("producer_kind")["producer_code"].nunique()
     result.insert(0, "producers", producers.reindex(order, fill_value=0).astype(int))
     labels = dict(ProducerKind.choices)
     result.insert(0, "label", [str(labels.get(code, code)) for code in result.index])
@@ -283,9 +283,9 @@ def expiring(
     A rating counts when ``as_of < rating_expires_on <= as_of + months`` (calendar months):
     the expiry day is the first day without a valid rating, so ratings expiring on ``as_of`` or
     before are already expired and left out. Index ``code``; columns ``name``, ``category``,
-    ``star_class``, ``producer_id``, ``area_id``, ``rated_on``, ``rating_expires_on`` (dates) and
-    ``days_left``, then the ``extra_columns`` of ``products`` asked for; soonest first. Raises
-    ValueError when ``months`` is negative.
+    ``star_class``, ``rated_on``, ``rating_expires_on`` (dates) and ``days_left``, then the
+    ``extra_columns`` of ``products`` asked for (``producer_code``, ``area_code``, …); soonest
+    first. Raises ValueError when ``months`` is negative.
     """
     if months < 0:
         raise ValueError("months cannot be negative.")
@@ -294,11 +294,9 @@ def expiring(
     frame = _prepared(products)
     frame = frame[(frame["rating_expires_on"] > day) & (frame["rating_expires_on"] <= until)]
     frame = frame.sort_values(["rating_expires_on", "code"])
-    columns = ["name", "category", "star_class", "producer_id", "area_id", "rated_on"]
-    result = frame.set_index("code")[[*columns, "rating_expires_on"]].copy()
+    columns = ["name", "category", "star_class", "rated_on", "rating_expires_on"]
+    result = frame.set_index("code")[columns].copy()
     result["days_left"] = (result["rating_expires_on"] - day).dt.days.astype(int)
-    for column in ("producer_id", "area_id"):
-        result[column] = result[column].astype("Int64")
     for column in extra_columns:
         result[column] = frame[column].to_numpy()
     for column in ("rated_on", "rating_expires_on"):
@@ -307,12 +305,13 @@ def expiring(
 
 
 def _ancestor_at(areas: pd.DataFrame, level: str) -> pd.Series:
-    """For each area id, the id of the area at ``level`` that holds it (itself included), or NaN.
+    """For each area code, the code of the area at ``level`` that holds it (itself included), or
+    NaN.
 
     Walks the parent chain for all areas at once, one step per level of nesting.
     """
-    parent = areas["parent_id"]
-    current = pd.Series(areas.index, index=areas.index, dtype="float64")
+    parent = areas["parent_code"]
+    current = pd.Series(areas.index.to_numpy(dtype=object), index=areas.index, dtype=object)
     # A parent chain never repeats in a valid registry, so len(areas) steps bound the walk even
     # when a bad import made a loop.
     for _step in range(len(areas) + 1):
@@ -344,36 +343,34 @@ def by_area(
     ValueError for an unknown ``within`` code.
     """
     frame = select(products, as_of=as_of, basis=basis)
+    areas = areas.sort_index()
     ancestor = _ancestor_at(areas, level)
     at_level = areas[areas["level"] == level]
     if within is not None:
-        holders = areas.index[areas["code"] == within]
-        if holders.empty:
+        if within not in areas.index:
             raise ValueError(_("No area has the code %s.") % within)
-        inside = _inside(areas, int(holders[0]))
-        at_level = at_level[at_level.index.isin(inside)]
-    area_of = frame["area_id"].map(ancestor)
+        at_level = at_level[at_level.index.isin(_inside(areas, within))]
+    area_of = frame["area_code"].map(ancestor)
     counted = frame.assign(area=area_of.where(area_of.isin(at_level.index)))
     if within is None:
-        counted["area"] = counted["area"].fillna(-1)
+        counted["area"] = counted["area"].fillna(UNKNOWN_AREA)
     else:
         counted = counted[counted["area"].notna()]
     order = list(at_level.index)
-    if within is None and (counted["area"] == -1).any():
-        order.append(-1)
+    if within is None and (counted["area"] == UNKNOWN_AREA).any():
+        order.append(UNKNOWN_AREA)
     result = _counts_by(counted, "area", order).join(_star_columns(counted, "area", order))
-    names = {**at_level["name"].to_dict(), -1: _UNKNOWN_AREA_NAME}
-    codes = {**at_level["code"].to_dict(), -1: UNKNOWN_AREA}
-    result.insert(0, "level", [level if i != -1 else "" for i in result.index])
-    result.insert(0, "name", [names[i] for i in result.index])
-    result.index = pd.Index([codes[i] for i in result.index], name="code")
+    names = {**at_level["name"].to_dict(), UNKNOWN_AREA: _UNKNOWN_AREA_NAME}
+    result.insert(0, "level", [level if code != UNKNOWN_AREA else "" for code in result.index])
+    result.insert(0, "name", [names[code] for code in result.index])
+    result.index = pd.Index(result.index.to_numpy(dtype=object), name="code")
     return result.sort_values(["products"], ascending=False, kind="stable")
 
 
-def _inside(areas: pd.DataFrame, root: int) -> set:
-    """The ids of ``root`` and every area below it."""
+def _inside(areas: pd.DataFrame, root: str) -> set:
+    """The codes of ``root`` and every area below it."""
     inside, frontier = {root}, {root}
-    children = areas.groupby("parent_id").groups
+    children = areas.groupby("parent_code").groups
     while frontier:
         frontier = {c for p in frontier for c in children.get(p, ())} - inside
         inside |= frontier
@@ -410,7 +407,7 @@ def summary(
         "valid": len(valid),
         "by_stars": {c: int(stars_count.get(c, 0)) for c in STAR_CLASSES},
         "below_3": below_3,
-        "producers": int(cumulative["producer_id"].nunique()),
+        "producers": int(cumulative["producer_code"].nunique()),
         "expiring": len(expiring(products, months=expiring_months, as_of=day.date())),
         "expiring_months": expiring_months,
         "rated_this_year": this_year,

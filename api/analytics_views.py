@@ -9,7 +9,10 @@
 
 Parameters are checked by the serializers of ``api.queries`` (400 naming the parameter); the
 answer's form by ``format`` or ``Accept`` (``api.renderers``): JSON, GeoJSON where the rows are
-places, CSV and XLSX for every table.
+places, CSV and XLSX for every table. The tables come from ``analytics.results``, computed once per
+registry version and parameters whatever the format; each answer says which registry it comes
+from: ``registry`` in JSON and GeoJSON, the ``X-Registry-Version`` and ``X-Registry-Age`` headers
+on downloads.
 """
 
 from __future__ import annotations
@@ -29,17 +32,20 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analytics import selectors, statistics
-from analytics.coverage import AREA_COLUMNS, area_coverage, coverage_gaps, coverage_summary
-from analytics.siting_jobs import run_siting
-from linkage import jobs
+from analytics import frames, results
+from analytics.coverage import AREA_COLUMNS, coverage_gaps
+from linkage import graph_cache, jobs
+from linkage.result_cache import Stamp
 
 from . import queries
 from .job_views import JOB_ACCEPTED, job_accepted
 from .renderers import (
     DOWNLOAD_RENDERERS,
+    GEOJSON_MEDIA_TYPE,
     TABLE_RENDERERS,
+    CSVRenderer,
     Download,
+    XLSXRenderer,
     feature_collection,
     file_format,
 )
@@ -86,14 +92,87 @@ def _format_parameter(formats: list[str]) -> OpenApiParameter:
 _ERRORS = {400: OpenApiResponse(OpenApiTypes.OBJECT, description="a parameter and its reason")}
 _COVERAGE_FORMATS = ["json", "geojson", "csv", "xlsx"]
 _TABLE_FORMATS = ["json", "csv", "xlsx"]
+REGISTRY_STAMP = {
+    "type": "object",
+    "description": "The registry the answer was computed from.",
+    "properties": {
+        "version": {
+            "type": "string",
+            "nullable": True,
+            "description": "the registry version (every write moves it on); null when the "
+            "cache could not be reached and the answer was computed for this request alone",
+        },
+        "read_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "when the registry's data were read",
+        },
+        "age_seconds": {"type": "number", "description": "seconds since read_at"},
+        "current": {
+            "type": "boolean",
+            "description": "false while a newer version of the registry is being read: the "
+            "answer is from the one before the latest writes",
+        },
+    },
+    "required": ["version", "read_at", "age_seconds", "current"],
+}
+_STAMPED = {
+    "type": "object",
+    "properties": {"registry": REGISTRY_STAMP},
+    "required": ["registry"],
+    "additionalProperties": {},
+}
+_REGISTRY_HEADERS = [
+    OpenApiParameter(
+        "X-Registry-Version",
+        str,
+        OpenApiParameter.HEADER,
+        response=[200],
+        description="CSV and XLSX downloads: the registry version the table was computed from",
+    ),
+    OpenApiParameter(
+        "X-Registry-Age",
+        float,
+        OpenApiParameter.HEADER,
+        response=[200],
+        description="CSV and XLSX downloads: seconds since the registry's data were read",
+    ),
+]
+
+
+def _answers(description: str, *, geojson: bool) -> dict:
+    """The 200 answers of an analytics endpoint, by media type: JSON (and GeoJSON) objects with
+    ``registry``; the downloads as files, with the registry in their headers."""
+    answers = {
+        (200, "application/json"): OpenApiResponse(_STAMPED, description=description),
+        (200, CSVRenderer.media_type): OpenApiResponse(OpenApiTypes.STR),
+        (200, XLSXRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY),
+    }
+    if geojson:
+        answers[200, GEOJSON_MEDIA_TYPE] = OpenApiResponse(
+            _STAMPED,
+            description=description,
+        )
+    return answers
+
+
+_REGISTRY_NOTE = (
+    " Computed once per registry version and parameters, whatever the format; `registry` "
+    "(a foreign member in GeoJSON) says which version of the registry the answer comes from, "
+    "the X-Registry-Version and X-Registry-Age headers on CSV and XLSX downloads."
+)
 
 
 def _coverage_schema(query, summary, *, queued: bool = False):
     queued_response = {202: JOB_ACCEPTED} if queued else {}
     return extend_schema(
         summary=summary,
-        parameters=[query, _format_parameter(_COVERAGE_FORMATS)],
-        responses={200: OpenApiTypes.OBJECT, **queued_response, **_ERRORS},
+        parameters=[query, _format_parameter(_COVERAGE_FORMATS), *_REGISTRY_HEADERS],
+        responses={
+            **_answers(summary + "." + _REGISTRY_NOTE, geojson=True),
+            **queued_response,
+            **_ERRORS,
+        },
     )
 
 
@@ -103,13 +182,22 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return flat.where(flat.notna(), None).to_dict(orient="records")
 
 
-def _facilities(supply: selectors.Supply) -> pd.DataFrame:
-    try:
-        return selectors.facility_frame(supply)
-    except selectors.UnknownChain:
-        raise ValidationError(
-            {"supply": [_("No retail chain has the code %s.") % supply.chain]}
-        ) from None
+def _unknown_chain(supply: frames.Supply) -> ValidationError:
+    return ValidationError({"supply": [_("No retail chain has the code %s.") % supply.chain]})
+
+
+def _registry(stamp: Stamp) -> dict:
+    """The ``registry`` member of an answer: its stamp against the registry's version now."""
+    return stamp.as_json(graph_cache.current_version())
+
+
+def _download(download: Download, stamp: Stamp) -> Response:
+    """A file answer, with the registry it comes from in its headers."""
+    stamped = stamp.as_json()
+    headers = {"X-Registry-Age": str(stamped["age_seconds"])}
+    if stamp.version is not None:
+        headers["X-Registry-Version"] = stamp.version
+    return Response(download, headers=headers)
 
 
 def _meta(params: dict) -> dict:
@@ -130,11 +218,16 @@ def _file_stem(name: str, params: dict) -> str:
     return "-".join(parts)
 
 
-def _coverage_inputs(params: dict):
-    areas = selectors.area_frame()
-    facilities = _facilities(params["supply"])
-    producers = selectors.producer_frame(params["level"], areas)
-    return areas[areas["level"] == params["level"]], facilities, producers
+def _coverage(params: dict) -> tuple[dict, Stamp]:
+    try:
+        return results.coverage(
+            supply=params["supply"],
+            level=params["level"],
+            radius_km=params["radius_km"],
+            category=params.get("category"),
+        )
+    except frames.UnknownChain:
+        raise _unknown_chain(params["supply"]) from None
 
 
 def _geojson(request) -> bool:
@@ -149,15 +242,11 @@ class CoverageView(APIView):
     @_coverage_schema(queries.CoverageQuery, "Coverage of areas by the sales network")
     def get(self, request):
         params = queries.read_query(queries.CoverageQuery, request)
-        areas, facilities, producers = _coverage_inputs(params)
-        radius, category = params["radius_km"], params.get("category")
-        table = area_coverage(areas, facilities, producers, radius_km=radius, category=category)
+        found, stamp = _coverage(params)
+        table = found["table"]
         if file_format(request):
-            return Response(Download.of(table, _file_stem("coverage", params), "coverage"))
-        summary = coverage_summary(
-            areas, facilities, producers, radius_km=radius, category=category
-        )
-        meta = {**_meta(params), "summary": summary}
+            return _download(Download.of(table, _file_stem("coverage", params), "coverage"), stamp)
+        meta = {**_meta(params), "summary": found["summary"], "registry": _registry(stamp)}
         if _geojson(request):
             return Response(feature_collection(records(table), AREA_PROPERTIES, **meta))
         return Response({**meta, "count": len(table), "areas": records(table)})
@@ -171,24 +260,45 @@ class CoverageGapsView(APIView):
     @_coverage_schema(queries.GapsQuery, "Coverage gaps, worst first")
     def get(self, request):
         params = queries.read_query(queries.GapsQuery, request)
-        areas, facilities, producers = _coverage_inputs(params)
-        table = area_coverage(
-            areas,
-            facilities,
-            producers,
-            radius_km=params["radius_km"],
-            category=params.get("category"),
-        )
-        gaps = coverage_gaps(table, rank_by=params["rank_by"])
+        # The gaps are a ranking of the coverage table: the same cached table serves both.
+        found, stamp = _coverage(params)
+        gaps = coverage_gaps(found["table"], rank_by=params["rank_by"])
         total = len(gaps)
         if params.get("limit"):
             gaps = gaps.head(params["limit"])
         if file_format(request):
-            return Response(Download.of(gaps, _file_stem("coverage-gaps", params), "coverage_gaps"))
-        meta = {**_meta(params), "rank_by": params["rank_by"], "total": total}
+            download = Download.of(gaps, _file_stem("coverage-gaps", params), "coverage_gaps")
+            return _download(download, stamp)
+        meta = {
+            **_meta(params),
+            "rank_by": params["rank_by"],
+            "total": total,
+            "registry": _registry(stamp),
+        }
         if _geojson(request):
             return Response(feature_collection(records(gaps), ["rank", *AREA_PROPERTIES], **meta))
         return Response({**meta, "count": len(gaps), "gaps": records(gaps)})
+
+
+def _siting_pairs(params: dict) -> int:
+    """Candidate × area pairs of a siting run; 400 for a supply or a ``k`` no run could take,
+    checked before any run so that a queued job cannot fail on them later."""
+    try:
+        candidates, located = results.siting_candidates(
+            supply=params["supply"], level=params["level"], points=params["candidates"]
+        )
+    except frames.UnknownChain:
+        raise _unknown_chain(params["supply"]) from None
+    if params["k"] > candidates:
+        raise ValidationError(
+            {
+                "k": [
+                    _("Must be at most the number of candidates (%(candidates)d), not %(k)d.")
+                    % {"candidates": candidates, "k": params["k"]}
+                ]
+            }
+        )
+    return candidates * located
 
 
 class SitingView(APIView):
@@ -200,20 +310,7 @@ class SitingView(APIView):
     def get(self, request):
         params = queries.read_query(queries.SitingQuery, request)
         points = params["candidates"]
-        # Checked before any run, so a queued job cannot fail on them later.
-        _facilities(params["supply"])
-        located = selectors.area_frame(params["level"]).dropna(subset=["lat", "lon"])
-        candidates = len(points) if points is not None else len(located)
-        if params["k"] > candidates:
-            raise ValidationError(
-                {
-                    "k": [
-                        _("Must be at most the number of candidates (%(candidates)d), not %(k)d.")
-                        % {"candidates": candidates, "k": params["k"]}
-                    ]
-                }
-            )
-        job = {
+        run = {
             "k": params["k"],
             "radius_km": params["radius_km"],
             "supply": str(params["supply"]),
@@ -222,60 +319,73 @@ class SitingView(APIView):
             "producer_weight": params["producer_weight"],
             "method": params["method"],
         }
-        if jobs.runs_as_job(
-            size=candidates * len(located),
-            inline_limit=SITING_INLINE_PAIRS,
-            background=params["background"],
-        ):
-            return job_accepted(request, jobs.enqueue("analytics.siting_jobs.run_siting", **job))
-        result = run_siting(**job)
+        # A run some process has made (a finished job, say) answers at once, unless the client
+        # asked for a job whatever the size; its parameters were good, or it would not be kept.
+        held = results.held_siting(**run) if params["background"] != "always" else None
+        if held is None:
+            pairs = _siting_pairs(params)
+            if jobs.runs_as_job(
+                size=pairs,
+                inline_limit=SITING_INLINE_PAIRS,
+                background=params["background"],
+            ):
+                return job_accepted(request, results.siting_job(**run))
+        result, stamp = held or results.siting(**run)
         if file_format(request):
             sites = pd.DataFrame(result["sites"], columns=SITE_COLUMNS).set_index("code")
-            return Response(Download.of(sites, _file_stem("siting", params), "siting"))
+            return _download(Download.of(sites, _file_stem("siting", params), "siting"), stamp)
+        registry = _registry(stamp)
         if _geojson(request):
             meta = {key: value for key, value in result.items() if key != "sites"}
-            return Response(feature_collection(result["sites"], SITE_PROPERTIES, **meta))
-        return Response(result)
+            return Response(
+                feature_collection(result["sites"], SITE_PROPERTIES, **meta, registry=registry)
+            )
+        return Response({**result, "registry": registry})
 
 
 def _table_schema(query, summary):
     return extend_schema(
         summary=summary,
-        parameters=[query, _format_parameter(_TABLE_FORMATS)],
-        responses={200: OpenApiTypes.OBJECT, **_ERRORS},
+        parameters=[query, _format_parameter(_TABLE_FORMATS), *_REGISTRY_HEADERS],
+        responses={**_answers(summary + "." + _REGISTRY_NOTE, geojson=False), **_ERRORS},
     )
 
 
-def _table(request, frame: pd.DataFrame, name: str, meta: dict) -> Response:
+def _table(request, frame: pd.DataFrame, name: str, meta: dict, stamp: Stamp) -> Response:
     if file_format(request):
-        return Response(Download.of(frame, f"ocop-{name}-{meta['as_of']}", name))
+        return _download(Download.of(frame, f"ocop-{name}-{meta['as_of']}", name), stamp)
     # JSON objects lose the order of integer-like keys ("3", "4", "5") in browsers, so the
     # column order travels separately.
     columns = [*frame.index.names, *frame.columns]
-    return Response({**meta, "count": len(frame), "columns": columns, "results": records(frame)})
+    return Response(
+        {
+            **meta,
+            "count": len(frame),
+            "columns": columns,
+            "results": records(frame),
+            "registry": _registry(stamp),
+        }
+    )
 
 
 class StatisticsView(APIView):
-    """One statistics table; subclasses say which query they take and how to build the table."""
+    """One statistics table: ``name`` says which (``analytics.results.STATISTICS``), ``query``
+    which parameters it takes."""
 
     renderer_classes = TABLE_RENDERERS
     name = "statistics"
     query = queries.BasisQuery
-    # A table of ``analytics.statistics`` taking (products, as_of=, basis=); or override build.
-    table = None
 
-    def build(self, params: dict) -> pd.DataFrame:
-        return self.table(
-            selectors.rated_product_frame(), as_of=params.get("as_of"), basis=params["basis"]
-        )
+    def build(self, params: dict) -> tuple[pd.DataFrame, Stamp]:
+        return results.statistics_table(self.name, params)
 
     def get(self, request):
         params = queries.read_query(self.query, request)
-        frame = self.build(params)
+        frame, stamp = self.build(params)
         meta = {"as_of": (params.get("as_of") or dt.date.today()).isoformat()}
         if "basis" in params:
             meta["basis"] = params["basis"]
-        return _table(request, frame, self.name, meta)
+        return _table(request, frame, self.name, meta, stamp)
 
 
 class SummaryView(APIView):
@@ -286,18 +396,13 @@ class SummaryView(APIView):
     @_table_schema(queries.SummaryQuery, "Headline figures")
     def get(self, request):
         params = queries.read_query(queries.SummaryQuery, request)
-        figures = statistics.summary(
-            selectors.rated_product_frame(),
-            as_of=params.get("as_of"),
-            expiring_months=params["months"],
-            target=params["target"],
-        )
+        figures, stamp = results.statistics_table("summary", params)
         if not file_format(request):
-            return Response(figures)
-        stars = figures.pop("by_stars")
-        rows = {**figures, **{f"stars_{key}": value for key, value in stars.items()}}
+            return Response({**figures, "registry": _registry(stamp)})
+        rows = {key: value for key, value in figures.items() if key != "by_stars"}
+        rows.update({f"stars_{key}": value for key, value in figures["by_stars"].items()})
         frame = pd.Series(rows, name="value").rename_axis("figure").to_frame()
-        return _table(request, frame, "summary", {"as_of": figures["as_of"]})
+        return _table(request, frame, "summary", {"as_of": figures["as_of"]}, stamp)
 
 
 @extend_schema_view(get=_table_schema(queries.StatisticsQuery, "Products rated per year"))
@@ -307,26 +412,20 @@ class ByYearView(StatisticsView):
     name = "by-year"
     query = queries.StatisticsQuery
 
-    def build(self, params):
-        return statistics.by_year(selectors.rated_product_frame(), as_of=params.get("as_of"))
-
 
 @extend_schema_view(get=_table_schema(queries.BasisQuery, "Products per group"))
 class ByGroupView(StatisticsView):
     name = "by-group"
-    table = staticmethod(statistics.by_group)
 
 
 @extend_schema_view(get=_table_schema(queries.BasisQuery, "Products per star class"))
 class ByStarsView(StatisticsView):
     name = "by-stars"
-    table = staticmethod(statistics.by_stars)
 
 
 @extend_schema_view(get=_table_schema(queries.BasisQuery, "Products per producer kind"))
 class ByProducerKindView(StatisticsView):
     name = "by-producer-kind"
-    table = staticmethod(statistics.by_producer_kind)
 
 
 @extend_schema_view(get=_table_schema(queries.ByAreaQuery, "Products per area"))
@@ -336,14 +435,7 @@ class ByAreaView(StatisticsView):
 
     def build(self, params):
         try:
-            return statistics.by_area(
-                selectors.rated_product_frame(),
-                selectors.area_tree_frame(),
-                level=params["level"],
-                within=params.get("within"),
-                as_of=params.get("as_of"),
-                basis=params["basis"],
-            )
+            return super().build(params)
         except ValueError as error:
             raise ValidationError({"within": [str(error)]}) from None
 
@@ -355,24 +447,8 @@ class ExpiringView(StatisticsView):
     name = "expiring"
     query = queries.ExpiringQuery
 
-    def build(self, params):
-        return statistics.expiring(
-            selectors.rated_product_frame(),
-            months=params["months"],
-            as_of=params.get("as_of"),
-            extra_columns=["producer_code", "producer_name", "area_code", "area_name"],
-        )
-
 
 @extend_schema_view(get=_table_schema(queries.TargetsQuery, "Progress against the yearly target"))
 class TargetsView(StatisticsView):
     name = "targets"
     query = queries.TargetsQuery
-
-    def build(self, params):
-        return statistics.targets(
-            selectors.rated_product_frame(),
-            target=params["target"],
-            as_of=params.get("as_of"),
-            first_year=params.get("first_year"),
-        )

@@ -21,7 +21,7 @@ from typing import TypeVar
 
 from django.core.cache import cache
 
-__all__ = ["LOCK_WAIT", "RESULT_TIMEOUT", "Stamp", "computed_once", "result_key"]
+__all__ = ["LOCK_WAIT", "RESULT_TIMEOUT", "Stamp", "cached", "computed_once", "result_key"]
 
 T = TypeVar("T")
 
@@ -61,12 +61,22 @@ def result_key(name: str, version: str, params: Mapping) -> str:
     )
 
 
+def cached(name: str, params: Mapping, *, version: str | None) -> tuple[object, Stamp] | None:
+    """The result ``computed_once`` keeps for ``name`` at ``version`` with ``params``, and its
+    stamp, when some process has computed it; else None (nothing is computed)."""
+    if version is None:
+        return None
+    found = cache.get(result_key(name, version, params))
+    return None if found is None else (found[0], Stamp(version, found[1]))
+
+
 def computed_once(
     name: str,
     params: Mapping,
     compute: Callable[[], T],
     *,
     version: str | None,
+    read_at: float | None = None,
     timeout: int = RESULT_TIMEOUT,
     wait: float = LOCK_WAIT,
 ) -> tuple[T, Stamp]:
@@ -75,10 +85,11 @@ def computed_once(
 
     ``version`` must be read before the data ``compute`` reads: a write in between moves the
     version on, so a result that misses the write is never kept under the newer version. With no
-    version (the cache cannot be reached) the result is computed and not kept.
+    version (the cache cannot be reached) the result is computed and not kept. ``read_at`` is
+    when the data ``compute`` reads were read (a snapshot's), by default when it starts.
     """
     if version is None:
-        return compute(), Stamp(None, time.time())
+        return compute(), Stamp(None, time.time() if read_at is None else read_at)
     key = result_key(name, version, params)
     found = cache.get(key)
     if found is not None:
@@ -98,7 +109,7 @@ def computed_once(
         if found is not None:
             return found[0], Stamp(version, found[1])
     try:
-        read_at = time.time()
+        read_at = time.time() if read_at is None else read_at
         result = compute()
         cache.set(key, (result, read_at), timeout=timeout)
         return result, Stamp(version, read_at)

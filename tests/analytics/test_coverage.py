@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from analytics.coverage import (
     area_coverage,
     coverage_gaps,
+    coverage_report,
     coverage_summary,
     facilities_taking,
     producer_coverage,
@@ -233,3 +234,15 @@ def test_coverage_shares_never_exceed_one(area_rows, facility_rows, producer_row
         assert row["population_covered"] <= row["population"]
     table = area_coverage(areas, facilities, producers, radius_km=radius)
     assert (table["producers_covered"] <= table["producers"]).all()
+    report_table, report_summary = coverage_report(areas, facilities, producers, radius_km=radius)
+    pd.testing.assert_frame_equal(report_table, table)
+    assert report_summary == summary
+
+
+@pytest.mark.parametrize("category", [None, "food", "handicraft"])
+def test_the_report_is_the_table_and_the_summary_measured_once(town, category):
+    areas, facilities, producers = town
+    table, summary = coverage_report(areas, facilities, producers, radius_km=5, category=category)
+    expected = area_coverage(areas, facilities, producers, radius_km=5, category=category)
+    pd.testing.assert_frame_equal(table, expected)
+    assert summary == coverage_summary(areas, facilities, producers, radius_km=5, category=category)

@@ -20,9 +20,9 @@ def product(
     potential=False,
     rated_on=dt.date(2024, 3, 1),
     category="food",
-    producer_id=1,
+    producer_code="P1",
     producer_kind="cooperative",
-    area_id=None,
+    area_code=None,
     name=None,
 ):
     return {
@@ -33,9 +33,9 @@ def product(
         "potential_five_star": potential,
         "rated_on": rated_on,
         "rating_expires_on": rating_expiry(rated_on),
-        "producer_id": producer_id,
+        "producer_code": producer_code,
         "producer_kind": producer_kind,
-        "area_id": area_id,
+        "area_code": area_code,
     }
 
 
@@ -63,7 +63,7 @@ def hanoi_end_2021():
                 potential=potential,
                 category=group,
                 rated_on=dt.date(year, 1 + i % 12, 1 + i % 28),
-                producer_id=i // 3,
+                producer_code=f"P{i // 3}",
             )
         )
     return frame(rows)
@@ -210,9 +210,9 @@ def test_negative_months_are_refused():
 def test_by_producer_kind_counts_products_and_distinct_producers():
     products = frame(
         [
-            product("A", producer_id=1, producer_kind="enterprise"),
-            product("B", producer_id=1, producer_kind="enterprise"),
-            product("C", producer_id=2, producer_kind="household"),
+            product("A", producer_code="P1", producer_kind="enterprise"),
+            product("B", producer_code="P1", producer_kind="enterprise"),
+            product("C", producer_code="P2", producer_kind="household"),
         ]
     )
     table = statistics.by_producer_kind(products, as_of=TODAY)
@@ -224,27 +224,27 @@ def test_by_producer_kind_counts_products_and_distinct_producers():
 
 def areas_frame():
     rows = [
-        (1, "HN", "Hà Nội", "province", None),
-        (2, "GL", "Gia Lâm", "district", 1),
-        (3, "BT", "Bát Tràng", "commune", 2),
-        (4, "KL", "Kim Lan", "commune", 2),
-        (5, "BV", "Ba Vì", "district", 1),
-        (6, "HT", "Hà Tây cũ", "district", 1),
-        (7, "SL", "Sơn La", "province", None),
-        (8, "MC", "Mộc Châu", "district", 7),
+        ("HN", "Hà Nội", "province", None),
+        ("GL", "Gia Lâm", "district", "HN"),
+        ("BT", "Bát Tràng", "commune", "GL"),
+        ("KL", "Kim Lan", "commune", "GL"),
+        ("BV", "Ba Vì", "district", "HN"),
+        ("HT", "Hà Tây cũ", "district", "HN"),
+        ("SL", "Sơn La", "province", None),
+        ("MC", "Mộc Châu", "district", "SL"),
     ]
-    return pd.DataFrame(rows, columns=["id", "code", "name", "level", "parent_id"]).set_index("id")
+    return pd.DataFrame(rows, columns=["code", "name", "level", "parent_code"]).set_index("code")
 
 
 def area_products():
     return frame(
         [
-            product("A", area_id=3),
-            product("B", area_id=4, stars=3),
-            product("C", area_id=5),
-            product("D", area_id=1),  # producer placed at province level only
-            product("E", area_id=None),
-            product("F", area_id=8, stars=5),
+            product("A", area_code="BT"),
+            product("B", area_code="KL", stars=3),
+            product("C", area_code="BV"),
+            product("D", area_code="HN"),  # producer placed at province level only
+            product("E", area_code=None),
+            product("F", area_code="MC", stars=5),
         ]
     )
 
@@ -282,8 +282,8 @@ def test_by_area_refuses_an_unknown_within_code():
 
 def test_by_area_survives_a_loop_in_the_parent_chain():
     areas = areas_frame()
-    areas.loc[3, "parent_id"] = 4  # bad data: two communes inside each other
-    areas.loc[4, "parent_id"] = 3
+    areas.loc["BT", "parent_code"] = "KL"  # bad data: two communes inside each other
+    areas.loc["KL", "parent_code"] = "BT"
     table = statistics.by_area(area_products(), areas, level="district", as_of=TODAY)
     assert table.loc["GL", "products"] == 0
     assert table.loc["", "products"] == 4
@@ -293,7 +293,7 @@ def test_summary_gives_the_headline_figures():
     products = frame(
         [
             product("A", rated_on=dt.date(2025, 2, 1)),
-            product("B", rated_on=dt.date(2022, 7, 1), producer_id=2),  # expires 2025-07-01
+            product("B", rated_on=dt.date(2022, 7, 1), producer_code="P2"),  # expires 2025-07-01
             product("C", rated_on=dt.date(2020, 1, 1), stars=5),  # expired
         ]
     )

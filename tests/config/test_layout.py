@@ -27,6 +27,7 @@ PURE = [
     "linkage/spreadsheets.py",
     "linkage/privacy.py",
     "analytics/coverage.py",
+    "analytics/frames.py",
     "analytics/siting.py",
     "analytics/statistics.py",
 ]

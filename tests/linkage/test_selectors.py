@@ -1,6 +1,10 @@
 import datetime as dt
 
-from linkage.selectors import rating_status
+import pytest
+
+from linkage import graph_cache
+from linkage.selectors import households_among, rating_status
+from tests.factories import BuyerFactory, ProducerFactory
 
 TODAY = dt.date(2025, 6, 1)
 
@@ -24,3 +28,19 @@ def test_on_its_expiry_day_a_rating_is_expired():
 
 def test_never_rated_has_no_status():
     assert rating_status(None, TODAY) is None
+
+
+@pytest.mark.django_db
+def test_households_are_told_apart_alike_off_the_snapshot_and_by_a_query(
+    django_assert_num_queries,
+):
+    for code, kind in [("H1", "household"), ("H3", "household"), ("C2", "cooperative")]:
+        ProducerFactory(code=code, kind=kind)
+    BuyerFactory(code="B1")
+    asked = ["H1", "C2", "H3", "B1", "NOBODY", "A", "ZZZ"]
+    by_query = households_among(asked)
+    assert by_query == {"H1", "H3"}
+    graph_cache.get_snapshot()
+    with django_assert_num_queries(0):
+        assert households_among(asked) == by_query
+        assert households_among([]) == frozenset()
