@@ -230,9 +230,9 @@ def _install(snapshot: GraphSnapshot) -> None:
 
     snapshot.prepare()
     recommender = Recommender.build(snapshot, today=snapshot.day, previous=_warm.recommender)
-    # The ranking for the new version (or the newest one while it is fitted) is found here, not
-    # by the first request answered from it.
-    recommender.model = _ranking_for(snapshot.version, recommender)
+    # The ranking fitted for the new version, else the newest one, is found here rather than by
+    # the first request answered from it (which asks for a fit if one is due).
+    recommender.model = _known_ranking(snapshot.version)
     with _warm.lock:
         _warm.snapshot, _warm.recommender = snapshot, recommender
     recommender = snapshot = None
@@ -396,6 +396,19 @@ def _usable(model) -> bool:
     from .ranking import FEATURES
 
     return model is not None and tuple(model.features) == FEATURES
+
+
+def _known_ranking(version: str | None):
+    """The ranking fitted for ``version`` if any process has stored it, else the newest one
+    known; never starts a fit."""
+    warm = _warm.model
+    if warm is not None and version is not None and warm.version == version:
+        return warm
+    found = cache.get(_model_key(version)) if version is not None else None
+    if _usable(found):
+        return found
+    latest = cache.get(LATEST_MODEL_KEY)
+    return latest if _usable(latest) else warm if _usable(warm) else None
 
 
 def _ranking_for(version: str | None, recommender):
