@@ -190,6 +190,12 @@ def cache_down(monkeypatch):
     monkeypatch.setattr(default, "add", lambda *args, **kwargs: False)
     monkeypatch.setattr(default, "set", lambda *args, **kwargs: None)
 
+    def unreachable():
+        raise ConnectionError("Redis is down")
+
+    # The registry's change log is read from Redis itself (a list, not a cache key).
+    monkeypatch.setattr(graph_cache, "_redis", unreachable)
+
 
 @pytest.mark.parametrize("path, query", QUESTIONS)
 def test_an_unreachable_cache_still_answers(client, district, cache_down, path, query):
