@@ -28,6 +28,7 @@ import datetime as dt
 import gc
 import json
 import logging
+import os
 import threading
 import time
 import uuid
@@ -73,6 +74,7 @@ UNSHARED_MAX_AGE = 60.0
 # registry: a refresh that took 1 s is followed by 4 s of answering from it (at national scale
 # answers are then up to about 5 s behind the writes; on a city's registry, a fraction of that).
 REFRESH_SHARE = 0.2
+REFRESH_NICE = 10
 
 
 @dataclass
@@ -308,6 +310,7 @@ def _keep_refreshing() -> None:
     caught up with by the next read, not one read each. Under a stream of writes, refreshes are
     spaced so that they take at most ``REFRESH_SHARE`` of the process's time: the rest is for
     answering requests."""
+    _yield_to_requests()
     try:
         while True:
             version = current_version()
@@ -323,6 +326,15 @@ def _keep_refreshing() -> None:
         _warm.refreshing = False
         # A thread of its own holds a connection of its own: give it back.
         connection.close()
+
+
+def _yield_to_requests() -> None:
+    """Lower this thread's scheduling priority (Linux: a thread has its own nice value), so that
+    on a busy machine the requests of its process get the processor first."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), REFRESH_NICE)
+    except (AttributeError, OSError):
+        pass
 
 
 def get_snapshot() -> GraphSnapshot:
