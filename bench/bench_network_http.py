@@ -49,7 +49,7 @@ ENDPOINTS = [
     ("network/paths/{product}/", "network/paths/{other}/"),
     ("analytics/coverage/", "analytics/coverage/?radius_km=10"),
     ("analytics/coverage/gaps/", "analytics/coverage/gaps/?radius_km=10"),
-    ("analytics/siting/?k=5&level=district", "analytics/siting/?k=10&level=district"),
+    ("analytics/siting/?k=5&background=never", "analytics/siting/?k=10&background=never"),
     ("analytics/statistics/summary/", None),
     ("analytics/statistics/by-area/", None),
     ("analytics/statistics/expiring/", "analytics/statistics/expiring/?months=3"),
