@@ -252,6 +252,15 @@ def main():  # noqa: C901 - one table row after another
             True,
         ),
         (
+            "unlinked producers' positions (what the endpoint keeps; rows only for its page)",
+            lambda s: network.unlinked_positions(s),
+            "scipy breadth-first order",
+            references.reach,
+            None,
+            lambda: g.unlinked_producers(graph),
+            False,
+        ),
+        (
             "unlinked_producers",
             lambda s: network.unlinked_producers(s),
             "scipy breadth-first order",
@@ -350,7 +359,7 @@ def main():  # noqa: C901 - one table row after another
 
 def _size(found) -> int:
     """Rows in an answer: list items, communities listed, or actors listed over every kind."""
-    if isinstance(found, list):
+    if isinstance(found, list | np.ndarray):
         return len(found)
     if "communities" in found:
         return len(found["communities"])
