@@ -353,7 +353,7 @@ def by_area(
     area_of = frame["area_code"].map(ancestor)
     counted = frame.assign(area=area_of.where(area_of.isin(at_level.index)))
     if within is None:
-        counted["area"] = counted["area"].fillna(UNKNOWN_AREA)
+        counted["area"] = counted["area"].astype(object).fillna(UNKNOWN_AREA)
     else:
         counted = counted[counted["area"].notna()]
     order = list(at_level.index)
