@@ -87,8 +87,13 @@ class IllegalTransition(ValueError):
     """A step outside ``TRANSITIONS`` (the API: 400 naming ``to``)."""
 
 
-class WrongParty(PermissionError):
-    """A step of the table taken by a party it does not belong to (the API: 403)."""
+class WrongParty(Exception):
+    """A step of the table taken by a party it does not belong to (the API: 403); ``party``
+    is the one it belongs to."""
+
+    def __init__(self, state: str, to: str, party: str):
+        super().__init__(state, to, party)
+        self.party = party
 
 
 def allowed_next(state: str) -> list[str]:

@@ -736,7 +736,7 @@ def proposal_transition(
             % {"state": start, "to": to, "allowed": allowed},
         )
     except workflow.WrongParty as refused:
-        party = refused.args[2]
+        party = refused.party
         reason = {
             workflow.RECEIVER: _("Only the side that received the proposal may do this."),
             workflow.PROPOSER: _("Only the side that made the proposal may withdraw it."),
