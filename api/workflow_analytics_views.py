@@ -68,11 +68,12 @@ def _who(params: dict, area: Area | None, language: str) -> str:
     if params.get("category"):
         label = Category(params["category"]).label
         parts.append(str(label).lower())
-    stars = f"{params['stars']} sao" if vi else f"{params['stars']}-star"
+    stars = params.get("stars")
+    stars = (f"{stars} sao" if vi else f"{stars}-star") if stars else ""
     if vi:
-        who = " ".join(["sản xuất", *parts]) + (f" {stars}" if params.get("stars") else "")
+        who = " ".join(["sản xuất", *parts]) + (f" {stars}" if stars else "")
         return who + (f" gần {area.name}" if area else "")
-    who = " ".join([*([stars] if params.get("stars") else []), *parts, "producers"])
+    who = " ".join([*([stars] if stars else []), *parts, "producers"])
     return who + (f" near {area.name}" if area else "")
 
 
