@@ -51,7 +51,17 @@ __all__ = [
     "SourcingRequestViewSet",
 ]
 
-EXPORT_TABLES = ("areas", "producers", "products", "buyers", "linkages", "sourcing_requests")
+EXPORT_TABLES = (
+    "areas",
+    "producers",
+    "products",
+    "buyers",
+    "linkages",
+    "sourcing_requests",
+    "proposals",
+)
+# Tables of the two sides' dealings, downloaded by planners only.
+PLANNERS_TABLES = frozenset({"proposals"})
 
 
 class RegistryViewSet(viewsets.ModelViewSet):
@@ -543,6 +553,8 @@ class ExportTableView(RegistryExportView):
     )
     def get(self, request, table: str, format: str):
         table = _known_table(table)
+        if table in PLANNERS_TABLES and not account_of(request).is_planner:
+            raise PermissionDenied(_("Only planners may download the proposals."))
         return self.export(request, table, format, table)
 
 

@@ -184,3 +184,12 @@ def test_allocation_lines_of_another_buyer_are_refused(parties):
     assert answer.status_code == 403
     assert answer.json()["lines"][0].startswith("0: ")
     assert not Proposal.objects.exists()
+
+
+def test_the_proposals_download_is_for_planners(parties):
+    _proposal_in(parties, "proposed", "producer")
+    assert parties["stranger"].get("/api/v1/export/proposals.csv").status_code == 403
+    assert parties["producer"].get("/api/v1/export/proposals.xlsx").status_code == 403
+    answer = parties["planner"].get("/api/v1/export/proposals.csv")
+    assert answer.status_code == 200
+    assert parties["product"].code.encode() in b"".join(answer.streaming_content)
