@@ -68,9 +68,12 @@ def _add_readiness(request, result: dict, snapshot, *, as_of: str) -> None:
     rows = result["results"]
     if not rows:
         return
-    producer_code = result["producer"]["code"]
-    producer = Producer.objects.filter(code=producer_code).only("pk").first()
-    if producer is None or not account_of(request).sees_contacts_of_producer(producer):
+    account = account_of(request)
+    producer = None
+    # Anonymous readers and accounts that own nothing see no credentials: no query for them.
+    if account.is_planner or account.buyer_ids or account.producer_ids:
+        producer = Producer.objects.filter(code=result["producer"]["code"]).only("pk").first()
+    if producer is None or not account.sees_contacts_of_producer(producer):
         for row in rows:
             row["readiness_gaps"] = None
         return
