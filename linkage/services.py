@@ -22,6 +22,14 @@ A product's ratings are kept as rows (``Rating``, its history); the product's ow
 hold the newest of them. ``product_rate`` appends a rating; a planner's ``product_create`` or
 ``product_update`` that sets a dated rating records it as a row too.
 
+Proposals move through ``linkage.proposals.TRANSITIONS`` only (``proposal_transition``; a step
+of the other party is ``WriteForbidden``), each step audited as a ``ProposalEvent``; reaching
+``trading`` writes the ``sells_to`` linkage through ``linkage_create``/``linkage_update`` and
+``ended`` ends it. Proposals, buyers' requirements and producers' credentials are not part of the
+registry's snapshot: their writes emit their events (``proposal.created``,
+``proposal.state_changed``, ``buyer_requirements.*``, ``credential.*``) without moving the
+version; the linkage a proposal writes moves it as any linkage does.
+
 Every write bumps the graph version and emits ``"<entity>.created|updated|deleted"`` with the
 record's code (a linkage's key) and the actor's user id; listeners hear of it after the commit.
 """
