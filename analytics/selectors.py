@@ -13,7 +13,8 @@ from __future__ import annotations
 import pandas as pd
 
 from linkage.choices import AreaLevel, BuyerKind
-from linkage.models import Area, Buyer, Producer, Product
+from linkage.distance import within_km
+from linkage.models import Area, Buyer, Credential, Producer, Product, Proposal
 
 from .frames import (
     AREA_COLUMNS,
@@ -23,6 +24,7 @@ from .frames import (
     UnknownChain,
     parse_supply,
 )
+from .funnel import PROPOSAL_COLUMNS
 
 __all__ = [
     "DEFAULT_SUPPLY",
@@ -32,7 +34,9 @@ __all__ = [
     "facility_frame",
     "parse_supply",
     "producer_frame",
+    "proposal_frame",
     "rated_product_frame",
+    "readiness_frames",
 ]
 
 
@@ -123,3 +127,75 @@ def rated_product_frame() -> pd.DataFrame:
     columns = RATED_PRODUCT_COLUMNS
     rows = Product.objects.values_list(*(paths.get(c, c) for c in columns)).order_by()
     return pd.DataFrame(list(rows), columns=columns)
+
+
+def proposal_frame(level: str | None = None) -> pd.DataFrame:
+    """Every proposal, the frame ``analytics.funnel`` takes (``PROPOSAL_COLUMNS``): its state and
+    stage dates, the product's group, the buyer's chain (the buyer itself when it is a chain) and
+    the producer's area rolled up to ``level``. One query (two with ``level``)."""
+    paths = {
+        "category": "product__category",
+        "area_code": "product__producer__area__code",
+    }
+    names = [c for c in PROPOSAL_COLUMNS if c != "chain_code"]
+    rows = Proposal.objects.order_by("id").values_list(
+        *(paths.get(c, c) for c in names), "buyer__code", "buyer__kind", "buyer__chain__code"
+    )
+    frame = pd.DataFrame(list(rows), columns=[*names, "buyer_code", "buyer_kind", "chain"])
+    is_chain = frame["buyer_kind"] == BuyerKind.RETAIL_CHAIN
+    frame["chain_code"] = frame["chain"].where(~is_chain, frame["buyer_code"])
+    if level:
+        frame["area_code"] = _roll_up(frame["area_code"], area_frame(), level)
+    return frame[list(PROPOSAL_COLUMNS)]
+
+
+def readiness_frames(
+    *,
+    category: str | None = None,
+    stars: int | None = None,
+    near: tuple[float, float] | None = None,
+    radius_km: float | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The producers ``linkage.readiness.readiness_shares`` counts, and their credentials.
+
+    Producers with a product of ``category`` and ``stars`` (each optional), within
+    ``radius_km`` of ``near`` (lat, lon) when given (a producer without a point of its own at its
+    area's centroid); index ``code``, column ``capacity_per_month`` (the largest of those
+    products). Credentials: ``producer_code``, ``kind``, ``expires_on``. Two queries.
+    """
+    products = Product.objects.order_by()
+    if category:
+        products = products.filter(category=category)
+    if stars:
+        products = products.filter(stars=stars)
+    rows = products.values_list(
+        "producer__code",
+        "capacity_per_month",
+        "producer__lat",
+        "producer__lon",
+        "producer__area__lat",
+        "producer__area__lon",
+    )
+    frame = pd.DataFrame(
+        list(rows), columns=["code", "capacity_per_month", "lat", "lon", "area_lat", "area_lon"]
+    )
+    own = frame["lat"].notna()
+    frame["lat"] = frame["lat"].where(own, frame["area_lat"]).astype(float)
+    frame["lon"] = frame["lon"].where(own, frame["area_lon"]).astype(float)
+    if near is not None and radius_km is not None and len(frame):
+        inside = within_km(frame["lat"], frame["lon"], near[0], near[1], radius_km)
+        frame = frame[inside]
+    producers = (
+        frame.astype({"capacity_per_month": float})
+        .groupby("code")
+        .agg(capacity_per_month=("capacity_per_month", "max"))
+    )
+    credentials = pd.DataFrame(
+        list(
+            Credential.objects.filter(producer__code__in=list(producers.index))
+            .order_by()
+            .values_list("producer__code", "kind", "expires_on")
+        ),
+        columns=["producer_code", "kind", "expires_on"],
+    )
+    return producers, credentials

@@ -9,8 +9,18 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
-from linkage.choices import AreaLevel, BuyerKind, Category, LinkageKind, ProducerKind, RequestStatus
-from linkage.models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
+from linkage.choices import (
+    AreaLevel,
+    BuyerKind,
+    Category,
+    LinkageKind,
+    ProducerKind,
+    ProposalOrigin,
+    ProposalSide,
+    ProposalState,
+    RequestStatus,
+)
+from linkage.models import Area, Buyer, Linkage, Producer, Product, Proposal, SourcingRequest
 from linkage.selectors import in_area
 from linkage.text import fold
 
@@ -23,6 +33,7 @@ __all__ = [
     "LinkageFilter",
     "ProducerFilter",
     "ProductFilter",
+    "ProposalFilter",
     "SourcingRequestFilter",
 ]
 
@@ -208,3 +219,23 @@ class SourcingRequestFilter(df.FilterSet):
     class Meta:
         model = SourcingRequest
         fields = ["buyer", "category", "status"]
+
+
+class ProposalFilter(df.FilterSet):
+    state = df.ChoiceFilter(choices=ProposalState.choices)
+    proposed_by = df.ChoiceFilter(choices=ProposalSide.choices)
+    origin = df.ChoiceFilter(choices=ProposalOrigin.choices)
+    product = df.CharFilter(field_name="product__code", help_text=_("Code of the product."))
+    producer = df.CharFilter(
+        field_name="product__producer__code", help_text=_("Code of the producer.")
+    )
+    buyer = df.CharFilter(
+        method="filter_buyer", help_text=_("Code of the buyer (a chain: its stores too).")
+    )
+
+    class Meta:
+        model = Proposal
+        fields = ["state", "proposed_by", "origin", "product", "producer", "buyer"]
+
+    def filter_buyer(self, queryset, name, value):
+        return queryset.filter(Q(buyer__code=value) | Q(buyer__chain__code=value))

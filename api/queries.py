@@ -32,10 +32,12 @@ __all__ = [
     "CriticalQuery",
     "DependenceQuery",
     "ExpiringQuery",
+    "FunnelQuery",
     "GeoJSONQuery",
     "GapsQuery",
     "HubsQuery",
     "PathsQuery",
+    "ReadinessQuery",
     "SitingQuery",
     "StatisticsQuery",
     "SummaryQuery",
@@ -371,6 +373,33 @@ class TargetsQuery(StatisticsQuery):
                 {"first_year": [_("Must be at most %d, the year of as_of.") % last_year]}
             )
         return attrs
+
+
+class ReadinessQuery(serializers.Serializer):
+    area = NoNullCharField(
+        required=False,
+        max_length=40,
+        help_text="code of an area: the producers within radius_km of its centroid (default all)",
+    )
+    radius_km = FiniteFloatField(min_value=0, max_value=1000, default=10.0)
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+    stars = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    min_volume = FiniteFloatField(
+        min_value=0,
+        max_value=1e12,
+        required=False,
+        help_text="also count the producers whose capacity per month is below this",
+    )
+    as_of = DateInRangeField(required=False, help_text="credentials in force on (default today)")
+
+
+class FunnelQuery(serializers.Serializer):
+    by = serializers.ChoiceField(choices=["year", "group", "chain", "area"], default="year")
+    level = serializers.ChoiceField(
+        choices=AreaLevel.choices,
+        default=AreaLevel.DISTRICT.value,
+        help_text="with by=area: the level producers' areas are counted at",
+    )
 
 
 class AllocationInput(serializers.Serializer):

@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
@@ -22,6 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from linkage import exporter, graph_cache, jobs, selectors, services
+from linkage.models import BuyerRequirements, Credential
+from linkage.readiness import effective_requirements
 
 from . import filters
 from . import serializers as s
@@ -49,7 +51,17 @@ __all__ = [
     "SourcingRequestViewSet",
 ]
 
-EXPORT_TABLES = ("areas", "producers", "products", "buyers", "linkages", "sourcing_requests")
+EXPORT_TABLES = (
+    "areas",
+    "producers",
+    "products",
+    "buyers",
+    "linkages",
+    "sourcing_requests",
+    "proposals",
+)
+# Tables of the two sides' dealings, downloaded by planners only.
+PLANNERS_TABLES = frozenset({"proposals"})
 
 
 class RegistryViewSet(viewsets.ModelViewSet):
@@ -77,6 +89,16 @@ class RegistryViewSet(viewsets.ModelViewSet):
     def owned(self, account: Account) -> Q:
         """The records a non-planner account may change."""
         return Q(pk__in=[])
+
+    def _addressed(self, code):
+        """The record of the URL for an action that checks its own rights: a write another
+        account may not make is the service layer's to refuse (400), not a missing record."""
+        if "\x00" in str(code):
+            raise Http404
+        record = type(self).selector().filter(code=code).first()
+        if record is None:
+            raise Http404(_("No record has the code %s.") % code)
+        return record
 
     def get_object(self):
         # PostgreSQL refuses a NUL character in a query, and no code holds one: simply not found.
@@ -178,6 +200,44 @@ class ProducerViewSet(GeoJSONMixin, RegistryViewSet):
     def owned(self, account):
         return Q(pk__in=account.producer_ids)
 
+    @extend_schema(
+        summary="The credentials the producer holds (counterparts and planners only)",
+        filters=False,
+        request=s.CredentialSerializer,
+        parameters=[OpenApiParameter("kind", str, description="DELETE: the kind to remove")],
+        responses=s.CredentialSerializer(many=True),
+    )
+    @action(
+        detail=True,
+        methods=["get", "post", "delete"],
+        url_path="credentials",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def credentials(self, request, code=None):
+        """GET the producer's credentials; POST one (``kind``, ``expires_on``, ``reference``;
+        the kind's earlier one is replaced); DELETE ``?kind=``. Readers who may not see the
+        producer's contacts may not see its credentials either (403)."""
+        account = account_of(request)
+        producer = self._addressed(code)
+        if not account.sees_contacts_of_producer(producer):
+            raise PermissionDenied(
+                _("Only counterparts and planners see a producer's credentials.")
+            )
+        if request.method == "POST":
+            body = s.CredentialSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            services.credential_set(actor=account, producer=producer, **body.validated_data)
+        elif request.method == "DELETE":
+            credential = Credential.objects.filter(
+                producer=producer, kind=request.query_params.get("kind", "")
+            ).first()
+            if credential is None:
+                raise Http404(_("The producer holds no credential of that kind."))
+            services.credential_delete(actor=account, credential=credential)
+        held = Credential.objects.filter(producer=producer).order_by("kind")
+        return Response(s.CredentialSerializer(held, many=True).data)
+
 
 class ProductViewSet(RegistryViewSet):
     """Products with their OCOP rating. A producer account writes the products of its producers."""
@@ -229,6 +289,42 @@ class BuyerViewSet(GeoJSONMixin, RegistryViewSet):
 
     def owned(self, account):
         return account.buyer_q()
+
+    @extend_schema(
+        summary="The buyer's requirements: its own, else its chain's",
+        filters=False,
+        request=s.BuyerRequirementsSerializer,
+        responses=OpenApiTypes.OBJECT,
+    )
+    @action(
+        detail=True,
+        methods=["get", "put", "delete"],
+        url_path="requirements",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def requirements(self, request, code=None):
+        """GET (anyone) the requirements in force, with ``source``: "own", "chain" or null; PUT
+        the buyer's own (its account, its chain's, planners); DELETE them, so that a store
+        follows its chain's again."""
+        buyer = self._addressed(code)
+        account = account_of(request)
+        if request.method == "PUT":
+            body = s.BuyerRequirementsSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            services.buyer_requirements_set(actor=account, buyer=buyer, **body.validated_data)
+        elif request.method == "DELETE":
+            services.buyer_requirements_clear(actor=account, buyer=buyer)
+        rows = {
+            row.buyer_id: row
+            for row in BuyerRequirements.objects.filter(
+                buyer_id__in=[buyer.pk, buyer.chain_id or buyer.pk]
+            )
+        }
+        own, chain = rows.get(buyer.pk), rows.get(buyer.chain_id) if buyer.chain_id else None
+        found, source = effective_requirements(own, chain)
+        data = s.BuyerRequirementsSerializer(found).data if found is not None else None
+        return Response({"buyer": buyer.code, "source": source, "requirements": data})
 
 
 class SourcingRequestViewSet(RegistryViewSet):
@@ -457,6 +553,8 @@ class ExportTableView(RegistryExportView):
     )
     def get(self, request, table: str, format: str):
         table = _known_table(table)
+        if table in PLANNERS_TABLES and not account_of(request).is_planner:
+            raise PermissionDenied(_("Only planners may download the proposals."))
         return self.export(request, table, format, table)
 
 

@@ -11,21 +11,41 @@ from drf_spectacular.utils import extend_schema_field
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from rest_framework import serializers
 
+from linkage.accounts import ANONYMOUS, Account
 from linkage.allocation import MAX_QUANTITY_PER_MONTH
-from linkage.choices import Category
+from linkage.choices import Category, ProposalOrigin, ProposalSide, ProposalState, Requirement
 from linkage.dates import EARLIEST_DATE, LATEST_DATE
 from linkage.jobs import BACKGROUND_CHOICES
-from linkage.models import Area, Buyer, Linkage, Producer, Product, Rating, SourcingRequest
+from linkage.models import (
+    Area,
+    Buyer,
+    BuyerRequirements,
+    Credential,
+    Linkage,
+    Producer,
+    Product,
+    Proposal,
+    ProposalEvent,
+    Rating,
+    SourcingRequest,
+)
+from linkage.proposals import allowed_next
 from linkage.selectors import rating_status
 from linkage.text import looks_like_formula
 
 __all__ = [
+    "AllocationLinesSerializer",
     "AreaSerializer",
+    "BuyerRequirementsSerializer",
     "BuyerSerializer",
+    "CredentialSerializer",
     "ImportUploadSerializer",
     "LinkageSerializer",
     "ProducerSerializer",
     "ProductSerializer",
+    "ProposalCreateSerializer",
+    "ProposalDetailSerializer",
+    "ProposalSerializer",
     "RatingSerializer",
     "SourcingRequestSerializer",
 ]
@@ -107,6 +127,32 @@ class CategoryListField(serializers.ListField):
         return ",".join(dict.fromkeys(super().to_internal_value(data)))
 
 
+CONTACT_FIELDS = ("contact_person", "phone", "email")
+
+
+def _account(serializer) -> Account:
+    request = serializer.context.get("request")
+    if request is None:
+        return ANONYMOUS
+    from .permissions import account_of
+
+    return account_of(request)
+
+
+class ContactsMixin:
+    """Contacts only for the counterparts ``linkage.accounts`` names; null for anyone else."""
+
+    def sees_contacts(self, account: Account, record) -> bool:
+        raise NotImplementedError
+
+    def to_representation(self, record):
+        data = super().to_representation(record)
+        if not self.sees_contacts(_account(self), record):
+            for name in CONTACT_FIELDS:
+                data[name] = None
+        return data
+
+
 class AreaSerializer(SafeTextMixin, serializers.ModelSerializer):
     parent = _code_field(Area, required=False, allow_null=True)
     level_label = serializers.CharField(source="get_level_display", read_only=True)
@@ -116,7 +162,7 @@ class AreaSerializer(SafeTextMixin, serializers.ModelSerializer):
         fields = ["code", "name", "level", "level_label", "parent", "lat", "lon", "population"]
 
 
-class ProducerSerializer(SafeTextMixin, serializers.ModelSerializer):
+class ProducerSerializer(ContactsMixin, SafeTextMixin, serializers.ModelSerializer):
     area = _code_field(Area, required=False, allow_null=True)
     area_name = serializers.SerializerMethodField()
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
@@ -134,9 +180,13 @@ class ProducerSerializer(SafeTextMixin, serializers.ModelSerializer):
             "lat",
             "lon",
             "members",
+            *CONTACT_FIELDS,
             "updated_at",
         ]
         read_only_fields = ["updated_at"]
+
+    def sees_contacts(self, account, record):
+        return account.sees_contacts_of_producer(record)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_area_name(self, record) -> str | None:
@@ -196,7 +246,7 @@ class RatingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BuyerSerializer(SafeTextMixin, serializers.ModelSerializer):
+class BuyerSerializer(ContactsMixin, SafeTextMixin, serializers.ModelSerializer):
     chain = _code_field(Buyer, required=False, allow_null=True)
     chain_name = serializers.SerializerMethodField()
     area = _code_field(Area, required=False, allow_null=True)
@@ -218,9 +268,13 @@ class BuyerSerializer(SafeTextMixin, serializers.ModelSerializer):
             "lon",
             "categories",
             "min_stars",
+            *CONTACT_FIELDS,
             "updated_at",
         ]
         read_only_fields = ["updated_at"]
+
+    def sees_contacts(self, account, record):
+        return account.sees_contacts_of_buyer(record)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_chain_name(self, record) -> str | None:
@@ -350,6 +404,134 @@ class LinkageSerializer(SafeTextMixin, serializers.ModelSerializer):
                 {f"{end}_type": [_("Both a producer and a buyer have this code; say which.")]}
             )
         return producer, buyer
+
+
+@extend_schema_field(
+    {"type": "array", "items": {"type": "string", "enum": list(Requirement.values)}}
+)
+class RequirementListField(CategoryListField):
+    """A list of requirement codes in JSON, stored as one comma-separated column."""
+
+    child = serializers.ChoiceField(choices=Requirement.choices)
+
+
+class BuyerRequirementsSerializer(SafeTextMixin, serializers.ModelSerializer):
+    """What a buyer requires; ``source`` says whether they are its own or its chain's."""
+
+    documents = RequirementListField(required=False, allow_empty=True)
+
+    class Meta:
+        model = BuyerRequirements
+        fields = ["documents", "min_volume_per_month", "packaging", "payment_terms", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+
+class CredentialSerializer(SafeTextMixin, serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Credential
+        fields = ["kind", "kind_label", "expires_on", "reference", "updated_at"]
+        read_only_fields = ["updated_at"]
+        extra_kwargs = {"expires_on": {"validators": [_date_in_range]}}
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.code", read_only=True)
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    producer_code = serializers.CharField(source="product.producer.code", read_only=True)
+    buyer = serializers.CharField(source="buyer.code", read_only=True)
+    buyer_name = serializers.CharField(source="buyer.name", read_only=True)
+    sourcing_request = serializers.SerializerMethodField()
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    next_states = serializers.SerializerMethodField(
+        help_text="The states the table allows next, whoever's step they are."
+    )
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "id",
+            "product",
+            "product_name",
+            "producer_code",
+            "buyer",
+            "buyer_name",
+            "proposed_by",
+            "origin",
+            "sourcing_request",
+            "state",
+            "state_label",
+            "next_states",
+            "note",
+            "proposed_on",
+            "accepted_on",
+            "closed_on",
+            "mou_signed_on",
+            "trading_on",
+            "ended_on",
+            "linkage",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_sourcing_request(self, proposal) -> str | None:
+        return proposal.sourcing_request.code if proposal.sourcing_request_id else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_next_states(self, proposal) -> list[str]:
+        return allowed_next(proposal.state)
+
+
+class ProposalEventSerializer(serializers.ModelSerializer):
+    from_state = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProposalEvent
+        fields = ["at", "by", "from_state", "to_state", "note"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_from_state(self, event) -> str | None:
+        return event.from_state or None
+
+
+class ProposalDetailSerializer(ProposalSerializer):
+    events = ProposalEventSerializer(many=True, read_only=True)
+
+    class Meta(ProposalSerializer.Meta):
+        fields = [*ProposalSerializer.Meta.fields, "events"]
+        read_only_fields = fields
+
+
+class ProposalCreateSerializer(SafeTextMixin, serializers.Serializer):
+    product = _code_field(Product)
+    buyer = _code_field(Buyer)
+    proposed_by = serializers.ChoiceField(
+        choices=ProposalSide.choices,
+        required=False,
+        help_text="Which side proposes; by default the side the account is on (planners say).",
+    )
+    origin = serializers.ChoiceField(choices=ProposalOrigin.choices, default=ProposalOrigin.OTHER)
+    sourcing_request = _code_field(SourcingRequest, required=False, allow_null=True)
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class TransitionSerializer(SafeTextMixin, serializers.Serializer):
+    to = serializers.ChoiceField(choices=ProposalState.choices)
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class AllocationLineSerializer(SafeTextMixin, serializers.Serializer):
+    request = _code_field(SourcingRequest, source="sourcing_request")
+    product = _code_field(Product)
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class AllocationLinesSerializer(serializers.Serializer):
+    lines = AllocationLineSerializer(many=True, allow_empty=False, max_length=500)
 
 
 class ImportUploadSerializer(serializers.Serializer):

@@ -16,8 +16,10 @@ from . import (
     auth_views,
     job_views,
     network_views,
+    proposal_views,
     recommendation_views,
     registry_views,
+    workflow_analytics_views,
 )
 
 router = DefaultRouter()
@@ -28,6 +30,7 @@ router.register("producers", registry_views.ProducerViewSet, basename="producer"
 router.register("products", registry_views.ProductViewSet, basename="product")
 router.register("buyers", registry_views.BuyerViewSet, basename="buyer")
 router.register("linkages", registry_views.LinkageViewSet, basename="linkage")
+router.register("proposals", proposal_views.ProposalViewSet, basename="proposal")
 router.register(
     "sourcing-requests", registry_views.SourcingRequestViewSet, basename="sourcing-request"
 )
@@ -98,6 +101,14 @@ analytics = [
         name="analytics-coverage-gaps",
     ),
     path("siting/", analytics_views.SitingView.as_view(), name="analytics-siting"),
+    path(
+        "readiness/", workflow_analytics_views.ReadinessView.as_view(), name="analytics-readiness"
+    ),
+    path(
+        "statistics/funnel/",
+        workflow_analytics_views.FunnelView.as_view(),
+        name="statistics-funnel",
+    ),
     *(
         path(f"statistics/{name}/", view.as_view(), name=f"statistics-{name}")
         for name, view in [

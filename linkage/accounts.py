@@ -9,6 +9,11 @@
 
 Creating producers and areas, and deleting anything, is for planners only: an account's own records
 come from the programme's registry, not from self-registration.
+
+Contacts (and a producer's credentials) are for counterparts only: planners see every one; an
+account sees its own records' contacts; an account that owns a producer sees every buyer's, and
+one that owns a buyer sees every producer's (the sides trade with each other). Anonymous readers
+and signed-in accounts that own neither see none.
 """
 
 from __future__ import annotations
@@ -67,6 +72,14 @@ class Account:
         return buyer is not None and (
             buyer.pk in self.buyer_ids or buyer.chain_id in self.buyer_ids
         )
+
+    def sees_contacts_of_producer(self, producer: Producer) -> bool:
+        """Planners, the producer's own account, and every account that owns a buyer."""
+        return self.is_planner or bool(self.buyer_ids) or producer.pk in self.producer_ids
+
+    def sees_contacts_of_buyer(self, buyer: Buyer) -> bool:
+        """Planners, the buyer's own account (its chain's too), and every producer account."""
+        return self.is_planner or bool(self.producer_ids) or self.owns_buyer(buyer)
 
     def buyer_q(self, prefix: str = "") -> Q:
         """Buyers this account writes, as a filter on ``prefix`` (e.g. "buyer__")."""

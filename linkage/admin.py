@@ -8,7 +8,19 @@ from django.db import models, transaction
 
 from . import services
 from .accounts import Account
-from .models import Area, Buyer, Linkage, Producer, Product, Rating, SourcingRequest
+from .models import (
+    Area,
+    Buyer,
+    BuyerRequirements,
+    Credential,
+    Linkage,
+    Producer,
+    Product,
+    Proposal,
+    ProposalEvent,
+    Rating,
+    SourcingRequest,
+)
 from .text import fold
 
 
@@ -204,3 +216,128 @@ class SourcingRequestAdmin(RegistryAdmin):
     raw_id_fields = ["buyer"]
     list_select_related = ["buyer"]
     readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(BuyerRequirements)
+class BuyerRequirementsAdmin(RegistryAdmin):
+    """A buyer's own requirements; removing them lets a store follow its chain's again."""
+
+    list_display = ["buyer", "documents", "min_volume_per_month", "updated_at"]
+    search_fields = ["buyer__code", "buyer__name"]
+    raw_id_fields = ["buyer"]
+    list_select_related = ["buyer"]
+    readonly_fields = ["updated_at"]
+
+    def _write(self, request, form, *, change: bool):
+        data = form.cleaned_data
+        return services.buyer_requirements_set(
+            actor=Account.of_user(request.user),
+            buyer=data["buyer"],
+            documents=data.get("documents", ""),
+            min_volume_per_month=data.get("min_volume_per_month"),
+            packaging=data.get("packaging", ""),
+            payment_terms=data.get("payment_terms", ""),
+        )
+
+    def delete_model(self, request, obj):
+        services.buyer_requirements_clear(actor=Account.of_user(request.user), buyer=obj.buyer)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset.select_related("buyer"):
+                self.delete_model(request, obj)
+
+
+@admin.register(Credential)
+class CredentialAdmin(RegistryAdmin):
+    list_display = ["producer", "kind", "expires_on", "reference", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["producer__code", "producer__name", "reference"]
+    raw_id_fields = ["producer"]
+    list_select_related = ["producer"]
+    readonly_fields = ["updated_at"]
+
+    def _write(self, request, form, *, change: bool):
+        data = form.cleaned_data
+        return services.credential_set(
+            actor=Account.of_user(request.user),
+            producer=data["producer"],
+            kind=data["kind"],
+            expires_on=data.get("expires_on"),
+            reference=data.get("reference", ""),
+        )
+
+    def delete_model(self, request, obj):
+        services.credential_delete(actor=Account.of_user(request.user), credential=obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset.select_related("producer"):
+                self.delete_model(request, obj)
+
+
+class ProposalEventInline(admin.TabularInline):
+    """The proposal's audit, read only: steps are taken through the services."""
+
+    model = ProposalEvent
+    fields = ["at", "by", "user", "from_state", "to_state", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Proposal)
+class ProposalAdmin(RegistryAdmin):
+    """Proposals: created through ``services.proposal_create``; a changed state is a step of
+    ``services.proposal_transition`` (the table's rules hold here too). Never deleted: they are
+    the workflow's record."""
+
+    inlines = [ProposalEventInline]
+    list_display = ["id", "product", "buyer", "proposed_by", "origin", "state", "proposed_on"]
+    list_filter = ["state", "proposed_by", "origin"]
+    search_fields = ["key", "product__name", "buyer__name"]
+    raw_id_fields = ["product", "buyer", "sourcing_request"]
+    list_select_related = ["product", "buyer"]
+    date_hierarchy = "proposed_on"
+    _ADD_FIELDS = ["product", "buyer", "proposed_by", "origin", "sourcing_request", "note"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return self._ADD_FIELDS
+        return [
+            "state",
+            *self._ADD_FIELDS,
+            "proposed_on",
+            "accepted_on",
+            "closed_on",
+            "mou_signed_on",
+            "trading_on",
+            "ended_on",
+            "linkage",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [name for name in self.get_fields(request, obj) if name != "state"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _write(self, request, form, *, change: bool):
+        actor = Account.of_user(request.user)
+        data = form.cleaned_data
+        if not change:
+            return services.proposal_create(
+                actor=actor, **{name: data.get(name) for name in self._ADD_FIELDS if name in data}
+            )
+        stored = Proposal.objects.get(pk=form.instance.pk)
+        if "state" in form.changed_data:
+            return services.proposal_transition(actor=actor, proposal=stored, to=data["state"])
+        return stored

@@ -55,3 +55,37 @@ class RequestStatus(models.TextChoices):
 
 
 RATING_VALID_MONTHS = 36
+
+
+class Requirement(models.TextChoices):
+    """What a buyer may require of a supplier beyond group and stars, and what a producer holds.
+
+    Documents and marks a producer holds (with an expiry date where they lapse); a buyer's
+    minimum monthly volume, packaging and payment terms are fields of their own."""
+
+    FOOD_SAFETY = "food_safety", _("Giấy chứng nhận an toàn thực phẩm")
+    BARCODE = "barcode", _("Mã vạch")
+    TRACEABILITY = "traceability", _("Tem truy xuất nguồn gốc / mã QR")
+    VAT_INVOICE = "vat_invoice", _("Hóa đơn VAT")
+
+
+class ProposalState(models.TextChoices):
+    PROPOSED = "proposed", _("Đã đề xuất")
+    ACCEPTED = "accepted", _("Đã chấp nhận")
+    DECLINED = "declined", _("Đã từ chối")
+    WITHDRAWN = "withdrawn", _("Đã rút lại")
+    MOU_SIGNED = "mou_signed", _("Đã ký biên bản ghi nhớ")
+    TRADING = "trading", _("Đang giao dịch")
+    ENDED = "ended", _("Đã kết thúc")
+
+
+class ProposalSide(models.TextChoices):
+    PRODUCER = "producer", _("Chủ thể sản xuất")
+    BUYER = "buyer", _("Bên mua")
+
+
+class ProposalOrigin(models.TextChoices):
+    RECOMMENDATION = "recommendation", _("Từ gợi ý")
+    SOURCING_REQUEST = "sourcing_request", _("Từ yêu cầu tìm nguồn hàng")
+    ALLOCATION = "allocation", _("Từ phân bổ")
+    OTHER = "other", _("Khác")

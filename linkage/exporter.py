@@ -25,11 +25,12 @@ from django.conf import settings
 
 from .importing import TABLES
 from .interchange import COLUMNS
-from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
+from .models import Area, Buyer, Linkage, Producer, Product, Proposal, SourcingRequest
 from .spreadsheets import csv_bytes, xlsx_bytes
 
 __all__ = [
     "COLUMNS",
+    "PUBLIC_TABLES",
     "WORKBOOK",
     "build_export",
     "export_file",
@@ -50,9 +51,29 @@ _PATHS = {
     "buyers": (Buyer, {"chain_code": "chain__code", "area_code": "area__code"}),
     "linkages": (Linkage, {"product_code": "product__code"}),
     "sourcing_requests": (SourcingRequest, {"buyer_code": "buyer__code"}),
+    "proposals": (
+        Proposal,
+        {
+            "product_code": "product__code",
+            "buyer_code": "buyer__code",
+            "request_code": "sourcing_request__code",
+        },
+    ),
 }
 _WHOLE_NUMBERS = {"population", "members", "stars", "price_vnd", "min_stars"}
-_DATES = {"rated_on", "started_on", "ended_on"}
+_DATES = {
+    "rated_on",
+    "started_on",
+    "ended_on",
+    "proposed_on",
+    "accepted_on",
+    "closed_on",
+    "mou_signed_on",
+    "trading_on",
+}
+# The tables of the public registry, which every signed-in account may download. Proposals are
+# the business of their two sides: in the full export (``export_data``) and for planners only.
+PUBLIC_TABLES = tuple(table for table in TABLES if table != "proposals")
 
 
 def table_frame(table: str) -> pd.DataFrame:
@@ -73,7 +94,8 @@ def table_frame(table: str) -> pd.DataFrame:
         ]
     else:
         lookups = [paths.get(c, c) for c in columns]
-        rows = list(model.objects.order_by("code").values_list(*lookups))
+        order = "key" if table == "proposals" else "code"
+        rows = list(model.objects.order_by(order).values_list(*lookups))
     frame = pd.DataFrame.from_records(rows, columns=list(columns))
     for column in columns:
         if column in _WHOLE_NUMBERS:
@@ -84,7 +106,7 @@ def table_frame(table: str) -> pd.DataFrame:
 
 
 def export_frames() -> dict[str, pd.DataFrame]:
-    """Every table as a DataFrame, keyed in TABLES order.
+    """Every table as a DataFrame, keyed in TABLES order (proposals included).
 
     Columns are exactly the interchange columns of SPEC.md (``COLUMNS``), codes for references,
     dates as ISO strings, a row per record ordered by code (linkages by their key); no index.
@@ -123,7 +145,7 @@ _KEEP_OLD_SECONDS = 15 * 60
 
 def _export_tables(name: str) -> tuple[str, ...]:
     if name == WORKBOOK:
-        return tuple(TABLES)
+        return PUBLIC_TABLES
     if name not in _PATHS:
         raise ValueError(f"no export named {name!r}")
     return (name,)

@@ -1,4 +1,5 @@
-"""The registry: areas, producers, products, buyers, linkages and sourcing requests."""
+"""The registry: areas, producers, products, buyers, linkages and sourcing requests; buyers'
+requirements, producers' credentials, and the proposals that lead from a match to a deal."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,7 +14,11 @@ from .choices import (
     Category,
     LinkageKind,
     ProducerKind,
+    ProposalOrigin,
+    ProposalSide,
+    ProposalState,
     RequestStatus,
+    Requirement,
 )
 from .dates import rating_expiry
 from .text import fold
@@ -78,6 +83,28 @@ class Located(models.Model):
         return None if self.lat is None else (self.lat, self.lon)
 
 
+PHONE_VALIDATORS = [
+    RegexValidator(
+        r"^\+?[0-9][0-9 .()-]{5,19}\Z",
+        message=_("Enter a phone number: digits, spaces, '.', '-', '(' and ')', '+' in front."),
+        code="invalid_phone",
+    )
+]
+
+
+class Contactable(models.Model):
+    """Who to talk to at a producer or a buyer: never public (README, "Contacts")."""
+
+    contact_person = models.CharField(_("người liên hệ"), max_length=200, blank=True, default="")
+    phone = models.CharField(
+        _("điện thoại"), max_length=20, blank=True, default="", validators=PHONE_VALIDATORS
+    )
+    email = models.EmailField(_("thư điện tử"), max_length=254, blank=True, default="")
+
+    class Meta:
+        abstract = True
+
+
 class Area(Located):
     """A province, district or commune, with its population and centroid."""
 
@@ -107,7 +134,7 @@ class Area(Located):
         return self.name
 
 
-class Producer(Located):
+class Producer(Contactable, Located):
     """An OCOP producer (chủ thể OCOP): household, cooperative, cooperative group or enterprise."""
 
     code = models.CharField(_("mã"), max_length=40, unique=True, validators=CODE_VALIDATORS)
@@ -260,7 +287,7 @@ class Rating(models.Model):
             )
 
 
-class Buyer(Located):
+class Buyer(Contactable, Located):
     """Who sells OCOP products on: a chain, its store, a sales point, a platform or a trader."""
 
     code = models.CharField(_("mã"), max_length=40, unique=True, validators=CODE_VALIDATORS)
@@ -486,3 +513,187 @@ class SourcingRequest(models.Model):
 
     def __str__(self):
         return self.code
+
+
+def _known_requirements(codes: str) -> list[str]:
+    return [c for c in codes.split(",") if c and c not in Requirement.values]
+
+
+class BuyerRequirements(models.Model):
+    """What a buyer requires of its suppliers beyond group and stars; a chain's hold for its
+    stores unless a store declares its own."""
+
+    buyer = models.OneToOneField(
+        Buyer, verbose_name=_("bên mua"), on_delete=models.CASCADE, related_name="requirements"
+    )
+    # Comma-separated ``Requirement`` codes, as ``Buyer.categories``.
+    documents = models.CharField(_("giấy tờ yêu cầu"), max_length=200, blank=True, default="")
+    min_volume_per_month = models.FloatField(
+        _("khối lượng tối thiểu mỗi tháng"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    packaging = models.CharField(_("đóng gói"), max_length=500, blank=True, default="")
+    payment_terms = models.CharField(
+        _("điều khoản thanh toán"), max_length=500, blank=True, default=""
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("yêu cầu của bên mua")
+        verbose_name_plural = _("yêu cầu của bên mua")
+        ordering = ["buyer"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_volume_per_month__isnull=True) | Q(min_volume_per_month__gte=0),
+                name="requirements_volume_not_negative",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.buyer_id}: {self.documents}"
+
+    @property
+    def document_list(self) -> list[str]:
+        return [code for code in self.documents.split(",") if code]
+
+    def clean(self):
+        super().clean()
+        unknown = _known_requirements(self.documents)
+        if unknown:
+            raise ValidationError({"documents": _("Unknown requirement: %s") % ", ".join(unknown)})
+
+
+class Credential(models.Model):
+    """A document or mark a producer holds (a food-safety certificate, barcodes, …), until when."""
+
+    producer = models.ForeignKey(
+        Producer, verbose_name=_("chủ thể"), on_delete=models.CASCADE, related_name="credentials"
+    )
+    kind = models.CharField(_("loại giấy tờ"), max_length=20, choices=Requirement.choices)
+    expires_on = models.DateField(_("hết hạn"), null=True, blank=True)
+    reference = models.CharField(_("số hiệu"), max_length=200, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("giấy tờ của chủ thể")
+        verbose_name_plural = _("giấy tờ của chủ thể")
+        ordering = ["producer", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["producer", "kind"], name="credential_once_per_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.producer_id}: {self.kind}"
+
+
+class Proposal(models.Model):
+    """A product proposed to a buyer (an outlet or a chain) by one side, on its way to a deal.
+
+    Its state moves only as ``linkage.proposals.TRANSITIONS`` allows, through
+    ``services.proposal_transition``; the day each stage was reached is kept for the funnel.
+    """
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("sản phẩm"), on_delete=models.PROTECT, related_name="proposals"
+    )
+    buyer = models.ForeignKey(
+        Buyer, verbose_name=_("bên mua"), on_delete=models.PROTECT, related_name="proposals"
+    )
+    proposed_by = models.CharField(_("bên đề xuất"), max_length=10, choices=ProposalSide.choices)
+    origin = models.CharField(
+        _("nguồn"), max_length=20, choices=ProposalOrigin.choices, default=ProposalOrigin.OTHER
+    )
+    sourcing_request = models.ForeignKey(
+        SourcingRequest,
+        verbose_name=_("yêu cầu tìm nguồn hàng"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposals",
+    )
+    state = models.CharField(
+        _("trạng thái"),
+        max_length=12,
+        choices=ProposalState.choices,
+        default=ProposalState.PROPOSED,
+    )
+    note = models.CharField(_("ghi chú"), max_length=1000, blank=True, default="")
+    proposed_on = models.DateField(_("ngày đề xuất"))
+    accepted_on = models.DateField(_("ngày chấp nhận"), null=True, blank=True)
+    closed_on = models.DateField(_("ngày từ chối / rút lại"), null=True, blank=True)
+    mou_signed_on = models.DateField(_("ngày ký biên bản ghi nhớ"), null=True, blank=True)
+    trading_on = models.DateField(_("ngày bắt đầu giao dịch"), null=True, blank=True)
+    ended_on = models.DateField(_("ngày kết thúc"), null=True, blank=True)
+    linkage = models.ForeignKey(
+        Linkage,
+        verbose_name=_("liên kết bán hàng"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposals",
+    )
+    # "product>buyer:proposed_on" in codes: the natural key imports match rows on.
+    key = models.CharField(max_length=200, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("đề xuất kết nối")
+        verbose_name_plural = _("đề xuất kết nối")
+        ordering = ["-proposed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=ProposalState.values), name="proposal_known_state"
+            ),
+            models.CheckConstraint(
+                condition=Q(proposed_by__in=ProposalSide.values), name="proposal_known_side"
+            ),
+        ]
+
+    def __str__(self):
+        return self.key
+
+    def save(self, *args, **kwargs):
+        self.fill_derived()
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def make_key(product_code: str, buyer_code: str, proposed_on) -> str:
+        day = proposed_on.isoformat() if hasattr(proposed_on, "isoformat") else str(proposed_on)
+        return f"{product_code}>{buyer_code}:{day}"
+
+    def fill_derived(self) -> None:
+        """Set the natural key from the codes; needs the product and the buyer loaded."""
+        self.key = self.make_key(self.product.code, self.buyer.code, self.proposed_on)
+
+
+class ProposalEvent(models.Model):
+    """One step of a proposal, for its audit: who moved it, when, from which state to which."""
+
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("đề xuất"), on_delete=models.CASCADE, related_name="events"
+    )
+    at = models.DateTimeField(_("lúc"), auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thực hiện"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposal_events",
+    )
+    # producer, buyer, planner, or system (an import, a management command).
+    by = models.CharField(_("bên thực hiện"), max_length=10)
+    from_state = models.CharField(_("từ trạng thái"), max_length=12, blank=True, default="")
+    to_state = models.CharField(_("sang trạng thái"), max_length=12)
+    note = models.CharField(_("ghi chú"), max_length=1000, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("bước của đề xuất")
+        verbose_name_plural = _("các bước của đề xuất")
+        ordering = ["proposal", "at", "id"]
+
+    def __str__(self):
+        return f"{self.proposal_id}: {self.from_state or '-'} → {self.to_state}"

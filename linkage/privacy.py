@@ -27,7 +27,7 @@ __all__ = [
 
 # Two decimals of a degree: at most about 1.1 km of latitude, less of longitude in Vietnam.
 COORDINATE_DECIMALS = 2
-_PERSONAL = ("address", "contact", "phone", "email")
+_PERSONAL = ("address", "contact", "contact_person", "phone", "email")
 
 
 def withheld_name() -> str:

@@ -22,6 +22,14 @@ A product's ratings are kept as rows (``Rating``, its history); the product's ow
 hold the newest of them. ``product_rate`` appends a rating; a planner's ``product_create`` or
 ``product_update`` that sets a dated rating records it as a row too.
 
+Proposals move through ``linkage.proposals.TRANSITIONS`` only (``proposal_transition``; a step
+of the other party is ``WriteForbidden``), each step audited as a ``ProposalEvent``; reaching
+``trading`` writes the ``sells_to`` linkage through ``linkage_create``/``linkage_update`` and
+``ended`` ends it. Proposals, buyers' requirements and producers' credentials are not part of the
+registry's snapshot: their writes emit their events (``proposal.created``,
+``proposal.state_changed``, ``buyer_requirements.*``, ``credential.*``) without moving the
+version; the linkage a proposal writes moves it as any linkage does.
+
 Every write bumps the graph version and emits ``"<entity>.created|updated|deleted"`` with the
 record's code (a linkage's key) and the actor's user id; listeners hear of it after the commit.
 """
@@ -38,11 +46,24 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import proposals as workflow
 from .accounts import Account
-from .choices import RequestStatus
+from .choices import LinkageKind, ProposalOrigin, ProposalSide, RequestStatus
 from .events import Event, emit
 from .graph_cache import bump_version
-from .models import Area, Buyer, Linkage, Producer, Product, Rating, SourcingRequest
+from .models import (
+    Area,
+    Buyer,
+    BuyerRequirements,
+    Credential,
+    Linkage,
+    Producer,
+    Product,
+    Proposal,
+    ProposalEvent,
+    Rating,
+    SourcingRequest,
+)
 
 __all__ = [
     "NON_FIELD_ERRORS",
@@ -54,7 +75,11 @@ __all__ = [
     "area_update",
     "buyer_create",
     "buyer_delete",
+    "buyer_requirements_clear",
+    "buyer_requirements_set",
     "buyer_update",
+    "credential_delete",
+    "credential_set",
     "linkage_create",
     "linkage_delete",
     "linkage_update",
@@ -65,6 +90,9 @@ __all__ = [
     "product_delete",
     "product_rate",
     "product_update",
+    "proposal_create",
+    "proposal_transition",
+    "proposals_from_allocation",
     "registry_changed",
     "registry_imported",
     "sourcing_request_create",
@@ -163,6 +191,9 @@ def producer_create(
     lon: float | None = None,
     members: int | None = None,
     owner: models.Model | None = None,
+    contact_person: str = "",
+    phone: str = "",
+    email: str = "",
 ) -> Producer:
     _require_planner(actor)
     _code_not_used_by(Buyer, code, _("buyer"))
@@ -176,6 +207,9 @@ def producer_create(
         lon=lon,
         members=members,
         owner=owner,
+        contact_person=contact_person,
+        phone=phone,
+        email=email,
     )
     return _save(producer, actor=actor, event="producer.created")
 
@@ -332,6 +366,9 @@ def buyer_create(
     categories: str = "",
     min_stars: int | None = None,
     owner: models.Model | None = None,
+    contact_person: str = "",
+    phone: str = "",
+    email: str = "",
 ) -> Buyer:
     if not _plans(actor):
         # A buyer account adds stores within the chains it owns, nothing else.
@@ -353,6 +390,9 @@ def buyer_create(
         categories=categories,
         min_stars=min_stars,
         owner=owner,
+        contact_person=contact_person,
+        phone=phone,
+        email=email,
     )
     return _save(buyer, actor=actor, event="buyer.created")
 
@@ -478,6 +518,335 @@ def linkage_update(*, actor: Account | None, linkage: Linkage, **changes: Any) -
 @transaction.atomic
 def linkage_delete(*, actor: Account | None, linkage: Linkage) -> None:
     _delete(linkage, actor=actor, entity="linkage")
+
+
+@transaction.atomic
+def buyer_requirements_set(
+    *,
+    actor: Account | None,
+    buyer: Buyer,
+    documents: list[str] | str = (),
+    min_volume_per_month: float | None = None,
+    packaging: str = "",
+    payment_terms: str = "",
+) -> BuyerRequirements:
+    """Declare ``buyer``'s requirements (replacing any it had); a chain's hold for its stores
+    that declare none of their own."""
+    if not _owns_buyer(actor, buyer):
+        _refuse(NON_FIELD_ERRORS, _("You may only change your own buyers."))
+    if not isinstance(documents, str):
+        documents = ",".join(dict.fromkeys(documents))
+    requirements = BuyerRequirements.objects.filter(buyer=buyer).first() or BuyerRequirements(
+        buyer=buyer
+    )
+    requirements.documents = documents
+    requirements.min_volume_per_month = min_volume_per_month
+    requirements.packaging = packaging
+    requirements.payment_terms = payment_terms
+    _check_rules(requirements)
+    requirements.save()
+    _told("buyer_requirements.updated", buyer.code, actor, {"documents": documents})
+    return requirements
+
+
+@transaction.atomic
+def buyer_requirements_clear(*, actor: Account | None, buyer: Buyer) -> None:
+    """Remove ``buyer``'s own requirements: a store then follows its chain's again."""
+    if not _owns_buyer(actor, buyer):
+        _refuse(NON_FIELD_ERRORS, _("You may only change your own buyers."))
+    BuyerRequirements.objects.filter(buyer=buyer).delete()
+    _told("buyer_requirements.deleted", buyer.code, actor, {})
+
+
+@transaction.atomic
+def credential_set(
+    *,
+    actor: Account | None,
+    producer: Producer,
+    kind: str,
+    expires_on: dt.date | None = None,
+    reference: str = "",
+) -> Credential:
+    """Record that ``producer`` holds a ``kind`` of credential until ``expires_on`` (None: no
+    expiry); one of each kind, a second one replaces the first."""
+    if not _owns_producer_id(actor, producer.pk):
+        _refuse(NON_FIELD_ERRORS, _("You may only change your own producers."))
+    credential = Credential.objects.filter(producer=producer, kind=kind).first() or Credential(
+        producer=producer, kind=kind
+    )
+    credential.expires_on = expires_on
+    credential.reference = reference
+    _check_rules(credential)
+    credential.save()
+    _told(
+        "credential.updated",
+        producer.code,
+        actor,
+        {"kind": kind, "expires_on": expires_on.isoformat() if expires_on else None},
+    )
+    return credential
+
+
+@transaction.atomic
+def credential_delete(*, actor: Account | None, credential: Credential) -> None:
+    if not _owns_producer_id(actor, credential.producer_id):
+        _refuse(NON_FIELD_ERRORS, _("You may only change your own producers."))
+    code, kind = credential.producer.code, credential.kind
+    credential.delete()
+    _told("credential.deleted", code, actor, {"kind": kind})
+
+
+def proposal_sides(actor: Account | None, *, product: Product, buyer: Buyer) -> set[str]:
+    """The sides of a product–buyer pair ``actor`` is on: "producer" (it owns the product's
+    producer), "buyer" (it owns the buyer or the buyer's chain), both, or none."""
+    if actor is None:
+        return set()
+    sides = set()
+    if product.producer_id in actor.producer_ids:
+        sides.add(ProposalSide.PRODUCER.value)
+    if buyer.pk in actor.buyer_ids or (
+        buyer.chain_id is not None and buyer.chain_id in actor.buyer_ids
+    ):
+        sides.add(ProposalSide.BUYER.value)
+    return sides
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    actor: Account | None,
+    product: Product,
+    buyer: Buyer,
+    proposed_by: str | None = None,
+    origin: str = ProposalOrigin.OTHER,
+    sourcing_request: SourcingRequest | None = None,
+    note: str = "",
+    proposed_on: dt.date | None = None,
+) -> Proposal:
+    """Propose ``product`` to ``buyer`` (an outlet or a chain), from the actor's side.
+
+    ``proposed_by`` defaults to the side the actor is on; planners (and the system) say which,
+    and alone may date a proposal other than today. Refused: an actor on neither side (403), a
+    side the actor is not on, a sourcing request of another buyer, a second open proposal of the
+    same product to the same buyer.
+    """
+    planner = _plans(actor)
+    sides = proposal_sides(actor, product=product, buyer=buyer)
+    if not planner and not sides:
+        raise WriteForbidden(
+            {
+                NON_FIELD_ERRORS: [
+                    _("Only the product's producer or the buyer may propose this pair.")
+                ]
+            }
+        )
+    if proposed_by is None:
+        if len(sides) != 1:
+            _refuse("proposed_by", _("Say which side proposes: producer or buyer."))
+        proposed_by = next(iter(sides))
+    if proposed_by not in ProposalSide.values:
+        _refuse("proposed_by", _("Must be producer or buyer."))
+    if not planner and proposed_by not in sides:
+        _refuse("proposed_by", _("You may only propose from your own side."))
+    if sourcing_request is not None and sourcing_request.buyer_id not in (
+        buyer.pk,
+        buyer.chain_id,
+    ):
+        _refuse("sourcing_request", _("The sourcing request is not this buyer's."))
+    if origin == ProposalOrigin.SOURCING_REQUEST and sourcing_request is None:
+        _refuse("sourcing_request", _("Name the sourcing request the proposal answers."))
+    today = timezone.localdate()
+    if proposed_on is None or not planner:
+        proposed_on = today
+    open_one = (
+        Proposal.objects.filter(product=product, buyer=buyer)
+        .exclude(state__in=workflow.FINAL)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if open_one is not None:
+        _refuse(
+            NON_FIELD_ERRORS,
+            _("This product already has an open proposal to this buyer (%(id)s).")
+            % {"id": open_one},
+        )
+    proposal = Proposal(
+        product=product,
+        buyer=buyer,
+        proposed_by=proposed_by,
+        origin=origin,
+        sourcing_request=sourcing_request,
+        note=note,
+        proposed_on=proposed_on,
+    )
+    _check_rules(proposal)
+    proposal.fill_derived()
+    if Proposal.objects.filter(key=proposal.key).exists():
+        _refuse(
+            "proposed_on",
+            _("This product was already proposed to this buyer on that day."),
+        )
+    proposal.save()
+    ProposalEvent.objects.create(
+        proposal=proposal,
+        user_id=actor.user_id if actor else None,
+        by="planner" if planner and actor is not None else (proposed_by if actor else "system"),
+        to_state=proposal.state,
+        note=note,
+    )
+    emit(
+        Event(
+            "proposal.created",
+            code=str(proposal.pk),
+            actor_id=actor.user_id if actor else None,
+            data={
+                "id": proposal.pk,
+                "product": product.code,
+                "producer": product.producer.code,
+                "buyer": buyer.code,
+                "proposed_by": proposed_by,
+                "state": proposal.state,
+            },
+        )
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_transition(
+    *, actor: Account | None, proposal: Proposal, to: str, note: str = ""
+) -> Proposal:
+    """Move ``proposal`` to the state ``to``, as ``linkage.proposals.TRANSITIONS`` allows.
+
+    Refused naming ``to``: a step outside the table (400), a step that belongs to the other
+    party (``WriteForbidden``, 403). Reaching ``trading`` creates the ``sells_to`` linkage
+    product → buyer, or reactivates it when it had ended; ``ended`` ends it. Both go through
+    ``linkage_create`` / ``linkage_update``, so the registry's version moves on.
+    """
+    # Another request may be moving the same proposal: read it again, locked.
+    proposal = (
+        Proposal.objects.select_for_update()
+        .select_related("product__producer", "buyer")
+        .get(pk=proposal.pk)
+    )
+    planner = _plans(actor)
+    sides = proposal_sides(actor, product=proposal.product, buyer=proposal.buyer)
+    start = proposal.state
+    try:
+        by = workflow.decide(
+            start, to, proposed_by=proposal.proposed_by, sides=sides, planner=planner
+        )
+    except workflow.IllegalTransition:
+        allowed = ", ".join(workflow.allowed_next(start)) or _("none: the proposal is closed")
+        _refuse(
+            "to",
+            _("A proposal in state %(state)s cannot move to %(to)s (allowed: %(allowed)s).")
+            % {"state": start, "to": to, "allowed": allowed},
+        )
+    except workflow.WrongParty as refused:
+        party = refused.party
+        reason = {
+            workflow.RECEIVER: _("Only the side that received the proposal may do this."),
+            workflow.PROPOSER: _("Only the side that made the proposal may withdraw it."),
+            workflow.BUYER: _("Only the buyer may mark the trade as started."),
+        }.get(party, _("Only the producer or the buyer of this proposal may do this."))
+        raise WriteForbidden({"to": [reason]}) from None
+    if actor is None:
+        by = "system"
+    today = timezone.localdate()
+    proposal.state = to
+    setattr(proposal, workflow.STAGE_DATES[to], today)
+    if to == workflow.TRADING:
+        proposal.linkage = _trading_linkage(actor, proposal, today)
+    elif to == workflow.ENDED and proposal.linkage_id is not None:
+        linkage = Linkage.objects.select_related("source_producer", "target_buyer", "product").get(
+            pk=proposal.linkage_id
+        )
+        if linkage.ended_on is None:
+            ended = max(today, linkage.started_on) if linkage.started_on else today
+            linkage_update(actor=actor, linkage=linkage, ended_on=ended)
+    proposal.save()
+    ProposalEvent.objects.create(
+        proposal=proposal,
+        user_id=actor.user_id if actor else None,
+        by=by,
+        from_state=start,
+        to_state=to,
+        note=note,
+    )
+    emit(
+        Event(
+            "proposal.state_changed",
+            code=str(proposal.pk),
+            actor_id=actor.user_id if actor else None,
+            data={
+                "id": proposal.pk,
+                "product": proposal.product.code,
+                "producer": proposal.product.producer.code,
+                "buyer": proposal.buyer.code,
+                "from": start,
+                "to": to,
+                "by": by,
+            },
+        )
+    )
+    return proposal
+
+
+def _trading_linkage(actor: Account | None, proposal: Proposal, today: dt.date) -> Linkage:
+    """The ``sells_to`` linkage product → buyer: created, or started again if it had ended."""
+    producer, buyer, product = proposal.product.producer, proposal.buyer, proposal.product
+    key = Linkage.make_key(LinkageKind.SELLS_TO, producer.code, buyer.code, product.code)
+    linkage = (
+        Linkage.objects.select_related("source_producer", "target_buyer", "product")
+        .filter(key=key)
+        .first()
+    )
+    if linkage is None:
+        return linkage_create(
+            actor=actor,
+            kind=LinkageKind.SELLS_TO,
+            source_producer=producer,
+            target_buyer=buyer,
+            product=product,
+            started_on=today,
+        )
+    if linkage.ended_on is not None:
+        linkage_update(actor=actor, linkage=linkage, started_on=today, ended_on=None)
+    return linkage
+
+
+@transaction.atomic
+def proposals_from_allocation(*, actor: Account | None, lines: list[dict]) -> list[Proposal]:
+    """Proposals from the lines of an allocation a buyer accepts, all or none.
+
+    Each line is ``{"sourcing_request": SourcingRequest, "product": Product, "note": str}``: the
+    product is proposed by the buyer side to the request's buyer, with origin ``allocation``. A
+    refused line is named by its position (``lines``: "2: …").
+    """
+    made = []
+    for position, line in enumerate(lines):
+        request = line["sourcing_request"]
+        try:
+            made.append(
+                proposal_create(
+                    actor=actor,
+                    product=line["product"],
+                    buyer=request.buyer,
+                    proposed_by=ProposalSide.BUYER,
+                    origin=ProposalOrigin.ALLOCATION,
+                    sourcing_request=request,
+                    note=line.get("note", ""),
+                )
+            )
+        except WriteRefused as refused:
+            reasons = [
+                f"{position}: {reason}"
+                for messages in refused.errors.values()
+                for reason in messages
+            ]
+            raise type(refused)({"lines": reasons}) from None
+    return made
 
 
 def _owns_linkage(actor: Account | None, linkage: Linkage) -> bool:
@@ -616,6 +985,12 @@ def _event_of(record: models.Model) -> tuple[str, dict]:
 
 # Writes whose record the snapshot can patch in by reading it again (``graph_cache._patched``).
 _PATCHABLE = {"linkage", "product", "sourcing_request"}
+
+
+def _told(event: str, code: str, actor: Account | None, data: dict) -> None:
+    """Emit the event of a write the registry's snapshot does not hold (requirements,
+    credentials): nothing to read again, so the version stays."""
+    emit(Event(event, code=code, actor_id=actor.user_id if actor else None, data=data))
 
 
 def _written(event: str, code: str, actor: Account | None, data: dict) -> None:

@@ -43,8 +43,9 @@ __all__ = [
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-# The interchange columns, the ones the exporter writes and the importer reads.
-TABLE_COLUMNS = COLUMNS
+# The interchange columns, the ones the exporter writes and the importer reads, of the tables a
+# simulated registry fills (its actors and their ties; proposals are dealings, not simulated).
+TABLE_COLUMNS = {name: columns for name, columns in COLUMNS.items() if name != "proposals"}
 
 CATEGORIES = GROUPS
 

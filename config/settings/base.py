@@ -274,6 +274,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SourcingRequestStatusEnum": "linkage.choices.RequestStatus",
         "JobStatusEnum": "linkage.jobs.JOB_STATUSES",
+        "ProposalStateEnum": "linkage.choices.ProposalState",
     },
 }
 

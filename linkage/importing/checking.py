@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from ..allocation import MAX_QUANTITY_PER_MONTH
 from ..dates import EARLIEST_DATE, LATEST_DATE
-from ..models import CODE_PATTERN, Linkage
+from ..models import CODE_PATTERN, Linkage, Proposal
 from ..text import fold, fold_key, looks_like_formula
 from .report import RowError
 from .vocabulary import CATEGORIES, HEADINGS, NON_NEGATIVE, Column, Table
@@ -405,6 +405,9 @@ def _check_rows(parsed: Parsed) -> None:
     if parsed.spec.name == "linkages":
         _check_linkage_rows(parsed)
         parsed.keys = _linkage_keys(parsed)
+    elif parsed.spec.name == "proposals":
+        _check_proposal_rows(parsed, unread)
+        parsed.keys = _proposal_keys(parsed)
     else:
         parsed.keys = parsed.cols["code"]
     _check_repeated_keys(parsed)
@@ -491,17 +494,64 @@ def _linkage_keys(parsed: Parsed) -> list[str | None]:
     return keys
 
 
+# Proposals: the day each state is reached, and the states that reached it (or went past it).
+_PROPOSAL_STAGES = {
+    "accepted_on": {"accepted", "mou_signed", "trading", "ended"},
+    "closed_on": {"declined", "withdrawn"},
+    "mou_signed_on": {"mou_signed", "trading", "ended"},
+    "trading_on": {"trading", "ended"},
+    "ended_on": {"ended"},
+}
+
+
+def _check_proposal_rows(parsed: Parsed, unread: set[int]) -> None:
+    """A stage's day is not before the proposal, and only a proposal that reached the stage
+    has one (an ended proposal may have been called off before any MOU or trade)."""
+    cols = parsed.cols
+    for pos, (proposed_on, state) in enumerate(
+        zip(cols["proposed_on"], cols["state"], strict=True)
+    ):
+        if pos in unread or proposed_on is None or state is None:
+            continue
+        for column, states in _PROPOSAL_STAGES.items():
+            day = cols[column][pos]
+            if day is None:
+                continue
+            if day < proposed_on:
+                parsed.fail(pos, column, "is before the proposal (proposed_on)")
+                break
+            if state not in states:
+                parsed.fail(pos, column, f"a proposal in state {state!r} has not reached it")
+                break
+
+
+def _proposal_keys(parsed: Parsed) -> list[str | None]:
+    """The stable key of each proposal row ("product>buyer:proposed_on"), None if incomplete."""
+    cols = parsed.cols
+    return [
+        Proposal.make_key(product, buyer, day) if product and buyer and day else None
+        for product, buyer, day in zip(
+            cols["product_code"], cols["buyer_code"], cols["proposed_on"], strict=True
+        )
+    ]
+
+
+_REPEATED = {
+    "linkages": ("this linkage", "source_code"),
+    "proposals": ("this proposal (product, buyer and day)", "product_code"),
+}
+
+
 def _check_repeated_keys(parsed: Parsed) -> None:
-    linkages = parsed.spec.name == "linkages"
     first: dict[str, int] = {}
     for pos, key in enumerate(parsed.keys):
         if key is None:
             continue
         if key in first:
-            what = "this linkage" if linkages else f"code {key!r}"
+            what, column = _REPEATED.get(parsed.spec.name, (f"code {key!r}", "code"))
             parsed.fail(
                 pos,
-                "source_code" if linkages else "code",
+                column,
                 f"{what} appears again (first at row {parsed.rows[first[key]]})",
             )
         else:

@@ -14,8 +14,17 @@ from pathlib import Path
 
 from django.db import models as dj_models
 
-from ..choices import AreaLevel, BuyerKind, Category, LinkageKind, ProducerKind
-from ..models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
+from ..choices import (
+    AreaLevel,
+    BuyerKind,
+    Category,
+    LinkageKind,
+    ProducerKind,
+    ProposalOrigin,
+    ProposalSide,
+    ProposalState,
+)
+from ..models import Area, Buyer, Linkage, Producer, Product, Proposal, SourcingRequest
 from ..text import fold_key
 
 __all__ = [
@@ -29,7 +38,15 @@ __all__ = [
     "table_for_name",
 ]
 
-TABLES = ("areas", "producers", "products", "buyers", "linkages", "sourcing_requests")
+TABLES = (
+    "areas",
+    "producers",
+    "products",
+    "buyers",
+    "linkages",
+    "sourcing_requests",
+    "proposals",
+)
 
 
 def _labels(choices, extra: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
@@ -129,6 +146,35 @@ _LINKAGE_KINDS = _labels(
         "sells_to": ("Bán cho", "Bán hàng", "Tiêu thụ", "sells"),
         "lists_on": ("Đăng bán trên", "Đăng bán", "Niêm yết", "lists"),
         "mou": ("Biên bản ghi nhớ", "Ghi nhớ", "Thỏa thuận hợp tác", "MOU"),
+    },
+)
+
+_PROPOSAL_STATES = _labels(
+    ProposalState,
+    {
+        "proposed": ("Đề xuất", "Mới đề xuất"),
+        "accepted": ("Chấp nhận", "Đồng ý"),
+        "declined": ("Từ chối",),
+        "withdrawn": ("Rút lại", "Đã rút"),
+        "mou_signed": ("Đã ký MOU", "Ký biên bản ghi nhớ", "MOU", "mou signed"),
+        "trading": ("Giao dịch", "Đang bán", "trading"),
+        "ended": ("Kết thúc", "Đã dừng"),
+    },
+)
+_PROPOSAL_SIDES = _labels(
+    ProposalSide,
+    {
+        "producer": ("Chủ thể", "Chủ thể OCOP", "Bên bán", "Nhà sản xuất", "HTX"),
+        "buyer": ("Bên mua", "Người mua", "Chuỗi"),
+    },
+)
+_PROPOSAL_ORIGINS = _labels(
+    ProposalOrigin,
+    {
+        "recommendation": ("Gợi ý",),
+        "sourcing_request": ("Yêu cầu", "Yêu cầu tìm nguồn hàng"),
+        "allocation": ("Phân bổ",),
+        "other": ("Khác",),
     },
 )
 
@@ -364,6 +410,44 @@ SPECS: dict[str, Table] = {
             ),
         ),
         ("Yêu cầu tìm nguồn hàng", "Yêu cầu", "Yêu cầu nguồn hàng", "sourcing_request", "request"),
+    ),
+    "proposals": Table(
+        "proposals",
+        Proposal,
+        (
+            _ref(
+                "product_code",
+                "products",
+                "product",
+                required=True,
+                aliases=("Mã sản phẩm", "Sản phẩm", "product"),
+            ),
+            _ref("buyer_code", "buyers", "buyer", required=True, aliases=("Mã bên mua", "Bên mua")),
+            Column("proposed_on", "date", True, ("Ngày đề xuất", "Ngày")),
+            Column("state", "choice", True, ("Trạng thái", "Tình trạng"), choices=_PROPOSAL_STATES),
+            Column(
+                "proposed_by",
+                "choice",
+                True,
+                ("Bên đề xuất", "Đề xuất bởi"),
+                choices=_PROPOSAL_SIDES,
+            ),
+            Column("origin", "choice", aliases=("Nguồn",), choices=_PROPOSAL_ORIGINS),
+            _ref(
+                "request_code",
+                "sourcing_requests",
+                "sourcing_request",
+                aliases=("Mã yêu cầu", "Yêu cầu"),
+            ),
+            Column("accepted_on", "date", aliases=("Ngày chấp nhận",)),
+            Column("closed_on", "date", aliases=("Ngày từ chối", "Ngày rút lại")),
+            Column("mou_signed_on", "date", aliases=("Ngày ký MOU", "Ngày ký biên bản ghi nhớ")),
+            Column("trading_on", "date", aliases=("Ngày bắt đầu giao dịch", "Ngày giao dịch")),
+            Column("ended_on", "date", aliases=("Ngày kết thúc",)),
+            Column("note", "text", aliases=("Ghi chú",), max_length=1000),
+        ),
+        ("Đề xuất", "Đề xuất kết nối", "proposal", "MOU", "Biên bản ghi nhớ"),
+        key="key",
     ),
 }
 

@@ -33,16 +33,18 @@ __all__ = ["BATCH_SIZE", "Stored", "load_stored", "diff", "write", "fold_many"]
 BATCH_SIZE = 2000
 
 
+# The columns a table's natural key is made of, when it is not its code.
+KEY_PARTS = {
+    "linkages": ("source_code", "target_code", "kind", "product_code"),
+    "proposals": ("product_code", "buyer_code", "proposed_on"),
+}
+
+
 def _stored_fields(spec: Table) -> list[tuple[str, str]]:
     """(interchange column, values_list path) of the compared columns of a table."""
     pairs = []
     for column in spec.columns:
-        if spec.name == "linkages" and column.name in (
-            "source_code",
-            "target_code",
-            "kind",
-            "product_code",
-        ):
+        if column.name in KEY_PARTS.get(spec.name, ()):
             continue  # part of the key
         if column.name == "code":
             continue
@@ -186,9 +188,11 @@ def diff(parsed: Parsed, stored: Stored) -> tuple[list[int], list[int], int]:
     # equal: False for a flag, "" for a text column.
     if "potential_five_star" in cols:
         cols["potential_five_star"] = [bool(flag) for flag in cols["potential_five_star"]]
-    for name in ("address", "unit", "traceability_url", "categories"):
+    for name in ("address", "unit", "traceability_url", "categories", "note"):
         if name in cols:
             cols[name] = [value or "" for value in cols[name]]
+    if parsed.spec.name == "proposals" and "origin" in parsed.present:
+        cols["origin"] = [value or "other" for value in cols["origin"]]
     compared = [
         i for i, name in enumerate(stored.names) if name in parsed.present or name in ("lat", "lon")
     ]
@@ -374,10 +378,7 @@ def _update_fields(parsed: Parsed) -> list[str]:
     spec = parsed.spec
     fields = []
     for column in spec.columns:
-        if column.name in ("code",) or (
-            spec.name == "linkages"
-            and column.name in ("source_code", "target_code", "kind", "product_code")
-        ):
+        if column.name == "code" or column.name in KEY_PARTS.get(spec.name, ()):
             continue
         if column.name in parsed.present or column.name in ("lat", "lon"):
             fields.append(column.field)

@@ -17,7 +17,17 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-MODELS = ["area", "producer", "product", "buyer", "linkage", "sourcingrequest"]
+MODELS = [
+    "area",
+    "producer",
+    "product",
+    "buyer",
+    "linkage",
+    "sourcingrequest",
+    "proposal",
+    "buyerrequirements",
+    "credential",
+]
 
 
 @pytest.fixture
@@ -138,3 +148,32 @@ def test_a_products_page_shows_its_rating_history_read_only(admin_client_):
     assert "ratings-TOTAL_FORMS" in body
     assert "2027" in body  # the expiry of the newest rating
     assert 'name="ratings-0-stars"' not in body  # shown, not editable
+
+
+def test_admin_proposals_go_through_the_services(admin_client_):
+    from linkage.models import Proposal
+    from tests.factories import BuyerFactory
+
+    product, buyer = ProductFactory(), BuyerFactory()
+    answer = admin_client_.post(
+        "/admin/linkage/proposal/add/",
+        {
+            "product": product.pk,
+            "buyer": buyer.pk,
+            "proposed_by": "producer",
+            "origin": "other",
+            "note": "",
+            "events-TOTAL_FORMS": 0,
+            "events-INITIAL_FORMS": 0,
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    proposal = Proposal.objects.get()
+    assert [e.by for e in proposal.events.all()] == ["planner"]
+    url = f"/admin/linkage/proposal/{proposal.pk}/change/"
+    form = {"events-TOTAL_FORMS": 1, "events-INITIAL_FORMS": 1}
+    illegal = admin_client_.post(url, {**form, "state": "trading"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert illegal.status_code == 200 and "cannot move" in illegal.content.decode()
+    assert admin_client_.post(url, {**form, "state": "accepted"}).status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.state == "accepted" and proposal.accepted_on is not None

@@ -7,14 +7,14 @@ from django.core.management import call_command
 
 from linkage.exporter import COLUMNS, export_frames, table_frame, write_csv_folder, write_workbook
 from linkage.importing import TABLES, import_path, read_tables
-from linkage.models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
+from linkage.models import Area, Buyer, Linkage, Producer, Product, Proposal, SourcingRequest
 from linkage.spreadsheets import csv_bytes
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "example"
-MODELS = (SourcingRequest, Linkage, Product, Buyer, Producer, Area)
+MODELS = (Proposal, SourcingRequest, Linkage, Product, Buyer, Producer, Area)
 
 
 def table_csv(table: str) -> str:

@@ -20,7 +20,16 @@ from linkage.importing import (
     read_tables,
     table_for_name,
 )
-from linkage.models import Area, Buyer, Linkage, Producer, Product, Rating, SourcingRequest
+from linkage.models import (
+    Area,
+    Buyer,
+    Linkage,
+    Producer,
+    Product,
+    Proposal,
+    Rating,
+    SourcingRequest,
+)
 from simulation.demo import hanoi_demo_tables
 from tests.factories import AreaFactory, BuyerFactory, ProducerFactory, UserFactory
 
@@ -41,6 +50,7 @@ def counts() -> dict[str, int]:
         "buyers": Buyer.objects.count(),
         "linkages": Linkage.objects.count(),
         "sourcing_requests": SourcingRequest.objects.count(),
+        "proposals": Proposal.objects.count(),
     }
 
 
