@@ -83,6 +83,17 @@ VI_TO_EN = {
     "Hộ sản xuất kinh doanh (ẩn tên)": "Household business (name withheld)",
     "người ghi nhận": "decided by",
     "ghi chú": "note",
+    "Thông báo": "Notifications",
+    "người nhận": "recipient",
+    "sự kiện": "event",
+    "đã đọc lúc": "read at",
+    "thông báo": "notification",
+    "tài khoản": "account",
+    "đang dùng": "active",
+    "webhook": "webhook",
+    "lần gửi webhook": "webhook delivery",
+    "lần thử gửi webhook": "webhook delivery attempt",
+    "báo hết hạn chứng nhận": "rating expiry notice",
 }
 
 

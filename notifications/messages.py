@@ -68,7 +68,7 @@ def _products(params) -> str:
     names = params.get("products") or []
     shown = ", ".join(f"{p['name']} ({p['code']})" for p in names[:5])
     if len(names) > 5:
-        shown += _(" and %(count)d more") % {"count": len(names) - 5}
+        shown = _("%(shown)s and %(count)d more") % {"shown": shown, "count": len(names) - 5}
     return shown
 
 
