@@ -28,7 +28,7 @@ import urllib.request
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from linkage import jobs
@@ -157,7 +157,8 @@ def _attempt(delivery: WebhookDelivery) -> bool:
     status_code, error = None, ""
     started = time.monotonic()
     try:
-        check_url(webhook.url)
+        with translation.override("en"):  # the log's errors are in English, as the OS's are
+            check_url(webhook.url)
         with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as answer:
             status_code = answer.status
     except urllib.error.HTTPError as exc:

@@ -79,7 +79,7 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append({"headers": dict(self.headers), "body": body})
+                receiver.received.append({"headers": self.headers, "body": body})
                 code = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(code)
                 self.send_header("Content-Length", "0")
@@ -106,3 +106,10 @@ def receiver():
     receiving = Receiver()
     yield receiving
     receiving.close()
+
+
+@pytest.fixture
+def anonymous_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
