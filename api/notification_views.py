@@ -93,6 +93,7 @@ class WebhookViewSet(
 
     permission_classes = [IsAuthenticated]
     serializer_class = WebhookSerializer
+    lookup_value_regex = "[0-9]+"
     filter_backends = []
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
