@@ -440,3 +440,9 @@ class ExportQuery(serializers.Serializer):
         help_text="The registry version a job's download_url names. The answer is always the "
         "file of the current version: after a write, a new file (or a new job).",
     )
+
+
+class NotificationQuery(serializers.Serializer):
+    unread = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="true: only the unread ones"
+    )

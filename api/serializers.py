@@ -32,6 +32,9 @@ from linkage.models import (
 from linkage.proposals import allowed_next
 from linkage.selectors import rating_status
 from linkage.text import looks_like_formula
+from notifications import messages
+from notifications.models import Notification, Webhook, WebhookAttempt, WebhookDelivery
+from notifications.services import WEBHOOK_EVENTS
 
 __all__ = [
     "AllocationLinesSerializer",
@@ -41,6 +44,7 @@ __all__ = [
     "CredentialSerializer",
     "ImportUploadSerializer",
     "LinkageSerializer",
+    "NotificationSerializer",
     "ProducerSerializer",
     "ProductSerializer",
     "ProposalCreateSerializer",
@@ -48,6 +52,9 @@ __all__ = [
     "ProposalSerializer",
     "RatingSerializer",
     "SourcingRequestSerializer",
+    "WebhookCreatedSerializer",
+    "WebhookDeliverySerializer",
+    "WebhookSerializer",
 ]
 
 
@@ -550,3 +557,84 @@ class ImportUploadSerializer(serializers.Serializer):
         "and jobs/<id>/, with its progress, the report as its result) when a worker queue is "
         "configured; always: as a job; never: in this request.",
     )
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    """A notification of the inbox, its title and body in the request's language."""
+
+    title = serializers.SerializerMethodField()
+    body = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "kind",
+            "event",
+            "title",
+            "body",
+            "subject_type",
+            "subject_code",
+            "link",
+            "params",
+            "created_at",
+            "read_at",
+        ]
+        read_only_fields = fields
+
+    def get_title(self, note) -> str:
+        return messages.render(note.kind, note.params)[0]
+
+    def get_body(self, note) -> str:
+        return messages.render(note.kind, note.params)[1]
+
+
+class WebhookSerializer(serializers.ModelSerializer):
+    """A webhook: where events are posted and which. Its secret is in the answer to its creation
+    only (``WebhookCreatedSerializer``)."""
+
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=WEBHOOK_EVENTS), allow_empty=False, max_length=20
+    )
+
+    class Meta:
+        model = Webhook
+        fields = ["id", "url", "events", "active", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class WebhookCreatedSerializer(WebhookSerializer):
+    secret = serializers.CharField(
+        read_only=True,
+        help_text="The key of the X-OCOP-Signature HMAC. Shown this once: keep it.",
+    )
+
+    class Meta(WebhookSerializer.Meta):
+        fields = [*WebhookSerializer.Meta.fields, "secret"]
+
+
+class WebhookAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookAttempt
+        fields = ["attempt", "status_code", "error", "duration_ms", "at"]
+        read_only_fields = fields
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    """One event posted to a webhook, with each try."""
+
+    tries = WebhookAttemptSerializer(many=True, read_only=True, source="attempt_log")
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "event",
+            "data",
+            "status",
+            "attempts",
+            "created_at",
+            "delivered_at",
+            "tries",
+        ]
+        read_only_fields = fields

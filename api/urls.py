@@ -16,6 +16,7 @@ from . import (
     auth_views,
     job_views,
     network_views,
+    notification_views,
     proposal_views,
     recommendation_views,
     registry_views,
@@ -34,6 +35,7 @@ router.register("proposals", proposal_views.ProposalViewSet, basename="proposal"
 router.register(
     "sourcing-requests", registry_views.SourcingRequestViewSet, basename="sourcing-request"
 )
+router.register("webhooks", notification_views.WebhookViewSet, basename="webhook")
 
 registry = [
     path("import/", registry_views.ImportView.as_view(), name="import"),
@@ -93,6 +95,24 @@ allocation_and_jobs = [
     path("jobs/<str:job_id>/", job_views.JobStatusView.as_view(), name="job-status"),
 ]
 
+notifications = [
+    path(
+        "notifications/",
+        notification_views.NotificationListView.as_view(),
+        name="notification-list",
+    ),
+    path(
+        "notifications/read-all/",
+        notification_views.NotificationReadAllView.as_view(),
+        name="notification-read-all",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        notification_views.NotificationReadView.as_view(),
+        name="notification-read",
+    ),
+]
+
 analytics = [
     path("coverage/", analytics_views.CoverageView.as_view(), name="analytics-coverage"),
     path(
@@ -145,5 +165,6 @@ urlpatterns = [
     *network,
     *recommendations,
     *allocation_and_jobs,
+    *notifications,
     path("analytics/", include(analytics)),
 ]

@@ -31,6 +31,7 @@ __all__ = [
     "job_status",
     "queue_available",
     "queue_reachable",
+    "queue_retries",
     "report_progress",
     "runs_as_job",
 ]
@@ -44,8 +45,8 @@ _CACHE_PREFIX = "jobs:"
 # A job interrupted (its worker killed, Redis or the database gone under it) or failing is run
 # again, up to three times, after 10, 30 and 60 s (the worker needs --with-scheduler for the
 # pauses). Our jobs only read the registry and store a result, so running one again is safe.
-JOB_RETRIES = 3
 JOB_RETRY_INTERVALS = (10, 30, 60)
+JOB_RETRIES = len(JOB_RETRY_INTERVALS)
 # rq's statuses, folded into the four the API promises.
 _STATUS = {
     "queued": "queued",
@@ -103,20 +104,30 @@ def _queue():
     return django_rq.get_queue("default", commit_mode="auto")
 
 
-def enqueue(func_path: str, **kwargs) -> str:
+def queue_retries() -> bool:
+    """Whether a failed job is run again by the queue (a worker with Redis, after the pauses of
+    its retries). Otherwise (no Redis, or a queue that runs jobs at once) a job runs once, and work
+    that must be retried retries itself in the process."""
+    return queue_available() and _queue().is_async
+
+
+def enqueue(func_path: str, /, *, retry_intervals: tuple[int, ...] | None = None, **kwargs) -> str:
     """Run ``func_path`` (dotted path to a function) with ``kwargs`` as a job; returns its id.
 
     The function's return value must be picklable (Redis) and cacheable (embedded): plain data.
+    ``retry_intervals``: the pauses (seconds) before each new run of a job that failed, on a
+    worker (default ``JOB_RETRY_INTERVALS``); one run in-process.
     """
     if queue_available():
         from rq import Retry
 
+        intervals = list(JOB_RETRY_INTERVALS if retry_intervals is None else retry_intervals)
         job = _queue().enqueue_call(
             func=func_path,
             kwargs=kwargs,
             result_ttl=RESULT_TTL,
             failure_ttl=RESULT_TTL,
-            retry=Retry(max=JOB_RETRIES, interval=list(JOB_RETRY_INTERVALS)),
+            retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
         )
         return job.id
     job_id = uuid.uuid4().hex

@@ -130,6 +130,17 @@ VI_TO_EN = {
     "sang trạng thái": "to state",
     "bước của đề xuất": "proposal step",
     "các bước của đề xuất": "proposal steps",
+    "Thông báo": "Notifications",
+    "người nhận": "recipient",
+    "sự kiện": "event",
+    "đã đọc lúc": "read at",
+    "thông báo": "notification",
+    "tài khoản": "account",
+    "đang dùng": "active",
+    "webhook": "webhook",
+    "lần gửi webhook": "webhook delivery",
+    "lần thử gửi webhook": "webhook delivery attempt",
+    "báo hết hạn chứng nhận": "rating expiry notice",
 }
 
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "api",
     "analytics",
     "planner",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -336,3 +337,33 @@ IMPORT_UPLOAD_DIR = Path(os.environ.get("IMPORT_UPLOAD_DIR", BASE_DIR / "var" / 
 EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", BASE_DIR / "var" / "exports"))
 # Exports of more rows than this are built by a job when a queue exists (else in the request).
 EXPORT_INLINE_ROWS = int(os.environ.get("EXPORT_INLINE_ROWS", 5_000))
+
+# Notifications (the notifications app). E-mail goes through Django's e-mail backend: the console
+# (printed by the process) in the embedded default, SMTP when EMAIL_HOST is set.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "OCOP Linkage <noreply@localhost>")
+# Whether notifications are also sent by e-mail to users with an address (one e-mail each).
+NOTIFICATION_EMAILS = env_bool("NOTIFICATION_EMAILS", True)
+# Where the links in e-mails point: the service's public address.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Webhooks: each POST waits at most this long; a failed delivery is tried again after each pause
+# (seconds, doubling: rq on a worker) or, without a worker, up to WEBHOOK_INLINE_ATTEMPTS times in
+# the process with pauses doubling from WEBHOOK_INLINE_BACKOFF_SECONDS.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_RETRY_INTERVALS = (30, 120, 480, 1920)
+WEBHOOK_INLINE_ATTEMPTS = 3
+WEBHOOK_INLINE_BACKOFF_SECONDS = 1.0
+# Webhooks to localhost and private networks are refused (SSRF) unless this is set.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)

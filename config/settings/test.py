@@ -28,3 +28,9 @@ RANKING_FIT_IN_BACKGROUND = False
 # A test reads what it has just written: the snapshot is refreshed in the request (a thread would
 # not see the test's uncommitted transaction). Tests of the background refresh switch it on.
 REGISTRY_REFRESH_IN_BACKGROUND = False
+
+# Webhook tests post to a receiver on 127.0.0.1 and retry without pausing; the SSRF tests switch
+# the address check back on.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+WEBHOOK_INLINE_BACKOFF_SECONDS = 0.0
+WEBHOOK_TIMEOUT_SECONDS = 2.0

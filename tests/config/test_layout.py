@@ -12,7 +12,8 @@ ALLOWED = {
     "linkage": set(),
     "analytics": {"linkage"},
     "simulation": {"linkage"},
-    "api": {"linkage", "analytics"},
+    "api": {"linkage", "analytics", "notifications"},
+    "notifications": {"linkage"},
     "planner": {"linkage", "analytics"},
 }
 PURE = [
