@@ -85,6 +85,8 @@ class _Warm:
     fitting: set = field(default_factory=set)
     unfit_version: str | None = None
     refreshing: bool = False
+    # Moved on by ``reset``: a refresh thread of an earlier generation stops at its next step.
+    generation: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Held while a snapshot is read or swapped in: one at a time per process.
     reading: threading.Lock = field(default_factory=threading.Lock)
@@ -176,6 +178,8 @@ def reset() -> None:
         _warm.snapshot, _warm.recommender = None, None
         _warm.model, _warm.unfit_version = None, None
         _warm.fitting.clear()
+        _warm.generation += 1
+        _warm.refreshing = False
 
 
 def _is_current(snapshot: GraphSnapshot | None, version: str | None) -> bool:
@@ -302,17 +306,20 @@ def _refresh_in_background() -> None:
         if _warm.refreshing:
             return
         _warm.refreshing = True
-    threading.Thread(target=_keep_refreshing, daemon=True, name="registry-refresh").start()
+        generation = _warm.generation
+    threading.Thread(
+        target=_keep_refreshing, args=(generation,), daemon=True, name="registry-refresh"
+    ).start()
 
 
-def _keep_refreshing() -> None:
+def _keep_refreshing(generation: int) -> None:
     """Refresh until the installed snapshot is current: writes that arrive during a read are
     caught up with by the next read, not one read each. Under a stream of writes, refreshes are
     spaced so that they take at most ``REFRESH_SHARE`` of the process's time: the rest is for
     answering requests."""
     _yield_to_requests()
     try:
-        while True:
+        while _warm.generation == generation:
             version = current_version()
             if _is_current(_warm.snapshot, version):
                 return
@@ -323,7 +330,8 @@ def _keep_refreshing() -> None:
     except Exception:
         logger.exception("refreshing the registry snapshot failed; the previous one is kept")
     finally:
-        _warm.refreshing = False
+        if _warm.generation == generation:
+            _warm.refreshing = False
         # A thread of its own holds a connection of its own: give it back.
         connection.close()
 
