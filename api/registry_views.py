@@ -205,7 +205,8 @@ class ProducerViewSet(GeoJSONMixin, RegistryViewSet):
         filters=False,
         request=s.CredentialSerializer,
         parameters=[OpenApiParameter("kind", str, description="DELETE: the kind to remove")],
-        responses=s.CredentialSerializer(many=True),
+        # Every method answers 200 with the credentials held afterwards, DELETE included.
+        responses={200: s.CredentialSerializer(many=True)},
     )
     @action(
         detail=True,
@@ -294,7 +295,8 @@ class BuyerViewSet(GeoJSONMixin, RegistryViewSet):
         summary="The buyer's requirements: its own, else its chain's",
         filters=False,
         request=s.BuyerRequirementsSerializer,
-        responses=OpenApiTypes.OBJECT,
+        # DELETE answers 200 with the requirements then in force (the chain's), like GET and PUT.
+        responses={200: OpenApiTypes.OBJECT},
     )
     @action(
         detail=True,
