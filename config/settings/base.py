@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "api",
     "analytics",
     "planner",
+    "workspace",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +169,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The workspaces' sign-in page (Django's session login; axes counts its failures).
+LOGIN_URL = "workspace-login"
+LOGIN_REDIRECT_URL = "workspace-home"
+LOGOUT_REDIRECT_URL = "workspace-login"
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]

@@ -14,6 +14,7 @@ ALLOWED = {
     "simulation": {"linkage"},
     "api": {"linkage", "analytics"},
     "planner": {"linkage", "analytics"},
+    "workspace": {"linkage"},
 }
 PURE = [
     "linkage/graph.py",
