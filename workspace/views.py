@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,6 +27,15 @@ from .forms import SourcingRequestForm
 __all__ = ["all_proposals", "home", "proposal_move", "propose", "request_close", "request_edit"]
 
 STATE_LABELS = dict(ProposalState.choices)
+# A step's button says what it does, in the words of the side that takes it.
+STEP_LABELS = {
+    ProposalState.ACCEPTED: gettext_lazy("Accept"),
+    ProposalState.DECLINED: gettext_lazy("Decline"),
+    ProposalState.WITHDRAWN: gettext_lazy("Withdraw"),
+    ProposalState.MOU_SIGNED: gettext_lazy("MOU signed"),
+    ProposalState.TRADING: gettext_lazy("Trading started"),
+    ProposalState.ENDED: gettext_lazy("End"),
+}
 
 
 def _refused(request, error: services.WriteRefused) -> None:
@@ -37,7 +46,7 @@ def _refused(request, error: services.WriteRefused) -> None:
 def _with_steps(account: Account, found) -> list[Proposal]:
     rows = list(found[:200])
     for proposal in rows:
-        proposal.steps = [(to, STATE_LABELS[to]) for to in selectors.next_steps(account, proposal)]
+        proposal.steps = [(to, STEP_LABELS[to]) for to in selectors.next_steps(account, proposal)]
     return rows
 
 
