@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from linkage import services
 from linkage.models import Linkage, Proposal
 from tests.factories import ChainFactory, ProducerFactory, ProductFactory, StoreFactory, UserFactory
 from tests.planner.test_pages_browser import PAGE_LIMIT_S, STARTUP_LIMIT_S, DevTools
@@ -94,12 +95,18 @@ def test_a_cooperative_proposes_and_the_chain_takes_it_to_trading(browser, live_
     product = ProductFactory(producer=producer, name="Gạo nếp cái hoa vàng")
     chain = ChainFactory(owner=mart, name="Chuỗi Xanh", categories="food")
     store = StoreFactory(chain=chain, name="Cửa hàng Cầu Giấy", lat=21.03, lon=105.8)
+    services.buyer_requirements_set(
+        actor=None, buyer=chain, documents=["barcode"], packaging="Túi 1 kg"
+    )
     base = live_server.url
     tab = new_tab(browser)
     try:
         sign_in(tab, base, "htx")
         outlet = f".outlet[data-buyer='{store.code}']"
         assert tab.evaluate(f'!!document.querySelector("{outlet} .reasons li")')
+        # The chain's requirement the cooperative does not meet yet: a barcode.
+        gaps = tab.evaluate(f'document.querySelector("{outlet} .gaps").textContent')
+        assert "mã vạch" in gaps.lower()
         screenshot(tab, "cooperative")
         click(tab, f"{outlet} button.propose", "document.querySelector('.message.success')")
         proposal = Proposal.objects.get()
