@@ -263,3 +263,13 @@ def test_the_pages_speak_english_to_an_english_browser(world):
     vietnamese = client.get("/workspace/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "My products" in english
     assert "Sản phẩm của tôi" in vietnamese
+
+
+def test_repeated_failed_sign_ins_lock_the_account_out(world, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    client = Client()
+    for _ in range(3):
+        client.post("/workspace/login/", {"username": "coop", "password": "wrong"})
+    response = client.post("/workspace/login/", {"username": "coop", "password": "secret-password"})
+    assert response.status_code == 429
+    assert client.get("/workspace/").status_code == 302
