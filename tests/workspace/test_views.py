@@ -273,3 +273,16 @@ def test_repeated_failed_sign_ins_lock_the_account_out(world, settings):
     response = client.post("/workspace/login/", {"username": "coop", "password": "secret-password"})
     assert response.status_code == 429
     assert client.get("/workspace/").status_code == 302
+
+
+def test_the_proposals_page_reads_in_a_few_queries_whatever_their_number(
+    world, django_assert_max_num_queries
+):
+    coop = _account(world["coop"])
+    for _ in range(6):
+        store = StoreFactory(chain=world["chain"])
+        services.proposal_create(actor=coop, product=world["product"], buyer=store)
+    client = signed_in(world["planner"])
+    with django_assert_max_num_queries(12):
+        response = client.get("/workspace/proposals/")
+    assert response.content.decode().count('id="proposal-') == 6
