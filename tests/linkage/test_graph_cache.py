@@ -13,11 +13,6 @@ from tests.factories import BuyerFactory, ProducerFactory
 
 @pytest.fixture(autouse=True)
 def fresh_process():
-    # A refresh an earlier test of this process left running would answer for this test's.
-    for _ in range(600):
-        if not graph_cache._warm.refreshing:
-            break
-        threading.Event().wait(0.05)
     graph_cache.reset()
     yield
     graph_cache.reset()
