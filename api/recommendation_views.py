@@ -4,8 +4,6 @@ Each view checks its query parameters (400 naming the parameter), takes the warm
 from ``linkage.graph_cache`` and calls one function of ``linkage.recommend``.
 """
 
-import datetime as dt
-
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -15,8 +13,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from linkage import graph_cache, readiness
-from linkage.models import BuyerRequirements, Credential, Producer, SourcingRequest
+from linkage import graph_cache, selectors
+from linkage.models import SourcingRequest
 from linkage.recommend import recommend_buyers, recommend_suppliers
 
 from .permissions import account_of
@@ -56,52 +54,11 @@ class BuyerRecommendationsView(APIView):
             as_of=params.get("as_of") or timezone.localdate(),
             language=get_language(),
         )
-        _add_readiness(request, result, recommender.snapshot, as_of=result["as_of"])
+        # Readiness gaps: what each outlet requires that the producer does not meet.
+        selectors.add_readiness_gaps(
+            account_of(request), result, recommender.snapshot, language=get_language()
+        )
         return Response({**result, "registry": graph_cache.stamp_of(recommender.snapshot)})
-
-
-def _add_readiness(request, result: dict, snapshot, *, as_of: str) -> None:
-    """Each outlet's ``readiness_gaps``: what it (or its chain) requires that the producer does
-    not meet (``linkage.readiness``), in the request's language; null for readers who may not
-    see the producer's credentials. Two queries for the listed outlets, whatever their number.
-    """
-    rows = result["results"]
-    if not rows:
-        return
-    account = account_of(request)
-    producer = None
-    # Anonymous readers and accounts that own nothing see no credentials: no query for them.
-    if account.is_planner or account.buyer_ids or account.producer_ids:
-        producer = Producer.objects.filter(code=result["producer"]["code"]).only("pk").first()
-    if producer is None or not account.sees_contacts_of_producer(producer):
-        for row in rows:
-            row["readiness_gaps"] = None
-        return
-    codes = {row["buyer"]["code"] for row in rows}
-    codes |= {row["buyer"]["chain"]["code"] for row in rows if row["buyer"].get("chain")}
-    declared = {
-        row["buyer__code"]: row
-        for row in BuyerRequirements.objects.filter(buyer__code__in=codes).values(
-            "buyer__code", "documents", "min_volume_per_month"
-        )
-    }
-    held = dict(Credential.objects.filter(producer=producer).values_list("kind", "expires_on"))
-    day = dt.date.fromisoformat(as_of)
-    language = get_language()
-    for row in rows:
-        chain = row["buyer"].get("chain")
-        found, _source = readiness.effective_requirements(
-            declared.get(row["buyer"]["code"]), declared.get(chain["code"]) if chain else None
-        )
-        wanted = None
-        if found is not None:
-            wanted = {
-                "documents": [c for c in found["documents"].split(",") if c],
-                "min_volume_per_month": found["min_volume_per_month"],
-            }
-        capacity = snapshot.product_table.get(row["product"], {}).get("capacity_per_month")
-        gaps = readiness.readiness_gaps(wanted, held, capacity, day)
-        row["readiness_gaps"] = readiness.with_text(gaps, language)
 
 
 class SupplierRecommendationsView(APIView):

@@ -1,4 +1,4 @@
-"""Top-level routes: the admin, the API under /api/v1/, and the planners' pages."""
+"""Top-level routes: the admin, the API under /api/v1/, and the planners' pages, the workspaces."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("", include("planner.urls")),
+    path("", include("workspace.urls")),
     path("", RedirectView.as_view(pattern_name="planner-index", permanent=False)),
 ]
 

@@ -10,16 +10,28 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 
+from . import readiness
+from .accounts import Account
 from .choices import ProducerKind
 from .dates import add_months
 from .graph import build_graph
-from .models import Area, Buyer, Linkage, Producer, Product, SourcingRequest
+from .models import (
+    Area,
+    Buyer,
+    BuyerRequirements,
+    Credential,
+    Linkage,
+    Producer,
+    Product,
+    SourcingRequest,
+)
 from .snapshot import GraphSnapshot, snapshot_from_frames
 
 __all__ = [
     "households_among",
     "households_linked_to",
     "EXPIRING_WITHIN_MONTHS",
+    "add_readiness_gaps",
     "area_list",
     "buyer_list",
     "graph_from_db",
@@ -371,3 +383,48 @@ def households_linked_to(producer_ids) -> frozenset[str]:
     )
     own = Producer.objects.filter(id__in=producer_ids, kind=ProducerKind.HOUSEHOLD)
     return frozenset([*sources, *targets, *own.values_list("code", flat=True)])
+
+
+def add_readiness_gaps(
+    account: Account, result: dict, snapshot: GraphSnapshot, *, language: str
+) -> None:
+    """Each outlet of a ``recommend_buyers`` result gets ``readiness_gaps``: what it (or its
+    chain) requires that the producer does not meet (``linkage.readiness``), in ``language``;
+    null for accounts that may not see the producer's credentials. Two queries for the listed
+    outlets, whatever their number.
+    """
+    rows = result["results"]
+    if not rows:
+        return
+    producer = None
+    # Anonymous readers and accounts that own nothing see no credentials: no query for them.
+    if account.is_planner or account.buyer_ids or account.producer_ids:
+        producer = Producer.objects.filter(code=result["producer"]["code"]).only("pk").first()
+    if producer is None or not account.sees_contacts_of_producer(producer):
+        for row in rows:
+            row["readiness_gaps"] = None
+        return
+    codes = {row["buyer"]["code"] for row in rows}
+    codes |= {row["buyer"]["chain"]["code"] for row in rows if row["buyer"].get("chain")}
+    declared = {
+        row["buyer__code"]: row
+        for row in BuyerRequirements.objects.filter(buyer__code__in=codes).values(
+            "buyer__code", "documents", "min_volume_per_month"
+        )
+    }
+    held = dict(Credential.objects.filter(producer=producer).values_list("kind", "expires_on"))
+    day = dt.date.fromisoformat(result["as_of"])
+    for row in rows:
+        chain = row["buyer"].get("chain")
+        found, _source = readiness.effective_requirements(
+            declared.get(row["buyer"]["code"]), declared.get(chain["code"]) if chain else None
+        )
+        wanted = None
+        if found is not None:
+            wanted = {
+                "documents": [c for c in found["documents"].split(",") if c],
+                "min_volume_per_month": found["min_volume_per_month"],
+            }
+        capacity = snapshot.product_table.get(row["product"], {}).get("capacity_per_month")
+        gaps = readiness.readiness_gaps(wanted, held, capacity, day)
+        row["readiness_gaps"] = readiness.with_text(gaps, language)

@@ -424,7 +424,7 @@ _NOT_YOUR_BUYER = _("You may only write requests of your own buyers.")
 def sourcing_request_create(
     *,
     actor: Account | None,
-    code: str,
+    code: str = "",
     buyer: Buyer,
     category: str,
     quantity_per_month: float,
@@ -432,10 +432,11 @@ def sourcing_request_create(
     max_distance_km: float | None = None,
     status: str = RequestStatus.OPEN,
 ) -> SourcingRequest:
+    """A buyer's sourcing request; without a ``code``, the next free ``YC-<yyyymmdd>-<n>``."""
     if not _owns_buyer(actor, buyer):
         _refuse("buyer", _NOT_YOUR_BUYER)
     request = SourcingRequest(
-        code=code,
+        code=code or _next_request_code(),
         buyer=buyer,
         category=category,
         quantity_per_month=quantity_per_month,
@@ -452,6 +453,17 @@ def sourcing_request_create(
         "max_distance_km": max_distance_km,
     }
     return _save(request, actor=actor, event="sourcing_request.created", data=details)
+
+
+def _next_request_code() -> str:
+    prefix = f"YC-{timezone.localdate():%Y%m%d}-"
+    taken = set(
+        SourcingRequest.objects.filter(code__startswith=prefix).values_list("code", flat=True)
+    )
+    number = len(taken) + 1
+    while f"{prefix}{number}" in taken:
+        number += 1
+    return f"{prefix}{number}"
 
 
 @transaction.atomic

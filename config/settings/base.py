@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "analytics",
     "planner",
     "notifications",
+    "workspace",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The workspaces' sign-in page (Django's session login; axes counts its failures).
+LOGIN_URL = "workspace-login"
+LOGIN_REDIRECT_URL = "workspace-home"
+LOGOUT_REDIRECT_URL = "workspace-login"
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]

@@ -15,6 +15,7 @@ ALLOWED = {
     "api": {"linkage", "analytics", "notifications"},
     "notifications": {"linkage"},
     "planner": {"linkage", "analytics"},
+    "workspace": {"linkage"},
 }
 PURE = [
     "linkage/graph.py",
