@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from linkage import graph_cache, jobs, network
-from linkage.result_cache import RESULT_TIMEOUT, Stamp, result_key
+from linkage.result_cache import RESULT_TIMEOUT, cached, result_key
 
 from .job_views import JOB_ACCEPTED, job_accepted
 from .queries import (
@@ -56,9 +56,9 @@ def _analysis(request, name: str, params: dict, *, heavy: bool = False):
     ):
         version = snapshot.version
         key = result_key(f"network:{name}", version, params) if version else None
-        found = cache.get(key) if key else None
+        found = cached(f"network:{name}", params, version=version)
         if found is not None:
-            return found[0], Stamp(version, found[1]).as_json(graph_cache.current_version())
+            return found[0], found[1].as_json(graph_cache.current_version())
         job_id = cache.get(key + ":job") if key else None
         if job_id is None:
             job_id = jobs.enqueue(

@@ -385,23 +385,13 @@ def get_recommender():
     registry of a quarter more or fewer sales (``ANOTHER_REGISTRY``).
     """
     get_snapshot()
+    # Installed together (``_install``), so read together: a refresh may swap them meanwhile.
     with _warm.lock:
         snapshot, recommender = _warm.snapshot, _warm.recommender
-    if recommender is None or recommender.snapshot is not snapshot:
-        recommender = _recommender_of(snapshot)
     model = _ranking_for(snapshot.version, recommender)
     if model is not recommender.model:
         recommender.model = model
     return recommender
-
-
-def _recommender_of(snapshot: GraphSnapshot):
-    from .recommend import Recommender
-
-    with _warm.lock:
-        if _warm.snapshot is snapshot and _warm.recommender is not None:
-            return _warm.recommender
-    return Recommender.build(snapshot, today=snapshot.day)
 
 
 def _model_key(version: str | None) -> str:

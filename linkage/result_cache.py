@@ -91,9 +91,9 @@ def computed_once(
     if version is None:
         return compute(), Stamp(None, time.time() if read_at is None else read_at)
     key = result_key(name, version, params)
-    found = cache.get(key)
+    found = cached(name, params, version=version)
     if found is not None:
-        return found[0], Stamp(version, found[1])
+        return found
     lock = key + ":lock"
     owned = bool(cache.add(lock, "computing", timeout=LOCK_TIMEOUT))
     if not owned:
@@ -102,12 +102,12 @@ def computed_once(
         # result (the holder failed, or the cache went away) ends the wait at once.
         while cache.get(lock) is not None and time.monotonic() < deadline:
             time.sleep(WAIT_STEP)
-            found = cache.get(key)
+            found = cached(name, params, version=version)
             if found is not None:
-                return found[0], Stamp(version, found[1])
-        found = cache.get(key)
+                return found
+        found = cached(name, params, version=version)
         if found is not None:
-            return found[0], Stamp(version, found[1])
+            return found
     try:
         read_at = time.time() if read_at is None else read_at
         result = compute()

@@ -159,10 +159,6 @@ class GraphSnapshot:
         ``graph.graph["products"]``."""
         return _Rows(self.product_position, self._product_at)
 
-    def node(self, code: str) -> dict | None:
-        """An actor's attributes, or None if no actor has the code."""
-        return self.nodes.get(code)
-
     @cached_property
     def _actor_columns(self) -> dict[str, np.ndarray]:
         # One numpy array per column: a row read through pandas costs tens of microseconds.
