@@ -185,26 +185,22 @@ class _Flow:
     is_flow: np.ndarray  # per link
     is_sale: np.ndarray  # per link
     sells: np.ndarray  # per actor: a producer with a sale linkage to a buyer
-    supplied: list  # the codes of the producers each producer has a linkage to, sorted ...
-    supplied_starts: list  # ... from here per actor
+
+
+def _is_flow(snapshot: GraphSnapshot) -> np.ndarray:
+    return np.isin(snapshot.links["kind"].astype(object).to_numpy(), list(FLOW_KINDS))
 
 
 def _flow(snapshot: GraphSnapshot) -> _Flow:
     n = snapshot.size
     links = snapshot.links
-    kind = links["kind"].astype(object).to_numpy()
-    is_flow = np.isin(kind, list(FLOW_KINDS))
-    is_sale = np.isin(kind, list(SALE_KINDS))
+    is_flow = _is_flow(snapshot)
+    is_sale = np.isin(links["kind"].astype(object).to_numpy(), list(SALE_KINDS))
     is_producer = snapshot.is_producer
     link_source = links["source"].to_numpy(np.int64)
     link_target = links["target"].to_numpy(np.int64)
     sells = np.zeros(n, bool)
     sells[link_source[is_sale & is_producer[link_source] & ~is_producer[link_target]]] = True
-    between = is_producer[link_source] & is_producer[link_target]
-    # Producers are by code in the snapshot, so sorted positions are sorted codes.
-    pairs = _distinct(link_source[between] * n + link_target[between])[0]
-    supplied = snapshot.actors["code"].to_numpy(dtype=object)[pairs % n].tolist()
-    supplied_starts = np.searchsorted(pairs // n, np.arange(n + 1)).tolist()
     buyers = np.flatnonzero(~is_producer)
     source = np.concatenate([link_target[is_flow], np.full(len(buyers), n)])
     target = np.concatenate([link_source[is_flow], buyers])
@@ -216,7 +212,40 @@ def _flow(snapshot: GraphSnapshot) -> _Flow:
     graph = igraph.Graph(
         n=n + 1, edges=list(zip(source.tolist(), target.tolist(), strict=True)), directed=True
     )
-    return _Flow(n, matrix, graph, is_flow, is_sale, sells, supplied, supplied_starts)
+    return _Flow(n, matrix, graph, is_flow, is_sale, sells)
+
+
+@dataclass(frozen=True)
+class _Supplies:
+    """The codes of the producers each producer has a linkage to, sorted, from ``starts[p]``."""
+
+    supplied: np.ndarray
+    starts: np.ndarray
+
+
+def _supplies(snapshot: GraphSnapshot) -> _Supplies:
+    n = snapshot.size
+    links = snapshot.links
+    source = links["source"].to_numpy(np.int64)
+    target = links["target"].to_numpy(np.int64)
+    between = snapshot.is_producer[source] & snapshot.is_producer[target]
+    # Producers are by code in the snapshot, so sorted positions are sorted codes.
+    pairs = _distinct(source[between] * n + target[between])[0]
+    supplied = snapshot.actors["code"].to_numpy(dtype=object)[pairs % n]
+    return _Supplies(supplied, np.searchsorted(pairs // n, np.arange(n + 1)))
+
+
+# Built for one whole-graph analysis and let go after it (``let_go``): its answer is kept by the
+# caller, and these are tens of MB nationally. What pages ask for row by row (labels, supplies,
+# flow links) stays with the snapshot.
+WHOLE_GRAPH_STRUCTURES = ("ties", "flow", "sales")
+
+
+def let_go(snapshot: GraphSnapshot) -> None:
+    """Drop the structures whole-graph analyses built on ``snapshot``; the next one builds them
+    again."""
+    for name in WHOLE_GRAPH_STRUCTURES:
+        snapshot.__dict__.pop(f"_network_{name}", None)
 
 
 def hubs(
@@ -565,11 +594,11 @@ def unlinked_positions(snapshot: GraphSnapshot, *, direct: bool = False) -> np.n
 
 def unlinked_rows(snapshot: GraphSnapshot, positions: np.ndarray) -> list[dict]:
     """The rows of ``unlinked_producers`` for producers at ``positions``."""
-    flow = _cached(snapshot, "flow", _flow)
+    supplies = _cached(snapshot, "supplies", _supplies)
     labels = _cached(snapshot, "labels", _labels)
     code, name, type_, kind, area = labels.rows
     products, made = labels.product_code, labels.product_starts
-    supplied, starts = flow.supplied, flow.supplied_starts
+    supplied, starts = supplies.supplied, supplies.starts.tolist()
     return [
         {
             "code": code[p],
@@ -578,7 +607,7 @@ def unlinked_rows(snapshot: GraphSnapshot, positions: np.ndarray) -> list[dict]:
             "kind": kind[p],
             "area": area[p],
             "products": products[made[p] : made[p + 1]],
-            "supplies": supplied[starts[p] : starts[p + 1]],
+            "supplies": supplied[starts[p] : starts[p + 1]].tolist(),
         }
         for p in np.asarray(positions).tolist()
     ]
@@ -599,11 +628,11 @@ class _FlowLinks:
 
 def _flow_links(snapshot: GraphSnapshot) -> _FlowLinks:
     n = snapshot.size
-    flow = _cached(snapshot, "flow", _flow)
+    is_flow = _is_flow(snapshot)
     links = snapshot.links
-    source = links["source"].to_numpy(np.int64)[flow.is_flow]
-    target = links["target"].to_numpy(np.int64)[flow.is_flow]
-    product = links["product"].to_numpy(np.int64)[flow.is_flow]
+    source = links["source"].to_numpy(np.int64)[is_flow]
+    target = links["target"].to_numpy(np.int64)[is_flow]
+    product = links["product"].to_numpy(np.int64)[is_flow]
     down = np.argsort(source, kind="stable")
     up = np.flatnonzero(snapshot.is_producer[source] & snapshot.is_producer[target])
     up = up[np.argsort(target[up], kind="stable")]

@@ -35,8 +35,6 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
-from sklearn.linear_model import LogisticRegression
-from sklearn.neighbors import BallTree
 
 from .distance import EARTH_MEAN_RADIUS_KM as EARTH_RADIUS_KM
 from .distance import haversine_km, unit_vectors
@@ -527,18 +525,19 @@ def _neighbourhood(index: OutletIndex, offers: Offers, suppliers_of: np.ndarray)
     empty = sparse.csr_matrix((n, n))
     if not len(sellers) or not len(placed):
         return empty, empty
-    tree = BallTree(
-        np.radians(np.c_[index.p_lat[sellers], index.p_lon[sellers]]), metric="haversine"
+    # Great-circle distance on a sphere of the mean radius, found as chords between unit vectors
+    # (the chord grows with the arc): scipy's k-d tree, not scikit-learn's haversine ball tree,
+    # so that a web process never loads scikit-learn (some 60 MB) to rank.
+    angle = NEIGHBOUR_RADIUS_KM / EARTH_RADIUS_KM
+    near = cKDTree(unit_vectors(index.p_lat[placed], index.p_lon[placed])).sparse_distance_matrix(
+        cKDTree(unit_vectors(index.p_lat[sellers], index.p_lon[sellers])),
+        max_distance=2 * np.sin(angle / 2),
+        output_type="ndarray",
     )
-    found, dist = tree.query_radius(
-        np.radians(np.c_[index.p_lat[placed], index.p_lon[placed]]),
-        r=NEIGHBOUR_RADIUS_KM / EARTH_RADIUS_KM,
-        return_distance=True,
-    )
-    counts = np.array([len(f) for f in found])
-    rows = np.repeat(placed, counts)
-    cols = sellers[np.concatenate(found)] if counts.sum() else np.zeros(0, np.int64)
-    km = np.concatenate(dist) * EARTH_RADIUS_KM if counts.sum() else np.zeros(0)
+    arcs = 2 * np.arcsin(np.minimum(near["v"] / 2, 1.0))
+    within = arcs <= angle
+    rows, cols = placed[near["i"][within]], sellers[near["j"][within]]
+    km = arcs[within] * EARTH_RADIUS_KM
     keep = rows != cols
     rows, cols, km = rows[keep], cols[keep], km[keep]
     same = (main[rows] == main[cols]) & (main[rows] >= 0)
@@ -767,6 +766,9 @@ def fit_ranking(
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale = np.where(scale > 1e-9, scale, 1.0)
+    # Imported here: web processes score with the coefficients and never load scikit-learn.
+    from sklearn.linear_model import LogisticRegression
+
     model = LogisticRegression(C=1.0, max_iter=2000, random_state=seed)
     model.fit((x - mean) / scale, y)
     return RankingModel(

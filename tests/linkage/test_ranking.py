@@ -115,3 +115,31 @@ def test_offers_count_only_valid_ratings(index):
 def test_heuristic_is_fit_times_distance_decay_times_popularity():
     value = ranking.heuristic_score(np.array([0.5]), np.array([10.0]), np.array([3.0]))
     assert value[0] == pytest.approx(0.5 * np.exp(-1) * (1 + np.log(4)))
+
+
+def test_nearness_counts_exactly_the_selling_producers_within_20_km_by_great_circle(index):
+    """The neighbourhood found through a k-d tree of chords is the brute-force one: every
+    selling producer within 20 km of arc (mean Earth radius), never the producer itself, each
+    weighted exp(−d / 5 km) (times 0.3 across main groups)."""
+    offers = ranking.offers_of(index, AS_OF)
+    suppliers_of = np.unique(index.sales[:, 0])
+    neighbours, _ = ranking._neighbourhood(index, offers, suppliers_of)
+    lat, lon = np.radians(index.p_lat), np.radians(index.p_lon)
+    offering = np.flatnonzero(~np.isnan(lat) & (offers.share.sum(axis=1) > 0))
+    sellers = suppliers_of[~np.isnan(lat[suppliers_of])]
+    a, b = np.meshgrid(offering, sellers, indexing="ij")
+    arc = 2 * np.arcsin(
+        np.sqrt(
+            np.sin((lat[b] - lat[a]) / 2) ** 2
+            + np.cos(lat[a]) * np.cos(lat[b]) * np.sin((lon[b] - lon[a]) / 2) ** 2
+        )
+    )
+    km = arc * ranking.EARTH_RADIUS_KM
+    expected = (km <= ranking.NEIGHBOUR_RADIUS_KM) & (a != b)
+    assert expected.sum() > 50  # a world where producers have selling neighbours
+    found = neighbours[offering][:, sellers].toarray()
+    assert np.array_equal(found > 0, expected)
+    main = np.where(offers.share.sum(axis=1) > 0, offers.share.argmax(axis=1), -1)
+    factor = np.where(main[a] == main[b], 1.0, ranking.OTHER_GROUP_FACTOR)
+    weight = np.exp(-km / ranking.NEIGHBOUR_SCALE_KM) * factor
+    assert np.allclose(found[expected], weight[expected], rtol=1e-9, atol=0)
