@@ -249,18 +249,21 @@ def producer_frame(snapshot: GraphSnapshot, level: str | None = None) -> pd.Data
     """Producers by code, index ``code``; columns ``PRODUCER_COLUMNS``: area_code (their area
     rolled up to ``level``, None for none), lat, lon (their own point, else their area's
     centroid), categories (groups of their products, sorted and comma-separated)."""
-    return _memo(snapshot, ("producers", level), lambda: _producer_frame(snapshot, level))
+    producers = _memo(snapshot, ("producers",), lambda: _producer_frame(snapshot))
+    if not level:
+        return producers
+    # Rolled up in each call (some 20 ms nationally) rather than kept per level: each kept
+    # frame of 200,000 producers is about 8 MB in every process.
+    return producers.assign(area_code=roll_up(producers["area_code"], area_frame(snapshot), level))
 
 
-def _producer_frame(snapshot: GraphSnapshot, level: str | None) -> pd.DataFrame:
+def _producer_frame(snapshot: GraphSnapshot) -> pd.DataFrame:
     # Producers come first among the actors, by code.
     count = int(snapshot.is_producer.sum())
     producers = snapshot.actors.iloc[:count]
     categories = _groups_made(snapshot.products, count)
     index = pd.Index(producers["code"].to_numpy(dtype=object), name="code")
     area_code = _objects(_or_none(producers["area"]), index)
-    if level:
-        area_code = roll_up(area_code, area_frame(snapshot), level)
     return pd.DataFrame(
         {
             "area_code": area_code,

@@ -91,7 +91,7 @@ class _Labels:
     # Read one by one, as Python lists (several times faster to index than arrays):
     rows: tuple[list, list, list, list, list]  # code, name, type, kind, area per actor
     product_code: list  # products' codes, producer by producer (each's by code) ...
-    product_starts: list  # ... from here per actor
+    product_starts: np.ndarray  # ... from here per actor
 
     def summary(self, i: int) -> dict:
         code, name, type_, kind, _ = self.rows
@@ -128,7 +128,7 @@ def _labels(snapshot: GraphSnapshot) -> _Labels:
         code_rank=rank,
         rows=(code.tolist(), name.tolist(), type_.tolist(), kind.tolist(), area.tolist()),
         product_code=snapshot.products["code"].to_numpy(dtype=object)[by_producer].tolist(),
-        product_starts=np.searchsorted(made_by[by_producer], np.arange(len(code) + 1)).tolist(),
+        product_starts=_starts(made_by[by_producer], len(code)),
     )
 
 
@@ -232,7 +232,13 @@ def _supplies(snapshot: GraphSnapshot) -> _Supplies:
     # Producers are by code in the snapshot, so sorted positions are sorted codes.
     pairs = _distinct(source[between] * n + target[between])[0]
     supplied = snapshot.actors["code"].to_numpy(dtype=object)[pairs % n]
-    return _Supplies(supplied, np.searchsorted(pairs // n, np.arange(n + 1)))
+    return _Supplies(supplied, _starts(pairs // n, n))
+
+
+def _starts(sorted_keys: np.ndarray, count: int) -> np.ndarray:
+    """Where each of ``count`` keys begins in ``sorted_keys`` (and where the last ends), as
+    32-bit numbers: 0.9 MB, not 1.8, per array over the national registry's actors."""
+    return np.searchsorted(sorted_keys, np.arange(count + 1)).astype(np.int32)
 
 
 # Built for one whole-graph analysis and let go after it (``let_go``): its answer is kept by the
@@ -597,8 +603,10 @@ def unlinked_rows(snapshot: GraphSnapshot, positions: np.ndarray) -> list[dict]:
     supplies = _cached(snapshot, "supplies", _supplies)
     labels = _cached(snapshot, "labels", _labels)
     code, name, type_, kind, area = labels.rows
-    products, made = labels.product_code, labels.product_starts
-    supplied, starts = supplies.supplied, supplies.starts.tolist()
+    products, supplied = labels.product_code, supplies.supplied
+    positions = np.asarray(positions, dtype=np.int64)
+    made = np.c_[labels.product_starts[positions], labels.product_starts[positions + 1]]
+    starts = np.c_[supplies.starts[positions], supplies.starts[positions + 1]]
     return [
         {
             "code": code[p],
@@ -606,10 +614,12 @@ def unlinked_rows(snapshot: GraphSnapshot, positions: np.ndarray) -> list[dict]:
             "type": type_[p],
             "kind": kind[p],
             "area": area[p],
-            "products": products[made[p] : made[p + 1]],
-            "supplies": supplied[starts[p] : starts[p + 1]].tolist(),
+            "products": products[made_from:made_to],
+            "supplies": supplied[supplied_from:supplied_to].tolist(),
         }
-        for p in np.asarray(positions).tolist()
+        for p, (made_from, made_to), (supplied_from, supplied_to) in zip(
+            positions.tolist(), made.tolist(), starts.tolist(), strict=True
+        )
     ]
 
 
@@ -637,12 +647,12 @@ def _flow_links(snapshot: GraphSnapshot) -> _FlowLinks:
     up = np.flatnonzero(snapshot.is_producer[source] & snapshot.is_producer[target])
     up = up[np.argsort(target[up], kind="stable")]
     return _FlowLinks(
-        down_starts=np.searchsorted(source[down], np.arange(n + 1)),
-        down_target=target[down],
-        down_product=product[down],
-        up_starts=np.searchsorted(target[up], np.arange(n + 1)),
-        up_source=source[up],
-        up_product=product[up],
+        down_starts=_starts(source[down], n),
+        down_target=target[down].astype(np.int32),
+        down_product=product[down].astype(np.int32),
+        up_starts=_starts(target[up], n),
+        up_source=source[up].astype(np.int32),
+        up_product=product[up].astype(np.int32),
     )
 
 
