@@ -96,13 +96,16 @@ def simplified(points, tolerance: float):
 
 
 def area(points) -> float:
-    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(points, points[1:]))) / 2
+    return (
+        abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False)))
+        / 2
+    )
 
 
 def centroid(points) -> tuple[float, float]:
     """The centroid of a ring (its mean position when the ring has no area)."""
     total, cx, cy = 0.0, 0.0, 0.0
-    for (x1, y1), (x2, y2) in zip(points, points[1:]):
+    for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False):
         cross = x1 * y2 - x2 * y1
         total += cross
         cx += (x1 + x2) * cross

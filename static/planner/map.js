@@ -173,7 +173,7 @@
 
   function focus(layer) {
     if (!layer) { return; }
-    map.setView(layer.getLatLng(), Math.max(map.getZoom(), 12));
+    map.setView(layer.getLatLng(), Math.max(map.getZoom(), 12), {animate: false});
     layer.openPopup();
     document.getElementById("map").scrollIntoView({block: "nearest"});
   }
@@ -334,7 +334,7 @@
 
   if (source.valid !== "1") {
     boundariesLoaded.then(function () {
-      map.setView([16, 106], 5);
+      map.setView([16, 106], 5, {animate: false});
       document.body.dataset.ready = "1";
     });
     return;
@@ -384,7 +384,7 @@
   Promise.all([boundariesLoaded, areasLoaded, sitesLoaded, facilitiesLoaded, gapsLoaded])
     .then(function () {
       var bounds = L.featureGroup([areas, facilities, gaps, sites]).getBounds();
-      if (bounds.isValid()) { map.fitBounds(bounds.pad(0.05), {maxZoom: 13}); }
+      if (bounds.isValid()) { map.fitBounds(bounds.pad(0.05), {maxZoom: 13, animate: false}); }
       showNames();
       window.PlannerMap = {map: map, radii: radii};
       document.body.dataset.ready = "1";

@@ -41,7 +41,7 @@ def test_map_page_loads_vendored_leaflet_and_names_its_data_sources(client):
     assert 'id="sales-point-count"' in html
     assert "/api/v1/buyers/geojson/?kind=sales_point" in html
     assert "coverage/?format=geojson&amp;radius_km=3" in html
-    assert "siting/?k=4" in html
+    assert "siting/?format=geojson&amp;k=4" in html
 
 
 def test_statistics_page_loads_vendored_chartjs_and_links_downloads(client):
