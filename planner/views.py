@@ -167,6 +167,16 @@ def _column_labels() -> dict[str, str]:
     }
 
 
+def _table_parameters(name: str, query: dict) -> dict:
+    """The parameters a table's request takes from the filters (the target only for targets)."""
+    chosen = {key: value for key, value in query.items() if key != "target"}
+    if name == "targets":
+        chosen["target"] = query.get("target")
+    if name == "expiring":
+        chosen["months"] = EXPIRING_MONTHS
+    return chosen
+
+
 def statistics_page(request):
     """Charts and tables of the programme statistics, with CSV and Excel downloads."""
     form = bound(StatisticsForm, request.GET, {"target": settings.OCOP_YEARLY_TARGET})
@@ -193,11 +203,11 @@ def statistics_page(request):
         {
             "name": name,
             "label": label,
-            "csv": _url(f"analytics/statistics/{name}/", **query, **extra, format="csv"),
-            "xlsx": _url(f"analytics/statistics/{name}/", **query, **extra, format="xlsx"),
+            "csv": _url(f"analytics/statistics/{name}/", **extra, format="csv"),
+            "xlsx": _url(f"analytics/statistics/{name}/", **extra, format="xlsx"),
         }
         for name, label in tables
-        for extra in [{"months": EXPIRING_MONTHS} if name == "expiring" else {}]
+        for extra in [_table_parameters(name, query)]
     ]
     context = {
         "page": "statistics",
