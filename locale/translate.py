@@ -270,6 +270,8 @@ VI_TO_EN = {
     "Sản phẩm được đánh giá theo năm và chỉ tiêu": "Products rated per year, and the target",
     "Sắp hết hạn theo tháng": "Expiring, by month",
     "Bảng": "Tables",
+    "Tên sản phẩm": "Product",
+    "Tên chủ thể": "Producer",
 }
 
 
