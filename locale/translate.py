@@ -161,7 +161,8 @@ VI_TO_EN = {
     ),
     "Địa bàn": "Area",
     "Tên xã, phường": "Commune and ward names",
-    "Ranh giới và tên tỉnh": "Province boundaries and names",
+    "Ranh giới tỉnh": "Province boundaries",
+    "Tên tỉnh": "Province names",
     "Bán kính phục vụ": "Service radius",
     "Cơ sở bán hàng": "Outlets",
     "Vùng trống": "Gaps",
@@ -271,6 +272,9 @@ VI_TO_EN = {
     "Sắp hết hạn theo tháng": "Expiring, by month",
     "Bảng": "Tables",
     "Tên sản phẩm": "Product",
+    "«%(value)s» không phải là một ngày (viết dạng NNNN-TT-NN, ví dụ 2025-06-30).": (
+        "«%(value)s» is not a date (write it as YYYY-MM-DD, for example 2025-06-30)."
+    ),
     "Tên chủ thể": "Producer",
 }
 

@@ -57,8 +57,23 @@ class MapForm(forms.Form):
         self.fields["supply"].choices = supply_choices()
 
 
+class IsoDateField(forms.DateField):
+    """A date as YYYY-MM-DD; a refusal repeats what was given, since a date box cannot show a
+    date that does not exist (2025-13-01) and would look empty."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                _("«%(value)s» không phải là một ngày (viết dạng NNNN-TT-NN, ví dụ 2025-06-30)."),
+                code="invalid",
+                params={"value": value},
+            ) from None
+
+
 class StatisticsForm(forms.Form):
-    as_of = forms.DateField(
+    as_of = IsoDateField(
         label=_("Tính đến ngày"),
         required=False,
         input_formats=["%Y-%m-%d"],

@@ -53,7 +53,8 @@ def _map_labels() -> dict[str, str]:
     return {
         "areas": _("Địa bàn"),
         "communes": _("Tên xã, phường"),
-        "provinces": _("Ranh giới và tên tỉnh"),
+        "provinces": _("Ranh giới tỉnh"),
+        "province_names": _("Tên tỉnh"),
         "radius": _("Bán kính phục vụ"),
         "facilities": _("Cơ sở bán hàng"),
         "gaps": _("Vùng trống"),

@@ -31,6 +31,7 @@
   });
   var overlays = {};
   overlays[labels.provinces] = base;
+  overlays[labels.province_names] = provinceNames;
   overlays[labels.communes] = communeNames;
   overlays[labels.areas] = areas;
   overlays[labels.radius] = radii;
@@ -41,24 +42,17 @@
   L.control.layers(null, overlays, {collapsed: window.innerWidth < 700}).addTo(map);
   L.control.scale({imperial: false}).addTo(map);
 
-  /* Names appear only from a zoom where they no longer cover one another. */
-  var communeNamesWanted = true;
-  map.on("overlayadd overlayremove", function (event) {
-    if (event.layer === communeNames) { communeNamesWanted = event.type === "overlayadd"; }
-    if (event.layer === base) { showNames(); }
-  });
+  /* Names appear only from a zoom where they no longer cover one another; the layers control
+     says whether the planner wants them at all. */
+  provinceNames.addTo(map);
+  communeNames.addTo(map);
   function showNames() {
-    var zoom = map.getZoom();
-    var provincesShown = map.hasLayer(base) && zoom >= PROVINCE_LABELS_FROM_ZOOM;
-    if (provincesShown !== map.hasLayer(provinceNames)) {
-      if (provincesShown) { provinceNames.addTo(map); } else { map.removeLayer(provinceNames); }
-    }
-    var communesShown = communeNamesWanted && zoom >= COMMUNE_LABELS_FROM_ZOOM;
-    if (communesShown !== map.hasLayer(communeNames)) {
-      if (communesShown) { communeNames.addTo(map); } else { map.removeLayer(communeNames); }
-    }
+    var zoom = map.getZoom(), classes = map.getContainer().classList;
+    classes.toggle("hide-province-names", zoom < PROVINCE_LABELS_FROM_ZOOM);
+    classes.toggle("hide-commune-names", zoom < COMMUNE_LABELS_FROM_ZOOM);
   }
   map.on("zoomend", showNames);
+  showNames();
 
   function nameLabel(at, text, className) {
     return L.marker(at, {

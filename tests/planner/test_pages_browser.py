@@ -555,6 +555,7 @@ def test_statistics_show_a_bad_date_beside_its_field(browser, live_server, netwo
             ".map(e => e.closest('label').querySelector('input,select').name)"
         )
         raw = tab.evaluate("document.body.innerText.includes('{')")
+        screenshot(tab, "statistics-bad-date")
         errors = tab.console_errors()
     finally:
         tab.close()
