@@ -8,7 +8,7 @@
   var captions = JSON.parse(document.getElementById("planner-captions").textContent);
   var format = Planner.formats(document.documentElement.lang);
   var PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d"];
-  var dates = new Intl.DateTimeFormat(format.locale, {dateStyle: "short", timeZone: "UTC"});
+  var dates = new Intl.DateTimeFormat(format.locale, {dateStyle: "medium", timeZone: "UTC"});
 
   if (root.dataset.valid !== "1") {
     document.body.dataset.ready = "1";
@@ -129,6 +129,8 @@
   function drawBars(id, rows, labelOf, horizontal) {
     var axis = {};
     axis[horizontal ? "x" : "y"] = countAxis();
+    // Every group is named, however tall its wrapped name: Chart.js would skip some otherwise.
+    axis[horizontal ? "y" : "x"] = {ticks: {autoSkip: false}};
     chart(id, {
       type: "bar",
       data: {
