@@ -141,6 +141,141 @@ VI_TO_EN = {
     "lần gửi webhook": "webhook delivery",
     "lần thử gửi webhook": "webhook delivery attempt",
     "báo hết hạn chứng nhận": "rating expiry notice",
+    # The planners' pages (planner/, templates/planner/).
+    "Mạng lưới bán hàng": "Sales network",
+    "Cửa hàng của mọi chuỗi": "Stores of every chain",
+    "Điểm bán OCOP và cửa hàng của chuỗi": "OCOP sales points and chain stores",
+    "Cửa hàng của một chuỗi": "Stores of one chain",
+    "Nhóm sản phẩm": "Product group",
+    "Mọi nhóm sản phẩm": "Every product group",
+    "Bán kính (km)": "Radius (km)",
+    "Số địa điểm đề xuất": "Proposed sites",
+    "Tính đến ngày": "As of",
+    "Cách đếm": "Counting",
+    "Mặc định": "Default",
+    "Lũy kế": "Cumulative",
+    "Còn hiệu lực tại ngày": "Valid at the date",
+    "Chỉ tiêu mỗi năm": "Target a year",
+    "Ngày phải trong khoảng %(low)s đến %(high)s.": (
+        "The date must be between %(low)s and %(high)s."
+    ),
+    "Địa bàn": "Area",
+    "Tên xã, phường": "Commune and ward names",
+    "Ranh giới tỉnh": "Province boundaries",
+    "Tên tỉnh": "Province names",
+    "Bán kính phục vụ": "Service radius",
+    "Cơ sở bán hàng": "Outlets",
+    "Vùng trống": "Gaps",
+    "Địa điểm đề xuất": "Proposed sites",
+    "OpenStreetMap (trực tuyến)": "OpenStreetMap (online)",
+    "Không tải được": "Could not load",
+    "Đang tính địa điểm đề xuất…": "Computing the proposed sites…",
+    "Vẫn đang tính; tải lại trang sau.": "Still computing; reload the page later.",
+    "Chỉ hiện một phần cơ sở bán hàng.": "Only part of the outlets is shown.",
+    "Tỷ lệ dân số được phủ": "Share of population covered",
+    "Tỷ lệ chủ thể được phủ": "Share of producers covered",
+    "Dân số được phủ": "Population covered",
+    "Chủ thể được phủ": "Producers covered",
+    "Không có": "None",
+    "Tên": "Name",
+    "Dân số": "Population",
+    "Dân số chưa phủ": "Population not covered",
+    "Chủ thể chưa phủ": "Producers not covered",
+    "Cơ sở gần nhất": "Nearest outlet",
+    "Khoảng cách (km)": "Distance (km)",
+    "Được phủ": "Covered",
+    "có": "yes",
+    "không": "no",
+    "Dân số thêm được phủ": "Population newly covered",
+    "Chủ thể thêm được phủ": "Producers newly covered",
+    "Loại": "Kind",
+    "Năm": "Year",
+    "Được đánh giá": "Rated",
+    "5 sao": "5 stars",
+    "Tiềm năng 5 sao": "Potential 5 stars",
+    "4 sao": "4 stars",
+    "3 sao": "3 stars",
+    "Còn hiệu lực cuối năm": "Valid at year end",
+    "Chỉ tiêu": "Target",
+    "Tỷ lệ": "Share",
+    "Đạt": "Met",
+    "Còn thiếu": "Shortfall",
+    "Nhóm": "Group",
+    "Sản phẩm": "Products",
+    "Chủ thể": "Producers",
+    "Cấp": "Level",
+    "Mã": "Code",
+    "Hạng sao": "Stars",
+    "Ngày đánh giá": "Rated on",
+    "Hết hạn": "Expires on",
+    "Còn (ngày)": "Days left",
+    "Loại chủ thể": "Producer kind",
+    "Được đánh giá trong năm": "Rated in the year",
+    "Không có dữ liệu": "No data",
+    "Bộ lọc chưa hợp lệ": "The filters are not valid",
+    "Sản phẩm đạt 3–5 sao": "Products rated 3–5 stars",
+    "Còn hiệu lực": "Valid",
+    "Dưới 3 sao (không xếp hạng OCOP)": "Below 3 stars (not certified)",
+    "Sắp hết hạn trong 6 tháng": "Expiring within 6 months",
+    "Được đánh giá trong năm nay": "Rated this year",
+    "Chỉ tiêu năm": "Yearly target",
+    "Theo năm": "By year",
+    "So với chỉ tiêu": "Against the target",
+    "Theo nhóm sản phẩm": "By product group",
+    "Theo hạng sao": "By stars",
+    "Theo loại chủ thể": "By producer kind",
+    "Theo địa bàn": "By area",
+    "Kế hoạch": "Planning",
+    "Trang chính": "Home",
+    "Bản đồ độ phủ": "Coverage map",
+    "Thống kê": "Statistics",
+    "Chương trình OCOP — trang cho người lập kế hoạch": "OCOP programme — pages for planners",
+    "Thống kê chương trình": "Programme statistics",
+    "Tài liệu API": "API documentation",
+    "Bản đồ độ phủ của mạng lưới bán hàng OCOP": "Coverage of the OCOP sales network",
+    "Cập nhật": "Update",
+    "Bộ lọc chưa hợp lệ: sửa ô được đánh dấu rồi bấm Cập nhật.": (
+        "The filters are not valid: correct the marked field, then press Update."
+    ),
+    "địa bàn tô màu theo độ phủ trên nền ranh giới tỉnh, điểm bán và bán kính, danh sách vùng "
+    "trống và địa điểm đề xuất, tải về.": (
+        "areas coloured by coverage over the province boundaries, outlets and their radius, "
+        "lists of gaps and proposed sites, downloads."
+    ),
+    "sản phẩm theo năm, nhóm, hạng sao, địa bàn, loại chủ thể; tiến độ so với chỉ tiêu; chứng "
+    "nhận sắp hết hạn.": (
+        "products by year, group, stars, area and producer kind; progress against the targets; "
+        "ratings about to expire."
+    ),
+    "Nền bản đồ là ranh giới Việt Nam và 63 tỉnh trước ngày 1/7/2025 (Natural Earth, phạm vi "
+    "công cộng), chạy không cần Internet; tên xã, phường lấy từ tâm địa bàn trong sổ đăng ký. "
+    "Lớp OpenStreetMap (trực tuyến) bật ở nút lớp bản đồ.": (
+        "The base map is Việt Nam and its 63 provinces of before 1 July 2025 (Natural Earth, "
+        "public domain) and needs no internet; commune and ward names come from the areas' "
+        "centres in the registry. The online OpenStreetMap layer is in the layers control."
+    ),
+    "Bản đồ": "Map",
+    "Gần (trong 2 lần bán kính)": "Near (within twice the radius)",
+    "Chưa phủ": "Not covered",
+    "Cơ sở bán hàng và bán kính": "Outlet and its radius",
+    "Vùng trống, xếp hạng": "Gaps, ranked",
+    "Tải về": "Download",
+    "Cách cơ sở gần nhất (km)": "To the nearest outlet (km)",
+    "Trước và sau khi mở các địa điểm đề xuất": "Before and after the proposed sites",
+    "Trước": "Before",
+    "Sau": "After",
+    "Thay đổi": "Change",
+    "Địa bàn chuyển sang được phủ": "Areas that become covered",
+    "Nhờ địa điểm": "By site",
+    "Thống kê chương trình OCOP": "OCOP programme statistics",
+    "Sản phẩm được đánh giá theo năm và chỉ tiêu": "Products rated per year, and the target",
+    "Sắp hết hạn theo tháng": "Expiring, by month",
+    "Bảng": "Tables",
+    "Tên sản phẩm": "Product",
+    "«%(value)s» không phải là một ngày (viết dạng NNNN-TT-NN, ví dụ 2025-06-30).": (
+        "«%(value)s» is not a date (write it as YYYY-MM-DD, for example 2025-06-30)."
+    ),
+    "Tên chủ thể": "Producer",
 }
 
 
@@ -150,13 +285,14 @@ def _fill(po_path: Path, table: dict[str, str]) -> int:
 
     def replace(match: re.Match) -> str:
         nonlocal filled
-        msgid = match.group(1)
+        # A long msgid is wrapped over several quoted lines after an empty first one.
+        msgid = "".join(re.findall(r'"(.*)"', match.group(1)))
         if msgid in table:
             filled += 1
-            return f'msgid "{msgid}"\nmsgstr "{table[msgid]}"'
+            return f'{match.group(1)}\nmsgstr "{table[msgid]}"'
         return match.group(0)
 
-    text = re.sub(r'msgid "(.+)"\nmsgstr ""', replace, text)
+    text = re.sub(r'(msgid "(?:.+)"|msgid ""(?:\n".+")+)\nmsgstr ""', replace, text)
     text = text.replace("#, fuzzy\n", "", 1)
     po_path.write_text(text, encoding="utf-8")
     return filled

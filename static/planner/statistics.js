@@ -1,64 +1,107 @@
-/* The statistics page: headline figures, charts and tables from the statistics API. */
+/* The statistics page: headline figures, charts and tables from the statistics API, in the
+   page's language and one number format. The filters were checked by the server: when they are
+   not valid the page shows the reason beside the field and asks the API nothing. */
 (function () {
   "use strict";
   var root = document.getElementById("statistics");
-  var base = root.dataset.base;
-  var query = new URLSearchParams(window.location.search);
-  var STAR_LABELS = {"5": "5 sao", "potential_5": "Tiềm năng 5 sao", "4": "4 sao", "3": "3 sao"};
+  var labels = JSON.parse(document.getElementById("planner-labels").textContent);
+  var captions = JSON.parse(document.getElementById("planner-captions").textContent);
+  var format = Planner.formats(document.documentElement.lang);
   var PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d"];
+  var dates = new Intl.DateTimeFormat(format.locale, {dateStyle: "medium", timeZone: "UTC"});
 
-  ["as_of", "basis", "target"].forEach(function (name) {
-    var input = document.querySelector('[name="' + name + '"]');
-    if (query.get(name)) { input.value = query.get(name); }
-  });
-
-  function params(extra) {
-    var out = new URLSearchParams();
-    ["as_of", "basis", "target"].forEach(function (name) {
-      if (query.get(name)) { out.set(name, query.get(name)); }
-    });
-    Object.keys(extra || {}).forEach(function (k) { out.set(k, extra[k]); });
-    return out.toString();
+  if (root.dataset.valid !== "1") {
+    document.body.dataset.ready = "1";
+    return;
   }
 
   function url(name, extra) {
-    var qs = params(extra);
-    return base + name + "/" + (qs ? "?" + qs : "");
+    var query = new URLSearchParams(root.dataset.query);
+    Object.keys(extra || {}).forEach(function (k) { query.set(k, extra[k]); });
+    var text = query.toString();
+    return root.dataset.base + name + "/" + (text ? "?" + text : "");
   }
 
-  document.querySelectorAll("a.download").forEach(function (link) {
-    var format = link.textContent.trim().toLowerCase();
-    link.href = url(link.dataset.table, {format: format});
-  });
+  var STARS = {"5": labels["5"], potential_5: labels.potential_5, "4": labels["4"],
+    "3": labels["3"]};
+
+  /* What a planner reads: codes become names, no internal columns; one format per kind. */
+  function show(value, column) {
+    if (value === null || value === undefined) { return ""; }
+    if (column === "year") { return String(value); }
+    if (column === "share") { return format.share(value); }
+    if (column === "category") { return labels["category_" + value] || value; }
+    if (column === "star_class") { return STARS[value] || value; }
+    if (column === "level") { return labels["level_" + value] || value; }
+    if (/_on$/.test(column) && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
+      return dates.format(new Date(value + "T00:00:00Z"));
+    }
+    if (typeof value === "boolean") { return value ? labels.yes : labels.no; }
+    if (typeof value === "number") { return format.integer(value); }
+    return String(value);
+  }
+
+  /* Each table's columns, in order, with the page's word for each when the API's column name
+     alone would be ambiguous (a product's name, an area's name). */
+  var TABLES = {
+    byYear: ["by-year", ["year", "rated", "5", "potential_5", "4", "3", "cumulative",
+      "valid_at_year_end"]],
+    targets: ["targets", ["year", "rated", "target", "share", "met", "shortfall"]],
+    byGroup: ["by-group", ["label", "products", "share", "5", "potential_5", "4", "3"],
+      {label: labels.category}],
+    byStars: ["by-stars", ["star_class", "products", "share"]],
+    byKind: ["by-producer-kind", ["label", "producers", "products", "share"],
+      {label: labels.producer_kind}],
+    byArea: ["by-area", ["name", "products", "share", "5", "potential_5", "4", "3"],
+      {name: labels.area}],
+    expiring: ["expiring", ["name", "category", "star_class", "rated_on", "rating_expires_on",
+      "days_left", "producer_name", "area_name"], {name: labels.product}]
+  };
 
   Chart.defaults.animation = false;
   Chart.defaults.maintainAspectRatio = false;
+  Chart.defaults.locale = format.locale;
+
+  /* Long category names are broken over lines rather than clipped at the axis. */
+  function wrapped(text, width) {
+    var lines = [], line = "";
+    String(text).split(" ").forEach(function (word) {
+      if (line && (line + " " + word).length > width) { lines.push(line); line = word; }
+      else { line = line ? line + " " + word : word; }
+    });
+    if (line) { lines.push(line); }
+    return lines;
+  }
+
+  function countAxis() {
+    return {beginAtZero: true, ticks: {precision: 0, callback: function (v) {
+      return format.integer(v);
+    }}};
+  }
 
   function chart(id, config) {
+    config.options = config.options || {};
+    config.options.plugins = config.options.plugins || {};
+    config.options.plugins.tooltip = {callbacks: {label: function (item) {
+      return (item.dataset.label ? item.dataset.label + ": " : "") + format.integer(item.raw);
+    }}};
     return new Chart(document.getElementById(id), config);
   }
 
-  var SUMMARY_LABELS = {
-    certified: "Sản phẩm đạt 3–5 sao (rated 3–5 stars)",
-    valid: "Còn hiệu lực (valid)",
-    producers: "Chủ thể (producers)",
-    below_3: "Dưới 3 sao, không xếp hạng OCOP (below 3 stars, not certified)",
-    expiring: "Sắp hết hạn (expiring soon)",
-    rated_this_year: "Đánh giá trong năm (rated this year)",
-    target: "Chỉ tiêu năm (yearly target)"
-  };
-
   function drawSummary(data) {
     var list = document.getElementById("summary");
-    Object.keys(SUMMARY_LABELS).forEach(function (key) {
-      var dt = document.createElement("dt");
-      dt.textContent = SUMMARY_LABELS[key];
-      var dd = document.createElement("dd");
-      dd.textContent = Planner.formatValue(data[key]);
-      dd.id = "summary-" + key;
-      list.appendChild(dt);
-      list.appendChild(dd);
-    });
+    ["certified", "valid", "producers", "below_3", "expiring", "rated_this_year", "target"]
+      .forEach(function (key) {
+        var item = document.createElement("div");
+        var dt = document.createElement("dt");
+        dt.textContent = labels["summary_" + key];
+        var dd = document.createElement("dd");
+        dd.textContent = format.integer(data[key]);
+        dd.id = "summary-" + key;
+        item.appendChild(dt);
+        item.appendChild(dd);
+        list.appendChild(item);
+      });
   }
 
   function drawByYear(years, targets) {
@@ -68,27 +111,35 @@
       data: {
         labels: years.map(function (r) { return String(r.year); }),
         datasets: [
-          {type: "bar", label: "Đánh giá trong năm (rated)", backgroundColor: PALETTE[0],
+          {type: "bar", label: labels.rated_per_year, backgroundColor: PALETTE[0],
             data: years.map(function (r) { return r.rated; })},
-          {type: "line", label: "Chỉ tiêu (target)", borderColor: PALETTE[1], pointRadius: 2,
-            data: years.map(function (r) { return byYear[r.year] === undefined ? null : byYear[r.year]; })},
-          {type: "line", label: "Còn hiệu lực cuối năm (valid at year end)", borderColor: PALETTE[2],
+          {type: "line", label: labels.target, borderColor: PALETTE[1], pointRadius: 2,
+            data: years.map(function (r) {
+              return byYear[r.year] === undefined ? null : byYear[r.year];
+            })},
+          {type: "line", label: labels.valid_at_year_end, borderColor: PALETTE[2],
             borderDash: [4, 4], pointRadius: 2,
             data: years.map(function (r) { return r.valid_at_year_end; })}
         ]
-      }
+      },
+      options: {scales: {y: countAxis()}}
     });
   }
 
-  function drawBars(id, rows, key, labelOf, horizontal) {
+  function drawBars(id, rows, labelOf, horizontal) {
+    var axis = {};
+    axis[horizontal ? "x" : "y"] = countAxis();
+    // Every group is named, however tall its wrapped name: Chart.js would skip some otherwise.
+    axis[horizontal ? "y" : "x"] = {ticks: {autoSkip: false}};
     chart(id, {
       type: "bar",
       data: {
-        labels: rows.map(labelOf),
-        datasets: [{label: "Sản phẩm (products)", backgroundColor: PALETTE,
-          data: rows.map(function (r) { return r[key]; })}]
+        labels: rows.map(function (r) { return wrapped(labelOf(r), horizontal ? 22 : 14); }),
+        datasets: [{label: labels.products, backgroundColor: PALETTE,
+          data: rows.map(function (r) { return r.products; })}]
       },
-      options: {indexAxis: horizontal ? "y" : "x", plugins: {legend: {display: false}}}
+      options: {indexAxis: horizontal ? "y" : "x", scales: axis,
+        plugins: {legend: {display: false}}}
     });
   }
 
@@ -98,63 +149,78 @@
       var month = String(r.rating_expires_on).slice(0, 7);
       months[month] = (months[month] || 0) + 1;
     });
-    var labels = Object.keys(months).sort();
+    var keys = Object.keys(months).sort();
+    var monthName = new Intl.DateTimeFormat(format.locale,
+      {month: "short", year: "numeric", timeZone: "UTC"});
     chart("chart-expiring", {
       type: "bar",
-      data: {labels: labels, datasets: [{label: "Hết hạn (expiring)", backgroundColor: PALETTE[3],
-        data: labels.map(function (m) { return months[m]; })}]},
-      options: {plugins: {legend: {display: false}}}
+      data: {
+        labels: keys.map(function (m) { return monthName.format(new Date(m + "-01T00:00:00Z")); }),
+        datasets: [{label: labels.expiring_per_month, backgroundColor: PALETTE[3],
+          data: keys.map(function (m) { return months[m]; })}]
+      },
+      options: {scales: {y: countAxis()}, plugins: {legend: {display: false}}}
     });
   }
 
   var tables = document.getElementById("tables");
-  function addTable(answer, caption) {
-    tables.appendChild(Planner.table(answer.results, caption, answer.columns));
+  function addTable(name, answer) {
+    var spec = TABLES[name];
+    var named = Object.assign({}, labels, spec[2] || {});
+    var wrap = document.createElement("div");
+    wrap.className = "table-wrap";
+    wrap.appendChild(Planner.table(answer.results, captions[spec[0]], spec[1], named, show));
+    wrap.firstChild.dataset.table = spec[0];
+    tables.appendChild(wrap);
   }
 
-  var sources = {
-    summary: url("summary"),
-    byYear: url("by-year"),
-    targets: url("targets"),
-    byGroup: url("by-group"),
-    byStars: url("by-stars"),
-    byKind: url("by-producer-kind"),
-    byArea: url("by-area"),
-    expiring: url("expiring", {months: 6})
-  };
+  /* An API refusal names a field: show its reason beside the field, once; anything else is one
+     message at the top. */
+  var shown = {};
+  function refused(result) {
+    var text = Planner.errorText(result);
+    if (shown[text]) { return; }
+    shown[text] = true;
+    var fields = result.fields && typeof result.fields === "object" ? Object.keys(result.fields) : [];
+    var input = fields.length ? document.querySelector("[name=\"" + fields[0] + "\"]") : null;
+    if (input) {
+      var note = document.createElement("span");
+      note.className = "field-error";
+      note.textContent = [].concat(result.fields[fields[0]]).join(" ");
+      input.closest("label").classList.add("invalid");
+      input.closest("label").appendChild(note);
+    } else {
+      Planner.message(labels.could_not_load + " — " + text, "error");
+    }
+  }
+
+  var sources = {summary: url("summary"), expiring: url("expiring",
+    {months: root.dataset.expiringMonths})};
+  Object.keys(TABLES).forEach(function (name) {
+    if (!sources[name]) { sources[name] = url(TABLES[name][0]); }
+  });
   var names = Object.keys(sources);
   Promise.all(names.map(function (n) { return Planner.fetchJSON(sources[n]); }))
     .then(function (answers) {
       var got = {};
       answers.forEach(function (answer, i) {
-        if (answer.ok) {
-          got[names[i]] = answer.data;
-        } else {
-          Planner.message(names[i] + ": không tải được (could not load) — " + answer.error, "error");
-        }
+        if (answer.ok) { got[names[i]] = answer.data; } else { refused(answer); }
       });
       function rows(name) { return got[name] ? got[name].results : null; }
       if (got.summary) { drawSummary(got.summary); }
-      if (rows("byYear")) {
-        drawByYear(rows("byYear"), rows("targets"));
-        addTable(got.byYear, "Theo năm (by year)");
-      }
-      if (rows("targets")) { addTable(got.targets, "So với chỉ tiêu (against target)"); }
+      if (rows("byYear")) { drawByYear(rows("byYear"), rows("targets")); }
       if (rows("byGroup")) {
-        drawBars("chart-by-group", rows("byGroup"), "products", function (r) { return r.label; }, true);
-        addTable(got.byGroup, "Theo nhóm sản phẩm (by product group)");
+        drawBars("chart-by-group", rows("byGroup"), function (r) {
+          return labels["category_" + r.category] || r.label;
+        }, true);
       }
       if (rows("byStars")) {
-        drawBars("chart-by-stars", rows("byStars"), "products",
-          function (r) { return STAR_LABELS[r.star_class] || r.star_class; });
-        addTable(got.byStars, "Theo hạng sao (by stars)");
+        drawBars("chart-by-stars", rows("byStars"), function (r) {
+          return STARS[r.star_class] || r.star_class;
+        });
       }
-      if (rows("byKind")) { addTable(got.byKind, "Theo loại chủ thể (by producer kind)"); }
-      if (rows("byArea")) { addTable(got.byArea, "Theo địa bàn (by area)"); }
-      if (rows("expiring")) {
-        drawExpiring(rows("expiring"));
-        addTable(got.expiring, "Sắp hết hạn trong 6 tháng (expiring within 6 months)");
-      }
+      if (rows("expiring")) { drawExpiring(rows("expiring")); }
+      Object.keys(TABLES).forEach(function (name) { if (got[name]) { addTable(name, got[name]); } });
       document.body.dataset.ready = "1";
     });
 })();

@@ -41,7 +41,7 @@ def test_map_page_loads_vendored_leaflet_and_names_its_data_sources(client):
     assert 'id="sales-point-count"' in html
     assert "/api/v1/buyers/geojson/?kind=sales_point" in html
     assert "coverage/?format=geojson&amp;radius_km=3" in html
-    assert "siting/?k=4" in html
+    assert "siting/?format=geojson&amp;k=4" in html
 
 
 def test_statistics_page_loads_vendored_chartjs_and_links_downloads(client):
@@ -73,3 +73,76 @@ def test_vendored_libraries_come_with_their_licences():
     assert "BSD" in (vendor / "leaflet" / "LICENSE").read_text()
     assert "MIT" in (vendor / "chartjs" / "LICENSE.md").read_text()
     assert "npm pack" in (vendor / "README.md").read_text()
+
+
+def test_map_page_writes_the_radius_as_machine_text_in_vietnamese(client):
+    html = client.get("/planner/map/", {"radius_km": "2.5"}, HTTP_ACCEPT_LANGUAGE="vi").content
+    html = html.decode()
+    assert 'name="radius_km" value="2.5"' in html
+    assert 'data-radius-km="2.5"' in html
+    assert "2,5" not in html
+
+
+def test_map_page_offers_each_chain_and_product_group_and_asks_for_them(client):
+    from linkage.choices import BuyerKind
+    from tests.factories import BuyerFactory
+
+    BuyerFactory(kind=BuyerKind.RETAIL_CHAIN, code="CH-X", name="Chuỗi X")
+    html = client.get("/planner/map/").content.decode()
+    assert '<option value="chain:CH-X">Chuỗi X</option>' in html
+    assert '<option value="tourism">' in html
+    html = client.get("/planner/map/", {"supply": "chain:CH-X", "category": "food"}).content
+    html = html.decode()
+    assert "gaps/?format=geojson&amp;radius_km=5&amp;supply=chain%3ACH-X&amp;category=food" in html
+    assert "/api/v1/buyers/geojson/?kind=store&amp;chain=CH-X&amp;category=food" in html
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "field"),
+    [
+        ("/planner/map/", {"radius_km": "2,5"}, "radius_km"),
+        ("/planner/map/", {"supply": "chain:NOPE"}, "supply"),
+        ("/planner/statistics/", {"as_of": "2025-13-01"}, "as_of"),
+        ("/planner/statistics/", {"target": "-1"}, "target"),
+    ],
+)
+def test_a_bad_filter_is_one_message_beside_its_field(client, page, params, field):
+    response = client.get(page, params, HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert html.count('class="field-error"') == 1
+    assert f'id="error-{field}"' in html
+    assert 'data-valid="0"' in html
+
+
+def test_statistics_page_names_columns_in_the_language_asked_for(client):
+    english = client.get("/planner/statistics/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    vietnamese = client.get("/planner/statistics/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert '"year": "Year"' in english and '"days_left": "Days left"' in english
+    assert '"year": "N\\u0103m"' in vietnamese
+    assert "producer_id" not in english and "area_id" not in english
+
+
+def test_statistics_downloads_ask_for_what_each_table_shows(client):
+    html = client.get("/planner/statistics/", {"as_of": "2024-06-30", "target": "500"}).content
+    html = html.decode()
+    assert "by-year/?as_of=2024-06-30&amp;format=csv" in html
+    assert "targets/?as_of=2024-06-30&amp;target=500&amp;format=xlsx" in html
+    assert "expiring/?as_of=2024-06-30&amp;months=6&amp;format=csv" in html
+
+
+def test_the_base_layer_has_the_country_and_its_provinces_with_their_source():
+    import json
+
+    folder = Path(settings.BASE_DIR, "static", "planner", "boundaries")
+    layer = json.loads((folder / "vietnam.geojson").read_text())
+    kinds = [f["properties"]["kind"] for f in layer["features"]]
+    names = {f["properties"]["name"] for f in layer["features"] if f["properties"]["name"]}
+    assert kinds.count("country") == 1
+    assert len(names) == 64  # Việt Nam and the 63 provinces of before July 2025
+    assert {"Hà Nội", "Hồ Chí Minh", "Đồng Tháp", "Bắc Kạn"} <= names
+    for feature in layer["features"]:
+        lon, lat = feature["properties"]["label_at"]
+        assert 102 < lon < 118 and 6 < lat < 24
+    notes = (folder / "README.md").read_text()
+    assert "Natural Earth" in notes and "public domain" in notes and "npm pack" in notes

@@ -211,9 +211,18 @@ def browser():
 READY = "document.body && document.body.dataset.ready"
 
 
-def open_page(port: int, url: str, ready: str = READY, cookies: dict | None = None) -> DevTools:
+def open_page(
+    port: int,
+    url: str,
+    ready: str = READY,
+    cookies: dict | None = None,
+    language: str | None = None,
+    width: int | None = None,
+) -> DevTools:
     """A new tab on ``url``, waited for until ``ready`` gives "1" (by default, until the page's
-    script marks the body ready), with ``cookies`` set for the URL first."""
+    script marks the body ready), with ``cookies`` set for the URL first; ``language`` makes the
+    tab a browser of that language (its Accept-Language and its JavaScript locale), ``width`` a
+    window that wide."""
     request = urllib.request.Request(f"http://127.0.0.1:{port}/json/new?about:blank", method="PUT")
     with urllib.request.urlopen(request, timeout=STARTUP_LIMIT_S) as answer:
         target = json.load(answer)
@@ -221,10 +230,21 @@ def open_page(port: int, url: str, ready: str = READY, cookies: dict | None = No
     tab.call("Runtime.enable")
     tab.call("Log.enable")
     tab.call("Page.enable")
-    if cookies:
+    if cookies or language:
         tab.call("Network.enable")
-        for name, value in cookies.items():
-            tab.call("Network.setCookie", name=name, value=value, url=url)
+    for name, value in (cookies or {}).items():
+        tab.call("Network.setCookie", name=name, value=value, url=url)
+    if language:
+        tab.call("Network.setExtraHTTPHeaders", headers={"Accept-Language": language})
+        tab.call("Emulation.setLocaleOverride", locale=language)
+    if width:
+        tab.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=900,
+            deviceScaleFactor=1,
+            mobile=width < 600,
+        )
     tab.call("Page.navigate", url=url)
     deadline = time.monotonic() + PAGE_LIMIT_S
     while tab.evaluate(ready) != "1":
@@ -346,3 +366,199 @@ def test_the_admin_keeps_to_the_content_security_policy(browser, live_server):
         finally:
             tab.close()
     assert found == {path: [] for path in found}
+
+
+SCREENSHOTS = os.environ.get("OCOP_SCREENSHOTS")  # a folder: the tests below save what they see
+
+
+def screenshot(tab: DevTools, name: str) -> None:
+    if SCREENSHOTS:
+        shot = tab.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+        Path(SCREENSHOTS, f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
+
+
+def fetch_bytes(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=PAGE_LIMIT_S) as answer:
+        assert answer.status == 200
+        return answer.read()
+
+
+def rows_of(tab: DevTools, table: str) -> list[str]:
+    return tab.evaluate(
+        f"Array.from(document.querySelectorAll('#{table} tbody tr[data-code]'))"
+        ".map(r => r.dataset.code)"
+    )
+
+
+def href(tab: DevTools, link: str) -> str:
+    return tab.evaluate(f"document.getElementById('{link}').getAttribute('href')")
+
+
+def csv_codes(data: bytes) -> list[str]:
+    import csv
+    import io
+
+    return [row["code"] for row in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))]
+
+
+def xlsx_codes(data: bytes) -> list[str]:
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    column = rows[0].index("code")
+    return [row[column] for row in rows[1:]]
+
+
+MAP = "/planner/map/?radius_km=2.5"
+
+
+def test_map_lists_gaps_and_sites_and_each_download_is_exactly_the_list(
+    browser, live_server, network
+):
+    tab = open_page(browser, f"{live_server.url}{MAP}")
+    try:
+        gaps = rows_of(tab, "gaps-list")
+        sites = rows_of(tab, "sites-list")
+        downloads = {
+            name: href(tab, name)
+            for name in ("gaps-csv", "gaps-xlsx", "gaps-geojson", "sites-csv", "sites-xlsx")
+        }
+        downloads["sites-geojson"] = href(tab, "sites-geojson")
+        # A row's button brings its place into view and opens its popup.
+        tab.evaluate(
+            f"document.querySelector('#gaps-list button[data-code=\"{gaps[-1]}\"]').click()"
+        )
+        last = api_json(f"{live_server.url}/api/v1/analytics/coverage/gaps/?radius_km=2.5")
+        last = last["gaps"][-1]
+        time.sleep(0.5)  # the popup pans the map to fit
+        in_view = tab.evaluate(
+            f"PlannerMap.map.getBounds().contains([{last['lat']}, {last['lon']}])"
+            " && PlannerMap.map.getZoom() >= 12"
+        )
+        popup = tab.evaluate("document.querySelector('.leaflet-popup-content')?.textContent || ''")
+        labelled = tab.evaluate(
+            "Array.from(document.querySelectorAll('.gap-marker-name')).map(t => t.textContent)"
+        )
+        errors = tab.console_errors()
+    finally:
+        tab.close()
+    assert errors == []
+    answer = api_json(f"{live_server.url}/api/v1/analytics/coverage/gaps/?radius_km=2.5")
+    assert gaps == [gap["code"] for gap in answer["gaps"]] == ["X3", "X2"]
+    assert sites and sites[0] in ("X2", "X3")
+    assert csv_codes(fetch_bytes(live_server.url + downloads["gaps-csv"])) == gaps
+    assert xlsx_codes(fetch_bytes(live_server.url + downloads["gaps-xlsx"])) == gaps
+    geojson = json.loads(fetch_bytes(live_server.url + downloads["gaps-geojson"]))
+    assert [f["properties"]["code"] for f in geojson["features"]] == gaps
+    assert csv_codes(fetch_bytes(live_server.url + downloads["sites-csv"])) == sites
+    assert xlsx_codes(fetch_bytes(live_server.url + downloads["sites-xlsx"])) == sites
+    geojson = json.loads(fetch_bytes(live_server.url + downloads["sites-geojson"]))
+    assert [f["properties"]["code"] for f in geojson["features"]] == sites
+    assert in_view
+    assert last["name"] in popup
+    assert len(labelled) == len(gaps)
+
+
+def test_before_and_after_lists_the_areas_the_proposed_sites_cover(browser, live_server, network):
+    tab = open_page(browser, f"{live_server.url}/planner/map/?radius_km=2.5&k=1")
+    try:
+        changed = rows_of(tab, "changed-list")
+        compare = tab.evaluate("document.querySelector('#compare-table tbody').innerText")
+    finally:
+        tab.close()
+    siting = api_json(f"{live_server.url}/api/v1/analytics/siting/?radius_km=2.5&k=1")
+    gained = siting["after"]["population_covered"] - siting["before"]["population_covered"]
+    assert changed == [siting["sites"][0]["code"]]
+    assert gained == 20_000
+    assert "+" in compare
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "radius_label"),
+    [("vi", "Vùng trống, xếp hạng", "Bán kính (km)"), ("en", "Gaps, ranked", "Radius (km)")],
+)
+def test_map_analyses_the_radius_it_draws_in_either_language(
+    browser, live_server, network, language, heading, radius_label
+):
+    tab = open_page(browser, f"{live_server.url}{MAP}", language=language)
+    try:
+        box = tab.evaluate("document.querySelector('input[name=radius_km]').value")
+        number = tab.evaluate("document.querySelector('input[name=radius_km]').valueAsNumber")
+        analysed = tab.evaluate("document.body.dataset.analysisRadiusKm")
+        drawn = tab.evaluate("PlannerMap.radii.getLayers().map(c => c.getRadius())")
+        title = tab.evaluate("document.getElementById('gaps-title').textContent")
+        label = tab.evaluate("document.querySelector('label.field:nth-child(3)').textContent")
+        lang = tab.evaluate("document.documentElement.lang")
+        errors = tab.console_errors()
+        for width in (1366, 390):
+            tab.call(
+                "Emulation.setDeviceMetricsOverride",
+                width=width,
+                height=900,
+                deviceScaleFactor=1,
+                mobile=width < 600,
+            )
+            time.sleep(0.3)
+            screenshot(tab, f"map-{language}-{width}")
+    finally:
+        tab.close()
+    assert errors == []
+    assert lang == language
+    assert box == "2.5" and number == 2.5
+    assert analysed == "2.5"
+    assert drawn and set(drawn) == {2500}
+    assert heading in title
+    assert radius_label in label
+
+
+@pytest.mark.parametrize(
+    ("language", "year", "share"),
+    [("vi", "Năm", "0,29%"), ("en", "Year", "0.29%")],
+)
+def test_statistics_fit_the_window_in_either_language(
+    browser, live_server, network, language, year, share
+):
+    found = {}
+    for width in (1366, 390):
+        tab = open_page(
+            browser, f"{live_server.url}/planner/statistics/", language=language, width=width
+        )
+        try:
+            found[width] = tab.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            headings = tab.evaluate(
+                "Array.from(document.querySelectorAll('#tables th')).map(t => t.textContent)"
+            )
+            small = tab.evaluate(
+                f"Planner.formats('{language}').share(10 / 3463).replace(/\\s/g, '')"
+            )
+            screenshot(tab, f"statistics-{language}-{width}")
+            errors = tab.console_errors()
+        finally:
+            tab.close()
+        assert errors == []
+        assert year in headings
+        assert not [h for h in headings if h.endswith("_id") or h.endswith("_code")]
+        assert small == share
+    assert found == {1366: 0, 390: 0}
+
+
+def test_statistics_show_a_bad_date_beside_its_field(browser, live_server, network):
+    tab = open_page(browser, f"{live_server.url}/planner/statistics/?as_of=2025-13-01")
+    try:
+        beside = tab.evaluate(
+            "Array.from(document.querySelectorAll('label.invalid .field-error'))"
+            ".map(e => e.closest('label').querySelector('input,select').name)"
+        )
+        raw = tab.evaluate("document.body.innerText.includes('{')")
+        screenshot(tab, "statistics-bad-date")
+        errors = tab.console_errors()
+    finally:
+        tab.close()
+    assert beside == ["as_of"]
+    assert not raw
+    assert [e for e in errors if "400" not in e] == []
