@@ -244,7 +244,7 @@ def _starts(sorted_keys: np.ndarray, count: int) -> np.ndarray:
 # caller, and together these are some 40 MB nationally in every process that computed one
 # (building them again costs 0.1-0.2 s of the next analysis). What pages ask for row by row
 # (labels, supplies, flow links) stays with the snapshot.
-WHOLE_GRAPH_STRUCTURES = ("flow", "sales")
+WHOLE_GRAPH_STRUCTURES = ("ties", "flow", "sales")
 
 
 def let_go(snapshot: GraphSnapshot) -> None:
