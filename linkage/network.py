@@ -139,7 +139,7 @@ class _Ties:
     nodes: np.ndarray  # actor position of each igraph vertex
     graph: igraph.Graph
     ends: tuple[np.ndarray, np.ndarray]  # per igraph edge: its two vertices
-    weight: list  # per igraph edge: linkages between the pair, both ways (a store's chain: 1)
+    weight: np.ndarray  # per igraph edge: linkages between the pair, both ways (a store's chain: 1)
     degree: np.ndarray  # per actor: actors tied to it
     strength: np.ndarray  # per actor: sum of its ties' weights
     directed_edges: int  # edges of the networkx DiGraph (ordered pairs)
@@ -170,8 +170,7 @@ def _ties(snapshot: GraphSnapshot) -> _Ties:
     graph = igraph.Graph(
         n=len(nodes), edges=list(zip(*(end.tolist() for end in ends), strict=True))
     )
-    weight = weight.astype(float).tolist()
-    return _Ties(nodes, graph, ends, weight, degree, strength, directed_edges)
+    return _Ties(nodes, graph, ends, weight.astype(float), degree, strength, directed_edges)
 
 
 @dataclass(frozen=True)
@@ -242,8 +241,9 @@ def _starts(sorted_keys: np.ndarray, count: int) -> np.ndarray:
 
 
 # Built for one whole-graph analysis and let go after it (``let_go``): its answer is kept by the
-# caller, and these are tens of MB nationally. What pages ask for row by row (labels, supplies,
-# flow links) stays with the snapshot.
+# caller, and together these are some 40 MB nationally in every process that computed one
+# (building them again costs 0.1-0.2 s of the next analysis). What pages ask for row by row
+# (labels, supplies, flow links) stays with the snapshot.
 WHOLE_GRAPH_STRUCTURES = ("ties", "flow", "sales")
 
 
@@ -400,7 +400,7 @@ def _membership(snapshot: GraphSnapshot, seed: int) -> np.ndarray:
         igraph.set_random_number_generator(random.Random(seed))
         try:
             # GraphBase's method: the wrapper's clustering object costs a pass over every actor.
-            membership = igraph.GraphBase.community_multilevel(ties.graph, ties.weight)
+            membership = igraph.GraphBase.community_multilevel(ties.graph, ties.weight.tolist())
         finally:
             igraph.set_random_number_generator(random)
     return np.asarray(membership, np.int64)
@@ -435,7 +435,7 @@ def _modularity(ties: _Ties, membership: np.ndarray) -> float:
     numbers): modularity is a ratio of small integers, often exactly halfway between two rounded
     values, and then the order of the float operations decides its rounding."""
     low, high = (membership[end] for end in ties.ends)
-    weight = np.asarray(ties.weight)
+    weight = ties.weight
     inside = low == high
     count = int(membership.max()) + 1
     inner = np.bincount(low[inside], weight[inside], minlength=count)
