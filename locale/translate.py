@@ -141,6 +141,7 @@ VI_TO_EN = {
     "lần gửi webhook": "webhook delivery",
     "lần thử gửi webhook": "webhook delivery attempt",
     "báo hết hạn chứng nhận": "rating expiry notice",
+    "hạn chót": "deadline",
 }
 
 
