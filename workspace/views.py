@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 STATE_LABELS = dict(ProposalState.choices)
+NEW_SECRET = "workspace_webhook_secret"
 # A step's button says what it does, in the words of the side that takes it.
 STEP_LABELS = {
     ProposalState.ACCEPTED: gettext_lazy("Accept"),
@@ -203,7 +204,12 @@ def request_edit(request, pk: int | None = None):
         else:
             messages.success(request, _("Sourcing request %(code)s saved.") % {"code": made.code})
             return redirect("workspace-home")
-    context = {"form": form, "sourcing_request": sourcing_request, "page": "request"}
+    context = {
+        "account": account,
+        "form": form,
+        "sourcing_request": sourcing_request,
+        "page": "request",
+    }
     return render(request, "workspace/request_form.html", context)
 
 
@@ -307,7 +313,6 @@ def allocation_accept(request):
 def webhooks(request):
     """The signed-in user's webhooks: add one (its secret shown this once), list, delete."""
     form = WebhookForm(request.POST or None)
-    created = None
     if request.method == "POST" and form.is_valid():
         try:
             created = notification_services.webhook_create(owner=request.user, **form.cleaned_data)
@@ -316,12 +321,14 @@ def webhooks(request):
                 for reason in reasons:
                     form.add_error(field if field in form.fields else None, reason)
         else:
-            form = WebhookForm()
+            # Shown on the next page only: a reload neither shows it again nor adds a second.
+            request.session[NEW_SECRET] = created.secret
+            return redirect("workspace-webhooks")
     context = {
         "account": Account.of_user(request.user),
         "page": "webhooks",
         "form": form,
-        "created": created,
+        "secret": request.session.pop(NEW_SECRET, None),
         "webhooks": webhooks_of(request.user),
     }
     return render(request, "workspace/webhooks.html", context)

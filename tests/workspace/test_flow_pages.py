@@ -308,8 +308,9 @@ def test_a_webhook_is_added_with_its_secret_shown_once_and_deleted(world):
     response = client.post(
         "/workspace/webhooks/",
         {"url": "https://hooks.example.org/ocop", "events": ["proposal.created"]},
+        follow=True,
     )
-    assert response.status_code == 200
+    assert response.redirect_chain == [("/workspace/webhooks/", 302)]
     hook = Webhook.objects.get()
     assert (hook.owner, hook.events) == (world["coop"], ["proposal.created"])
     assert hook.secret in response.content.decode()
@@ -345,3 +346,28 @@ def test_the_webhooks_page_shows_the_last_deliveries(world):
     html = signed_in(world["coop"]).get("/workspace/webhooks/").content.decode()
     assert html.count('class="delivery ') == 5
     assert "delivery-failed" in html
+
+
+def test_the_inbox_and_the_allocation_read_in_a_few_queries_whatever_their_size(
+    world, django_assert_max_num_queries
+):
+    for n in range(30):
+        Notification.objects.create(
+            recipient=world["mart"],
+            kind="proposal_received",
+            params={"product": f"SP{n}", "buyer": "B", "producer": "P"},
+            event="proposal.created",
+            subject_type="proposal",
+            subject_code=str(n),
+        )
+    for n in range(6):
+        producer = ProducerFactory(lat=21.0 + n / 100, lon=105.8)
+        ProductFactory(producer=producer, capacity_per_month=100)
+        SourcingRequestFactory(buyer=world["store"], code=f"YC-Q{n}", quantity_per_month=150)
+    client = signed_in(world["mart"])
+    with django_assert_max_num_queries(12):
+        inbox = client.get("/workspace/inbox/").content.decode()
+    assert inbox.count('class="card notification ') == 30
+    with django_assert_max_num_queries(20):
+        allocation = client.get("/workspace/allocation/").content.decode()
+    assert allocation.count('class="line"') >= 7
