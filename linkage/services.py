@@ -653,8 +653,9 @@ def proposal_create(
 
     ``proposed_by`` defaults to the side the actor is on; planners (and the system) say which,
     and alone may date a proposal other than today. Refused: an actor on neither side (403), a
-    side the actor is not on, a sourcing request of another buyer, a second open proposal of the
-    same product to the same buyer.
+    side the actor is not on, a sourcing request of another buyer, or (but for planners and the
+    system) one closed or past its deadline, a second open proposal of the same product to the
+    same buyer.
     """
     planner = _plans(actor)
     sides = proposal_sides(actor, product=product, buyer=buyer)
@@ -684,6 +685,17 @@ def proposal_create(
     today = timezone.localdate()
     if proposed_on is None or not planner:
         proposed_on = today
+    # A request seeks proposals while open and until its deadline; planners and the system may
+    # record proposals made before it closed.
+    if (
+        sourcing_request is not None
+        and not planner
+        and (sourcing_request.status != RequestStatus.OPEN or sourcing_request.is_overdue(today))
+    ):
+        _refuse(
+            "sourcing_request",
+            _("The sourcing request is closed or past its deadline: it takes no proposals."),
+        )
     open_one = (
         Proposal.objects.filter(product=product, buyer=buyer)
         .exclude(state__in=workflow.FINAL)

@@ -371,3 +371,30 @@ def test_the_inbox_and_the_allocation_read_in_a_few_queries_whatever_their_size(
     with django_assert_max_num_queries(20):
         allocation = client.get("/workspace/allocation/").content.decode()
     assert allocation.count('class="line"') >= 7
+
+
+def test_a_request_closed_or_past_its_deadline_takes_no_proposal(world):
+    late = SourcingRequestFactory(
+        buyer=world["store"], code="YC-GONE", deadline=TODAY() - dt.timedelta(days=1)
+    )
+    closed = SourcingRequestFactory(buyer=world["store"], code="YC-SHUT", status="closed")
+    coop = signed_in(world["coop"])
+    for request in (late, closed):
+        response = coop.post(
+            "/workspace/propose/",
+            {
+                "product": world["product"].code,
+                "buyer": world["store"].code,
+                "sourcing_request": request.code,
+            },
+            follow=True,
+        )
+        assert response.content.decode().count('class="message error"') == 1
+    mart = signed_in(world["mart"])
+    response = mart.post(
+        "/workspace/allocation/accept/",
+        {"line": f"YC-GONE {world['product'].code} 10"},
+        follow=True,
+    )
+    assert response.content.decode().count('class="message error"') == 1
+    assert not Proposal.objects.exists()
