@@ -1,12 +1,12 @@
 """HTTP for the global allocation: run it in the request or as a job (``linkage.jobs``' rule)."""
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from linkage.allocation import allocation_run
-from linkage.choices import RequestStatus
 from linkage.jobs import enqueue, runs_as_job
 from linkage.models import SourcingRequest
 
@@ -48,7 +48,9 @@ class AllocationView(APIView):
         size = (
             len(codes)
             if codes is not None
-            else SourcingRequest.objects.filter(status=RequestStatus.OPEN).count()
+            else SourcingRequest.objects.filter(
+                SourcingRequest.matchable_q(timezone.localdate())
+            ).count()
         )
         if runs_as_job(
             size=size,

@@ -5,6 +5,7 @@ from functools import reduce
 
 import django_filters as df
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
@@ -215,10 +216,25 @@ class SourcingRequestFilter(df.FilterSet):
     buyer = df.CharFilter(field_name="buyer__code", help_text=_("Code of the buyer."))
     category = df.ChoiceFilter(choices=Category.choices)
     status = df.ChoiceFilter(choices=RequestStatus.choices)
+    deadline_after = df.DateFilter(
+        field_name="deadline", lookup_expr="gte", help_text=_("Deadline on or after this day.")
+    )
+    deadline_before = df.DateFilter(
+        field_name="deadline", lookup_expr="lte", help_text=_("Deadline on or before this day.")
+    )
+    overdue = df.BooleanFilter(
+        method="filter_overdue",
+        help_text=_("Open requests past their deadline (true), or every other one (false)."),
+    )
 
     class Meta:
         model = SourcingRequest
         fields = ["buyer", "category", "status"]
+
+    def filter_overdue(self, queryset, name, value):
+        today = timezone.localdate()
+        late = Q(status=RequestStatus.OPEN, deadline__lt=today)
+        return queryset.filter(late) if value else queryset.exclude(late)
 
 
 class ProposalFilter(df.FilterSet):

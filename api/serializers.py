@@ -292,6 +292,9 @@ class SourcingRequestSerializer(SafeTextMixin, serializers.ModelSerializer):
     buyer = _code_field(Buyer)
     buyer_name = serializers.CharField(source="buyer.name", read_only=True)
     category_label = serializers.CharField(source="get_category_display", read_only=True)
+    overdue = serializers.SerializerMethodField(
+        help_text="Open but past its deadline: left out of matching and allocation."
+    )
 
     class Meta:
         model = SourcingRequest
@@ -305,11 +308,19 @@ class SourcingRequestSerializer(SafeTextMixin, serializers.ModelSerializer):
             "quantity_per_month",
             "max_distance_km",
             "status",
+            "deadline",
+            "overdue",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
-        extra_kwargs = {"quantity_per_month": {"max_value": MAX_QUANTITY_PER_MONTH}}
+        extra_kwargs = {
+            "quantity_per_month": {"max_value": MAX_QUANTITY_PER_MONTH},
+            "deadline": {"validators": [_date_in_range]},
+        }
+
+    def get_overdue(self, record) -> bool:
+        return record.is_overdue(timezone.localdate())
 
 
 ACTOR_TYPES = ("producer", "buyer")

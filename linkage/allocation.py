@@ -34,14 +34,27 @@ def check_request_codes(codes: list[str]) -> list[str]:
     how many more).
     """
     codes = list(dict.fromkeys(codes))
-    status = dict(SourcingRequest.objects.filter(code__in=codes).values_list("code", "status"))
-    unknown = [code for code in codes if code not in status]
-    closed = [code for code in codes if status.get(code, RequestStatus.OPEN) != RequestStatus.OPEN]
+    found = {
+        code: (status, deadline)
+        for code, status, deadline in SourcingRequest.objects.filter(code__in=codes).values_list(
+            "code", "status", "deadline"
+        )
+    }
+    today = timezone.localdate()
+    unknown = [code for code in codes if code not in found]
+    closed = [code for code in found if found[code][0] != RequestStatus.OPEN]
+    overdue = [
+        code
+        for code, (status, deadline) in found.items()
+        if status == RequestStatus.OPEN and deadline is not None and deadline < today
+    ]
     errors = []
     if unknown:
         errors.append(_("Unknown sourcing request: %s.") % some_of(unknown))
     if closed:
         errors.append(_("Sourcing request not open: %s.") % some_of(closed))
+    if overdue:
+        errors.append(_("Sourcing request past its deadline: %s.") % some_of(overdue))
     if errors:
         raise ValidationError(errors)
     return codes
@@ -50,13 +63,15 @@ def check_request_codes(codes: list[str]) -> list[str]:
 def allocation_inputs(
     *, request_codes: list[str] | None = None, today: dt.date
 ) -> tuple[list[RequestRow], list[SupplyRow]]:
-    """The open sourcing requests (all, or those of ``request_codes``) and the supply they may use.
+    """The open sourcing requests not past their deadline (all, or those of ``request_codes``)
+    and the supply they may use.
 
     Out: requests in code order and supply rows, ready for ``linkage.matching.allocate``.
     Raises ValidationError on "requests" naming any request that asks for more than
     ``MAX_QUANTITY_PER_MONTH`` (rows written before that limit, e.g. by hand in the database).
     """
-    rows = SourcingRequest.objects.filter(status=RequestStatus.OPEN)
+    # Past its deadline a request seeks no more proposals (``SourcingRequest.matchable_q``).
+    rows = SourcingRequest.objects.filter(SourcingRequest.matchable_q(today))
     if request_codes is not None:
         rows = rows.filter(code__in=request_codes)
     rows = rows.order_by("code").values_list(

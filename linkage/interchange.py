@@ -47,6 +47,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "min_stars",
         "quantity_per_month",
         "max_distance_km",
+        "deadline",
     ),
     "proposals": (
         "product_code",

@@ -1,6 +1,8 @@
 """The registry: areas, producers, products, buyers, linkages and sourcing requests; buyers'
 requirements, producers' credentials, and the proposals that lead from a match to a deal."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -490,6 +492,9 @@ class SourcingRequest(models.Model):
     status = models.CharField(
         _("trạng thái"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.OPEN
     )
+    # The last day proposals are sought: after it the request no longer takes part in matching
+    # (``matchable_q``), though it stays open until its buyer closes it.
+    deadline = models.DateField(_("hạn chót"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -513,6 +518,22 @@ class SourcingRequest(models.Model):
 
     def __str__(self):
         return self.code
+
+    @staticmethod
+    def matchable_q(today: dt.date, prefix: str = "") -> Q:
+        """Requests that take part in matching on ``today``: open, and their deadline (the last
+        day, included) not passed."""
+        return Q(**{f"{prefix}status": RequestStatus.OPEN}) & (
+            Q(**{f"{prefix}deadline__isnull": True}) | Q(**{f"{prefix}deadline__gte": today})
+        )
+
+    def is_overdue(self, today: dt.date) -> bool:
+        """Open but past its deadline: shown as overdue, left out of matching."""
+        return (
+            self.status == RequestStatus.OPEN
+            and self.deadline is not None
+            and self.deadline < today
+        )
 
 
 def _known_requirements(codes: str) -> list[str]:

@@ -431,10 +431,14 @@ def sourcing_request_create(
     min_stars: int | None = None,
     max_distance_km: float | None = None,
     status: str = RequestStatus.OPEN,
+    deadline: dt.date | None = None,
 ) -> SourcingRequest:
-    """A buyer's sourcing request; without a ``code``, the next free ``YC-<yyyymmdd>-<n>``."""
+    """A buyer's sourcing request; without a ``code``, the next free ``YC-<yyyymmdd>-<n>``.
+
+    A ``deadline`` (the last day proposals are sought) may not be in the past."""
     if not _owns_buyer(actor, buyer):
         _refuse("buyer", _NOT_YOUR_BUYER)
+    _check_deadline(deadline)
     request = SourcingRequest(
         code=code or _next_request_code(),
         buyer=buyer,
@@ -443,6 +447,7 @@ def sourcing_request_create(
         min_stars=min_stars,
         max_distance_km=max_distance_km,
         status=status,
+        deadline=deadline,
     )
     # What a notification needs to say without reading the request back.
     details = {
@@ -451,8 +456,15 @@ def sourcing_request_create(
         "min_stars": min_stars,
         "quantity_per_month": quantity_per_month,
         "max_distance_km": max_distance_km,
+        "deadline": deadline.isoformat() if deadline else None,
     }
     return _save(request, actor=actor, event="sourcing_request.created", data=details)
+
+
+def _check_deadline(deadline: dt.date | None) -> None:
+    # A deadline already passed would take the request out of matching the day it is written.
+    if deadline is not None and deadline < timezone.localdate():
+        _refuse("deadline", _("A deadline cannot be in the past."))
 
 
 def _next_request_code() -> str:
@@ -474,6 +486,8 @@ def sourcing_request_update(
         _refuse(NON_FIELD_ERRORS, _("You may only change the requests of your own buyers."))
     if "buyer" in changes and not _owns_buyer(actor, changes["buyer"]):
         _refuse("buyer", _NOT_YOUR_BUYER)
+    if "deadline" in changes and changes["deadline"] != sourcing_request.deadline:
+        _check_deadline(changes["deadline"])
     return _update(sourcing_request, actor=actor, entity="sourcing_request", changes=changes)
 
 
@@ -639,8 +653,9 @@ def proposal_create(
 
     ``proposed_by`` defaults to the side the actor is on; planners (and the system) say which,
     and alone may date a proposal other than today. Refused: an actor on neither side (403), a
-    side the actor is not on, a sourcing request of another buyer, a second open proposal of the
-    same product to the same buyer.
+    side the actor is not on, a sourcing request of another buyer, or (but for planners and the
+    system) one closed or past its deadline, a second open proposal of the same product to the
+    same buyer.
     """
     planner = _plans(actor)
     sides = proposal_sides(actor, product=product, buyer=buyer)
@@ -670,6 +685,17 @@ def proposal_create(
     today = timezone.localdate()
     if proposed_on is None or not planner:
         proposed_on = today
+    # A request seeks proposals while open and until its deadline; planners and the system may
+    # record proposals made before it closed.
+    if (
+        sourcing_request is not None
+        and not planner
+        and (sourcing_request.status != RequestStatus.OPEN or sourcing_request.is_overdue(today))
+    ):
+        _refuse(
+            "sourcing_request",
+            _("The sourcing request is closed or past its deadline: it takes no proposals."),
+        )
     open_one = (
         Proposal.objects.filter(product=product, buyer=buyer)
         .exclude(state__in=workflow.FINAL)

@@ -276,6 +276,7 @@ VI_TO_EN = {
         "«%(value)s» is not a date (write it as YYYY-MM-DD, for example 2025-06-30)."
     ),
     "Tên chủ thể": "Producer",
+    "hạn chót": "deadline",
 }
 
 

@@ -1,12 +1,14 @@
-"""The sourcing request form of the chains' workspace (the service checks the rest)."""
+"""The forms of the workspaces: a chain's sourcing request, a webhook (the services check the
+rest)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from linkage.choices import Category
 from linkage.models import CODE_VALIDATORS
+from notifications.services import WEBHOOK_EVENTS
 
-__all__ = ["SourcingRequestForm"]
+__all__ = ["SourcingRequestForm", "WebhookForm"]
 
 
 class SourcingRequestForm(forms.Form):
@@ -28,7 +30,25 @@ class SourcingRequestForm(forms.Form):
     max_distance_km = forms.FloatField(
         label=_("Maximum distance (km)"), min_value=0, required=False
     )
+    deadline = forms.DateField(
+        label=_("Deadline"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The last day proposals are sought; after it the request leaves matching."),
+    )
 
     def __init__(self, *args, buyers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["buyer"].queryset = buyers
+
+
+class WebhookForm(forms.Form):
+    """A webhook's address and the events it hears of (every one unless chosen)."""
+
+    url = forms.URLField(label=_("Address (URL)"), max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        label=_("Events"),
+        choices=[(event, event) for event in WEBHOOK_EVENTS],
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(WEBHOOK_EVENTS),
+    )

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from linkage import graph_cache, proposals, readiness
 from linkage.accounts import Account
-from linkage.choices import RequestStatus, Requirement
+from linkage.choices import Requirement
 from linkage.models import Buyer, BuyerRequirements, Product, Proposal, SourcingRequest
 from linkage.recommend import recommend_buyers, recommend_suppliers
 from linkage.selectors import add_readiness_gaps, rating_status
@@ -89,15 +89,16 @@ def next_steps(account: Account, proposal: Proposal) -> list[str]:
 
 
 def matching_requests(products: list[Product], today: dt.date) -> list[dict]:
-    """Open sourcing requests that one of ``products`` answers: its group, at least the stars
-    asked for, a rating in force today. Each is ``{"request", "products"}``."""
+    """Open sourcing requests, not past their deadline, that one of ``products`` answers: its
+    group, at least the stars asked for, a rating in force today. Each is
+    ``{"request", "products"}``."""
     usable = [
         p for p in products if p.stars and p.rating_expires_on and p.rating_expires_on > today
     ]
     if not usable:
         return []
     found = SourcingRequest.objects.filter(
-        status=RequestStatus.OPEN, category__in={p.category for p in usable}
+        SourcingRequest.matchable_q(today), category__in={p.category for p in usable}
     ).select_related("buyer")
     matches = []
     for request in found.order_by("-created_at")[:50]:

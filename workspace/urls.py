@@ -27,4 +27,19 @@ urlpatterns = [
         views.request_close,
         name="workspace-request-close",
     ),
+    path("workspace/inbox/", views.inbox, name="workspace-inbox"),
+    path("workspace/inbox/<int:pk>/read/", views.inbox_read, name="workspace-inbox-read"),
+    path("workspace/inbox/read-all/", views.inbox_read_all, name="workspace-inbox-read-all"),
+    path("workspace/allocation/", views.allocation, name="workspace-allocation"),
+    path(
+        "workspace/allocation/accept/",
+        views.allocation_accept,
+        name="workspace-allocation-accept",
+    ),
+    path("workspace/webhooks/", views.webhooks, name="workspace-webhooks"),
+    path(
+        "workspace/webhooks/<int:pk>/delete/",
+        views.webhook_delete,
+        name="workspace-webhook-delete",
+    ),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -20,13 +21,33 @@ from linkage import services
 from linkage.accounts import Account
 from linkage.choices import ProposalOrigin, ProposalState, RequestStatus
 from linkage.models import Buyer, Product, Proposal, SourcingRequest
+from notifications import services as notification_services
+from notifications.models import Notification, Webhook
 
+from . import allocation as allocation_page
+from . import inbox as inbox_page
 from . import selectors
-from .forms import SourcingRequestForm
+from .forms import SourcingRequestForm, WebhookForm
+from .webhooks import webhooks_of
 
-__all__ = ["all_proposals", "home", "proposal_move", "propose", "request_close", "request_edit"]
+__all__ = [
+    "all_proposals",
+    "allocation",
+    "allocation_accept",
+    "home",
+    "inbox",
+    "inbox_read",
+    "inbox_read_all",
+    "proposal_move",
+    "propose",
+    "request_close",
+    "request_edit",
+    "webhook_delete",
+    "webhooks",
+]
 
 STATE_LABELS = dict(ProposalState.choices)
+NEW_SECRET = "workspace_webhook_secret"
 # A step's button says what it does, in the words of the side that takes it.
 STEP_LABELS = {
     ProposalState.ACCEPTED: gettext_lazy("Accept"),
@@ -71,7 +92,8 @@ def home(request):
         requests = list(selectors.my_requests(account))
         for sourcing_request in requests:
             shortlist = []
-            if sourcing_request.status == RequestStatus.OPEN:
+            sourcing_request.overdue = sourcing_request.is_overdue(today)
+            if sourcing_request.status == RequestStatus.OPEN and not sourcing_request.overdue:
                 shortlist = selectors.suppliers_for(
                     sourcing_request, today=today, language=language
                 )
@@ -163,6 +185,7 @@ def request_edit(request, pk: int | None = None):
             "min_stars": sourcing_request.min_stars,
             "quantity_per_month": sourcing_request.quantity_per_month,
             "max_distance_km": sourcing_request.max_distance_km,
+            "deadline": sourcing_request.deadline,
         }
     form = SourcingRequestForm(request.POST or None, initial=initial, buyers=buyers)
     if request.method == "POST" and form.is_valid():
@@ -181,7 +204,12 @@ def request_edit(request, pk: int | None = None):
         else:
             messages.success(request, _("Sourcing request %(code)s saved.") % {"code": made.code})
             return redirect("workspace-home")
-    context = {"form": form, "sourcing_request": sourcing_request, "page": "request"}
+    context = {
+        "account": account,
+        "form": form,
+        "sourcing_request": sourcing_request,
+        "page": "request",
+    }
     return render(request, "workspace/request_form.html", context)
 
 
@@ -217,3 +245,99 @@ def all_proposals(request):
         "funnel_url": "/api/v1/analytics/statistics/funnel/",
     }
     return render(request, "workspace/proposals.html", context)
+
+
+@login_required
+def inbox(request):
+    """The signed-in user's notifications, unread first, each linking to what it is about."""
+    context = {
+        "account": Account.of_user(request.user),
+        "page": "inbox",
+        "notifications": inbox_page.inbox(request.user),
+    }
+    return render(request, "workspace/inbox.html", context)
+
+
+@login_required
+@require_POST
+def inbox_read(request, pk: int):
+    try:
+        notification_services.notification_read(user=request.user, notification_id=pk)
+    except Notification.DoesNotExist:
+        raise Http404 from None
+    return redirect("workspace-inbox")
+
+
+@login_required
+@require_POST
+def inbox_read_all(request):
+    marked = notification_services.notifications_read_all(user=request.user)
+    messages.success(request, _("%(count)d notifications marked read.") % {"count": marked})
+    return redirect("workspace-inbox")
+
+
+@login_required
+def allocation(request):
+    """The allocation proposal over the chain's open sourcing requests, line by line."""
+    account = Account.of_user(request.user)
+    if not account.buyer_ids and not account.is_planner:
+        raise PermissionDenied
+    context = {
+        "account": account,
+        "page": "allocation",
+        "horizon_months": allocation_page.HORIZON_MONTHS,
+        **allocation_page.allocation_proposal(
+            account, today=timezone.localdate(), language=get_language()
+        ),
+    }
+    return render(request, "workspace/allocation.html", context)
+
+
+@login_required
+@require_POST
+def allocation_accept(request):
+    """Accept allocation lines: a proposal from the buyer's side for each, all or none."""
+    account = Account.of_user(request.user)
+    if not account.buyer_ids and not account.is_planner:
+        raise PermissionDenied
+    try:
+        made = allocation_page.accept_lines(account, request.POST.getlist("line"))
+    except services.WriteRefused as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("%(count)d proposals made.") % {"count": len(made)})
+    return redirect("workspace-allocation")
+
+
+@login_required
+def webhooks(request):
+    """The signed-in user's webhooks: add one (its secret shown this once), list, delete."""
+    form = WebhookForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = notification_services.webhook_create(owner=request.user, **form.cleaned_data)
+        except services.WriteRefused as error:
+            for field, reasons in error.errors.items():
+                for reason in reasons:
+                    form.add_error(field if field in form.fields else None, reason)
+        else:
+            # Shown on the next page only: a reload neither shows it again nor adds a second.
+            request.session[NEW_SECRET] = created.secret
+            return redirect("workspace-webhooks")
+    context = {
+        "account": Account.of_user(request.user),
+        "page": "webhooks",
+        "form": form,
+        "secret": request.session.pop(NEW_SECRET, None),
+        "webhooks": webhooks_of(request.user),
+    }
+    return render(request, "workspace/webhooks.html", context)
+
+
+@login_required
+@require_POST
+def webhook_delete(request, pk: int):
+    webhook = get_object_or_404(Webhook, pk=pk, owner=request.user)
+    notification_services.webhook_delete(webhook=webhook)
+    messages.success(request, _("Webhook %(url)s deleted.") % {"url": webhook.url})
+    return redirect("workspace-webhooks")

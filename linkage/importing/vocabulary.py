@@ -408,6 +408,7 @@ SPECS: dict[str, Table] = {
                     "max_distance",
                 ),
             ),
+            Column("deadline", "date", aliases=("Hạn chót", "Hạn nhận đề xuất", "Hạn")),
         ),
         ("Yêu cầu tìm nguồn hàng", "Yêu cầu", "Yêu cầu nguồn hàng", "sourcing_request", "request"),
     ),

@@ -15,7 +15,7 @@ ALLOWED = {
     "api": {"linkage", "analytics", "notifications"},
     "notifications": {"linkage"},
     "planner": {"linkage", "analytics"},
-    "workspace": {"linkage"},
+    "workspace": {"linkage", "notifications"},
 }
 PURE = [
     "linkage/graph.py",

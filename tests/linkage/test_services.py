@@ -160,6 +160,7 @@ def test_a_sourcing_request_created_tells_what_is_asked(
         "min_stars": 4,
         "quantity_per_month": 50,
         "max_distance_km": None,
+        "deadline": None,
     }
 
 
