@@ -109,6 +109,7 @@ def test_the_pages_speak_english_when_the_browser_asks(event):
     page = planner_client(HTTP_ACCEPT_LANGUAGE="en").get("/events/KNGT/schedule/")
     text = page.content.decode()
     assert "Slot" in text and "Lượt" not in text
+    assert "Product" in text and "Sản phẩm" not in text
 
 
 def test_the_list_links_each_event_to_its_pages(event):
