@@ -3,6 +3,7 @@ and the meetings of its schedule."""
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -49,9 +50,19 @@ class Event(models.Model):
     def __str__(self):
         return f"{self.code} {self.name}"
 
+    def clean(self):
+        if self.starts_at is None or self.slot_minutes is None or self.slot_count is None:
+            return
+        start = self.starts_at.hour * 60 + self.starts_at.minute
+        if start + self.slot_minutes * self.slot_count > 24 * 60:
+            raise ValidationError(
+                {"slot_count": [_("Các lượt gặp phải kết thúc trong ngày tổ chức.")]}
+            )
+
     def slot_times(self) -> list[tuple[dt.time, dt.time]]:
-        """Each slot's start and end, in order."""
-        start = dt.datetime.combine(self.held_on, self.starts_at)
+        """Each slot's start and end, in order (the last may end at midnight, 00:00)."""
+        # Any day will do for the arithmetic; the event's own may be the last one a date holds.
+        start = dt.datetime.combine(dt.date(2000, 1, 1), self.starts_at)
         step = dt.timedelta(minutes=self.slot_minutes)
         return [
             ((start + i * step).time(), (start + (i + 1) * step).time())

@@ -107,6 +107,7 @@ def test_only_planners_create_events(fair):
         ({"producers": [{"producer": "HTX1"}, {"producer": "HTX1"}]}, "producers"),
         ({"buyers": [{"buyer": "DB1", "slots": [4]}]}, "buyers"),
         ({"slot_count": 0}, "slot_count"),
+        ({"starts_at": "23:00", "slot_count": 4}, "slot_count"),
         ({"code": "A B"}, "code"),
     ],
 )
