@@ -9,6 +9,7 @@ the events it takes part in and only its own meetings. Every write goes through
 
 from __future__ import annotations
 
+from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -21,7 +22,14 @@ from rest_framework.response import Response
 
 from events import selectors, services
 from events.exports import meeting_frame, schedule_grid
-from events.models import MAX_SLOTS, MAX_TABLES, Event, MeetingOutcome
+from events.models import (
+    MAX_SLOTS,
+    MAX_TABLES,
+    Event,
+    EventBuyer,
+    EventProducer,
+    MeetingOutcome,
+)
 from linkage.choices import ProposalSide
 from linkage.models import CODE_VALIDATORS, Proposal
 
@@ -61,7 +69,7 @@ class EventProducerSerializer(serializers.Serializer):
 class EventSerializer(serializers.ModelSerializer):
     buyers = EventBuyerSerializer(many=True, required=False, max_length=500)
     producers = EventProducerSerializer(many=True, required=False, max_length=5000)
-    meetings = serializers.IntegerField(read_only=True, source="meetings.count")
+    meetings = serializers.SerializerMethodField(help_text="How many meetings it schedules.")
 
     class Meta:
         model = Event
@@ -87,6 +95,11 @@ class EventSerializer(serializers.ModelSerializer):
     def to_representation(self, event):
         data = super().to_representation(event)
         account = account_of(self.context["request"])
+        # Read from the lists prefetched with the events (``EventViewSet.get_queryset``).
+        buyers = sorted(event.buyers.all(), key=lambda e: e.buyer.code)
+        producers = sorted(event.producers.all(), key=lambda e: e.producer.code)
+        if not account.is_planner:
+            producers = [e for e in producers if e.producer_id in account.producer_ids]
         data["buyers"] = [
             {
                 "buyer": e.buyer.code,
@@ -95,11 +108,8 @@ class EventSerializer(serializers.ModelSerializer):
                 "max_meetings": e.max_meetings,
                 "slots": e.slots,
             }
-            for e in event.buyers.select_related("buyer").order_by("buyer__code")
+            for e in buyers
         ]
-        producers = event.producers.select_related("producer").order_by("producer__code")
-        if not account.is_planner:
-            producers = producers.filter(producer_id__in=account.producer_ids)
         data["producers"] = [
             {
                 "producer": e.producer.code,
@@ -110,6 +120,10 @@ class EventSerializer(serializers.ModelSerializer):
             for e in producers
         ]
         return data
+
+    def get_meetings(self, event) -> int:
+        counted = getattr(event, "meeting_count", None)
+        return event.meetings.count() if counted is None else counted
 
 
 class _Named(serializers.Serializer):
@@ -200,7 +214,15 @@ class EventViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Event.objects.none()
-        return selectors.events_for(account_of(self.request)).order_by("-held_on", "code")
+        return (
+            selectors.events_for(account_of(self.request))
+            .annotate(meeting_count=Count("meetings", distinct=True))
+            .prefetch_related(
+                Prefetch("buyers", EventBuyer.objects.select_related("buyer")),
+                Prefetch("producers", EventProducer.objects.select_related("producer")),
+            )
+            .order_by("-held_on", "code")
+        )
 
     def get_object(self):
         if "\x00" in str(self.kwargs.get("code", "")):
@@ -208,14 +230,15 @@ class EventViewSet(viewsets.ModelViewSet):
         return super().get_object()
 
     def perform_create(self, serializer):
-        serializer.instance = services.event_create(
-            actor=account_of(self.request), **serializer.validated_data
-        )
+        event = services.event_create(actor=account_of(self.request), **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=event.pk)
 
     def perform_update(self, serializer):
-        serializer.instance = services.event_update(
+        event = services.event_update(
             actor=account_of(self.request), event=serializer.instance, **serializer.validated_data
         )
+        # Read again: the participants prefetched with the event are those before the change.
+        serializer.instance = self.get_queryset().get(pk=event.pk)
 
     def perform_destroy(self, instance):
         services.event_delete(actor=account_of(self.request), event=instance)

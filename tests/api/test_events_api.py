@@ -182,6 +182,17 @@ def test_reading_the_schedule_takes_a_bounded_number_of_queries(
         assert planner.get(f"{URL}KNGT-2026/schedule/").status_code == 200
 
 
+def test_the_list_of_events_takes_a_bounded_number_of_queries(
+    planner, fair, django_assert_max_num_queries
+):
+    for n in range(5):
+        assert planner.post(URL, _body(code=f"KNGT-{n}"), format="json").status_code == 201
+    with django_assert_max_num_queries(8):
+        listed = planner.get(URL)
+    assert listed.data["count"] == 5
+    assert all(len(e["producers"]) == 6 for e in listed.data["results"])
+
+
 def test_a_held_meeting_becomes_a_proposal_once(planner, fair):
     _scheduled(planner)
     meeting = fair["coop"].get(f"{URL}KNGT-2026/schedule/").data["meetings"][0]
