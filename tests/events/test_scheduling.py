@@ -14,6 +14,7 @@ from events.scheduling import (
     objective,
     schedule_exact,
     schedule_greedy,
+    schedule_milp,
 )
 
 
@@ -68,7 +69,7 @@ def reference_optimum(instance: Instance) -> tuple[int, int]:
 
 
 @st.composite
-def instances(draw, partial=True):
+def instances(draw, partial=True, scarce=False):
     slots = draw(st.integers(1, 3))
     producers = [f"P{i}" for i in range(draw(st.integers(1, 6)))]
     buyers = [f"B{j}" for j in range(draw(st.integers(1, 3)))]
@@ -78,6 +79,9 @@ def instances(draw, partial=True):
             if draw(st.booleans()) or draw(st.booleans()):
                 scores[p, b] = draw(st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.7, 0.9, 1.0]))
     some_slots = st.frozensets(st.integers(0, slots - 1), min_size=0, max_size=slots)
+    # Scarce attendance (producers in one slot, mostly the first; buyers in all) makes the flow's
+    # pairs clash in their slots, so that the MILP has to take over.
+    one_slot = st.sampled_from([frozenset({0})] * 3 + [frozenset({slots - 1})])
     return Instance(
         slots=slots,
         producers=producers,
@@ -87,10 +91,16 @@ def instances(draw, partial=True):
         producer_limit={p: draw(st.integers(0, 3)) for p in producers if draw(st.booleans())},
         buyer_limit={b: draw(st.integers(0, 4)) for b in buyers if draw(st.booleans())},
         producer_slots=(
-            {p: draw(some_slots) for p in producers if draw(st.booleans())} if partial else {}
+            {p: draw(one_slot) for p in producers}
+            if scarce
+            else {p: draw(some_slots) for p in producers if draw(st.booleans())}
+            if partial
+            else {}
         ),
         buyer_slots=(
-            {b: draw(some_slots) for b in buyers if draw(st.booleans())} if partial else {}
+            {b: draw(some_slots) for b in buyers if draw(st.booleans())}
+            if partial and not scarce
+            else {}
         ),
     )
 
@@ -113,6 +123,23 @@ def test_with_partial_attendance_the_exact_schedule_equals_the_reference_optimum
     schedule = schedule_exact(instance)
     assert check(instance, schedule.meetings) == []
     assert schedule.optimal
+    assert objective(instance, schedule.meetings) == reference_optimum(instance)
+
+
+@SETTINGS
+@given(instances(scarce=True))
+def test_with_scarce_attendance_the_exact_schedule_equals_the_reference_optimum(instance):
+    schedule = schedule_exact(instance)
+    assert check(instance, schedule.meetings) == []
+    assert schedule.optimal
+    assert objective(instance, schedule.meetings) == reference_optimum(instance)
+
+
+@SETTINGS
+@given(instances())
+def test_the_whole_milp_equals_the_reference_optimum(instance):
+    schedule = schedule_milp(instance)
+    assert check(instance, schedule.meetings) == [] and schedule.optimal
     assert objective(instance, schedule.meetings) == reference_optimum(instance)
 
 
