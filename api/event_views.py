@@ -14,7 +14,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -38,6 +43,20 @@ from .permissions import IsPlanner, account_of
 from .renderers import TABLE_RENDERERS, CSVRenderer, Download, XLSXRenderer, file_format
 
 __all__ = ["EventViewSet"]
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        "example": "08:30",
+    }
+)
+class ClockField(serializers.TimeField):
+    """A time of day on the event's own clock, "HH:MM" (no time zone: the event is where it is)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
 
 
 def _slots_field():
@@ -69,6 +88,7 @@ class EventProducerSerializer(serializers.Serializer):
 class EventSerializer(serializers.ModelSerializer):
     buyers = EventBuyerSerializer(many=True, required=False, max_length=500)
     producers = EventProducerSerializer(many=True, required=False, max_length=5000)
+    starts_at = ClockField(required=False, help_text="When the first slot starts, HH:MM.")
     meetings = serializers.SerializerMethodField(help_text="How many meetings it schedules.")
 
     class Meta:

@@ -94,6 +94,7 @@ def test_a_planner_creates_an_event_with_its_participants(planner, fair):
     assert got["buyers"][0]["slots"] == [2, 3]
     assert len(got["producers"]) == 6
     assert got["scheduled_at"] is None
+    assert got["starts_at"] == "08:30"
 
 
 def test_only_planners_create_events(fair):
@@ -108,6 +109,7 @@ def test_only_planners_create_events(fair):
         ({"buyers": [{"buyer": "DB1", "slots": [4]}]}, "buyers"),
         ({"slot_count": 0}, "slot_count"),
         ({"starts_at": "23:00", "slot_count": 4}, "slot_count"),
+        ({"starts_at": "8h30"}, "starts_at"),
         ({"code": "A B"}, "code"),
     ],
 )
