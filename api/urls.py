@@ -14,6 +14,7 @@ from . import (
     allocation_views,
     analytics_views,
     auth_views,
+    event_views,
     job_views,
     network_views,
     notification_views,
@@ -36,6 +37,7 @@ router.register(
     "sourcing-requests", registry_views.SourcingRequestViewSet, basename="sourcing-request"
 )
 router.register("webhooks", notification_views.WebhookViewSet, basename="webhook")
+router.register("events", event_views.EventViewSet, basename="event")
 
 registry = [
     path("import/", registry_views.ImportView.as_view(), name="import"),

@@ -1,4 +1,5 @@
-"""Top-level routes: the admin, the API under /api/v1/, and the planners' pages, the workspaces."""
+"""Top-level routes: the admin, the API under /api/v1/, the planners' pages, the workspaces and
+the events' printable schedules."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -9,6 +10,7 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("", include("planner.urls")),
     path("", include("workspace.urls")),
+    path("", include("events.urls")),
     path("", RedirectView.as_view(pattern_name="planner-index", permanent=False)),
 ]
 

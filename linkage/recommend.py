@@ -67,6 +67,7 @@ __all__ = [
     "DEFAULT_WEIGHTS",
     "PARTS",
     "Recommender",
+    "pair_scores",
     "parse_weights",
     "recommend_buyers",
     "recommend_suppliers",
@@ -705,6 +706,69 @@ def recommend_suppliers(
             }
         )
     return answer
+
+
+def pair_scores(
+    rec: Recommender,
+    *,
+    buyer: str,
+    products: list[str],
+    as_of: dt.date | None = None,
+    weights: Mapping[str, float] | None = None,
+) -> dict[str, float]:
+    """The score of each of ``products`` for ``buyer``, read as ``recommend_suppliers`` reads it
+    (a chain at its store nearest the producer), for a trade-connection event's schedule.
+
+    Only the products the buyer may take are scored: a group it takes, at least its minimum
+    stars, a rating in force on ``as_of``, a producer with a place. Unlike the recommendations,
+    no distance limit, no pool of the nearest and no leaving out of pairs already trading: the
+    participants chose to come. Out: ``{product code: score in [0, 1]}``; unknown codes and
+    products the buyer may not take are absent. Raises ``KeyError`` for an unknown buyer.
+    """
+    weights = weights or parse_weights(None)
+    as_of = as_of or dt.date.today()
+    index, items = rec.index, rec.index.items
+    data = rec.snapshot.nodes[buyer]
+    takes, minimum = _buyer_rules(rec, buyer)
+    candidates = np.array(
+        sorted({index.item_pos[code] for code in products if code in index.item_pos}), np.int64
+    )
+    if not len(candidates):
+        return {}
+    group = items["group"][candidates]
+    producer = items["producer"][candidates]
+    ok = (group >= 0) & takes[np.maximum(group, 0)] & (items["stars"][candidates] >= minimum)
+    ok &= index.rated_items(as_of)[candidates] & ~np.isnan(index.p_lat[producer])
+    candidates, producer = candidates[ok], producer[ok]
+    if not len(candidates):
+        return {}
+    if buyer in index.o_pos:
+        outlets = np.array([index.o_pos[buyer]])
+    elif buyer in index.c_pos:
+        outlets = np.flatnonzero(index.o_chain == index.c_pos[buyer])
+    else:
+        outlets = np.zeros(0, np.int64)
+    placed_outlets = outlets[~np.isnan(index.o_lat[outlets])]
+    p_lat, p_lon = index.p_lat[producer], index.p_lon[producer]
+    offers = _item_offers(rec, candidates)
+    if len(placed_outlets):
+        at, _distance = PointIndex(
+            index.o_lat[placed_outlets], index.o_lon[placed_outlets]
+        ).nearest(p_lat, p_lon)
+        nearest = placed_outlets[at]
+        features = pair_features(
+            index, rec.evidence, offers, producer, nearest, rows=np.arange(len(candidates))
+        )
+        parts = _parts(rec, features, nearest)
+    else:
+        distance = (
+            haversine_km(data["lat"], data["lon"], p_lat, p_lon)
+            if data["lat"] is not None
+            else np.full(len(candidates), np.nan)
+        )
+        _features, parts = _unplaced_buyer_parts(rec, candidates, offers, distance)
+    score = _score(weights, parts)
+    return {index.item_codes[i]: round(float(v), 4) for i, v in zip(candidates, score, strict=True)}
 
 
 def _suppliers_of(rec: Recommender, buyer: str, outlets: np.ndarray) -> np.ndarray:

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "planner",
     "notifications",
     "workspace",
+    "events",
 ]
 
 MIDDLEWARE = [

@@ -12,7 +12,8 @@ ALLOWED = {
     "linkage": set(),
     "analytics": {"linkage"},
     "simulation": {"linkage"},
-    "api": {"linkage", "analytics", "notifications"},
+    "api": {"linkage", "analytics", "notifications", "events"},
+    "events": {"linkage"},
     "notifications": {"linkage"},
     "planner": {"linkage", "analytics"},
     "workspace": {"linkage", "notifications"},
@@ -32,6 +33,8 @@ PURE = [
     "analytics/frames.py",
     "analytics/siting.py",
     "analytics/statistics.py",
+    "events/scheduling.py",
+    "events/exports.py",
 ]
 
 
