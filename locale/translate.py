@@ -294,7 +294,8 @@ def _fill(po_path: Path, table: dict[str, str]) -> int:
         return match.group(0)
 
     text = re.sub(r'(msgid "(?:.+)"|msgid ""(?:\n".+")+)\nmsgstr ""', replace, text)
-    text = text.replace("#, fuzzy\n", "", 1)
+    # Only the header's mark: a guess makemessages marked fuzzy on an entry stays unused.
+    text = re.sub(r'#, fuzzy\n(msgid ""\nmsgstr ""\n"Project-Id)', r"\1", text, count=1)
     po_path.write_text(text, encoding="utf-8")
     return filled
 
