@@ -75,6 +75,17 @@ _TYPE_WORDS = (
     "p",
     "x",
 )
+_TYPE_NAMES = (
+    "Thành phố",
+    "Thị trấn",
+    "Thị xã",
+    "Đặc khu",
+    "Phường",
+    "Huyện",
+    "Quận",
+    "Tỉnh",
+    "Xã",
+)
 _TYPE_PREFIX = re.compile(r"^(?:" + "|".join(re.escape(w) for w in _TYPE_WORDS) + r")(?:\.|\s)+")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _CODE = re.compile(r"^\d{1,5}$")
@@ -102,9 +113,13 @@ class Unit:
     lon: float | None = None
 
     @property
-    def short(self) -> str:
-        """The name without its type word: "Xã Bát Tràng" → "Bát Tràng"."""
-        return _strip_type(self.name)
+    def short_name(self) -> str:
+        """The name without its type word: "Xã Bát Tràng" → "Bát Tràng"; "Phường 1" stays."""
+        for word in _TYPE_NAMES:
+            rest = self.name.removeprefix(word + " ")
+            if rest != self.name and not rest.isdigit():
+                return rest
+        return self.name
 
 
 @dataclass(frozen=True)
@@ -301,7 +316,7 @@ def gazetteer() -> Gazetteer:
             legacy_keys[f"{p_key}_{d_key}_{w_key}"] = w_code
     current_keys: dict[tuple[str, str], str] = {}
     current_province_key: dict[str, str] = {}
-    for p_name, p_code, p_lat, p_lon, p_key, w_name, w_code, w_lat, w_lon, w_key in current_rows:
+    for p_name, p_code, p_lat, p_lon, p_key, w_name, w_code, w_lat, w_lon, _w_key in current_rows:
         result.add(Unit(p_code, p_name, "province", CURRENT, p_code, "", p_lat, p_lon))
         current_province_key[p_key] = p_code
         result.add(Unit(w_code, w_name, "commune", CURRENT, p_code, "", w_lat, w_lon))
