@@ -2,10 +2,12 @@
 
 Pure: tables in, tables out, no ORM. Two generators:
 
-* ``hanoi_demo_tables`` — a realistic Hà Nội programme: the real 30 districts, the GeoNames places
-  and the craft villages as communes, about 3,463 rated products in the published proportions,
-  producers where their products come from, raw-material households, the retail chains, OCOP sales
-  points and platforms named in the press, and sales linkages with a neighbourhood effect.
+* ``hanoi_demo_tables`` — a realistic Hà Nội programme: its 126 communes and wards since 1 July
+  2025 and its 30 districts of before (kept for the figures published by district), with their
+  official codes, the craft villages in the communes they lie in, about 3,463 rated products in
+  the published proportions, producers where their products come from, raw-material households,
+  the retail chains, OCOP sales points and platforms named in the press, and sales linkages with a
+  neighbourhood effect.
 * ``synthetic_frames`` / ``synthetic_tables`` — a national-scale set (``NATIONAL_SCALE``), built
   column-wise with numpy so 200,000 households take a few seconds and little memory.
 
@@ -29,7 +31,7 @@ from linkage import admin_units
 from linkage.distance import haversine_km
 from linkage.eligibility import GROUPS
 from linkage.interchange import COLUMNS
-from linkage.text import fold, fold_key
+from linkage.text import fold_key
 
 __all__ = [
     "CATEGORIES",
