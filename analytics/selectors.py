@@ -31,6 +31,7 @@ __all__ = [
     "Supply",
     "UnknownChain",
     "area_frame",
+    "area_history",
     "facility_frame",
     "parse_supply",
     "producer_frame",
@@ -52,6 +53,20 @@ def area_frame(level: str | None = None) -> pd.DataFrame:
     frame["population"] = frame["population"].astype(float)
     frame[["lat", "lon"]] = frame[["lat", "lon"]].astype(float)
     return frame
+
+
+def area_history() -> tuple[pd.DataFrame, dict[str, str]]:
+    """What the statistics by area need beyond the snapshot's areas to count in either division:
+    a frame indexed by area code with ``scheme`` and ``successor_code`` (None for none), and each
+    producer's area before 1 July 2025 where kept (producer code → area code). Two queries."""
+    values = Area.objects.order_by("code").values_list("code", "scheme", "successor__code")
+    frame = pd.DataFrame(list(values), columns=["code", "scheme", "successor_code"])
+    legacy = dict(
+        Producer.objects.order_by()
+        .filter(legacy_area__isnull=False)
+        .values_list("code", "legacy_area__code")
+    )
+    return frame.set_index("code"), legacy
 
 
 def facility_frame(supply: Supply) -> pd.DataFrame:
