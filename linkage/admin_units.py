@@ -374,7 +374,8 @@ def parse_address(address: str) -> Conversion:
     commune, district, province) or "…, Xã Bát Tràng, Hà Nội" (new: commune, province).
 
     For a new-form address ``legacy`` is the new commune itself. The old form is read when the
-    part before the province is one of its districts of before 1 July 2025. Raises UnknownUnit or
+    part before the province is one of its districts of before 1 July 2025; "commune, province"
+    naming no new commune is read as an old commune without its district. Raises UnknownUnit or
     AmbiguousUnit.
     """
     parts = [part.strip() for part in str(address or "").split(",") if part.strip()]
@@ -394,5 +395,15 @@ def parse_address(address: str) -> Conversion:
             f"{parts[-1]!r} is a province of before 1 July 2025: write the district too "
             "(commune, district, province)"
         )
-    commune = units.find(CURRENT, "commune", parts[-2], current_province.code)
+    try:
+        commune = units.find(CURRENT, "commune", parts[-2], current_province.code)
+    except UnknownUnit:
+        if legacy_province is None:
+            raise
+        # An old commune written without its district ("Xã A, Hà Nội").
+        try:
+            return convert(parts[-1], None, parts[-2])
+        except UnknownUnit:
+            pass
+        raise
     return Conversion(commune, current_province, commune)
