@@ -141,6 +141,12 @@ VI_TO_EN = {
     "lần gửi webhook": "webhook delivery",
     "lần thử gửi webhook": "webhook delivery attempt",
     "báo hết hạn chứng nhận": "rating expiry notice",
+    "Trước 1/7/2025 (tỉnh – huyện – xã)": "Before 1 July 2025 (province – district – commune)",
+    "Từ 1/7/2025 (tỉnh – xã)": "Since 1 July 2025 (province – commune)",
+    "mã hành chính": "official code",
+    "phân cấp hành chính": "administrative division",
+    "nay thuộc": "now part of",
+    "địa bàn trước 1/7/2025": "area before 1 July 2025",
 }
 
 
