@@ -129,6 +129,8 @@ class Area(Located):
         max_length=10,
         choices=AreaScheme.choices,
         default=AreaScheme.CURRENT,
+        # Left blank in a form, it comes from the structure (``fill_derived``).
+        blank=True,
     )
     # The commune of the current scheme an old commune went into (for one split between several,
     # the one the main part went into); empty for a dissolved district and for current areas.
@@ -166,6 +168,7 @@ class Area(Located):
         """Also the scheme where the structure says it: districts, and communes in a district,
         are of the division before 1 July 2025."""
         super().fill_derived()
+        self.scheme = self.scheme or AreaScheme.CURRENT
         in_district = self.parent_id is not None and self.parent.level == AreaLevel.DISTRICT
         if self.level == AreaLevel.DISTRICT or in_district:
             self.scheme = AreaScheme.LEGACY

@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                     ("legacy", "Trước 1/7/2025 (tỉnh – huyện – xã)"),
                     ("current", "Từ 1/7/2025 (tỉnh – xã)"),
                 ],
-                default="current",
+                blank=True, default="current",
                 max_length=10,
                 verbose_name="phân cấp hành chính",
             ),
