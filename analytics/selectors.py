@@ -147,18 +147,29 @@ def rated_product_frame() -> pd.DataFrame:
 def proposal_frame(level: str | None = None) -> pd.DataFrame:
     """Every proposal, the frame ``analytics.funnel`` takes (``PROPOSAL_COLUMNS``): its state and
     stage dates, the product's group, the buyer's chain (the buyer itself when it is a chain) and
-    the producer's area rolled up to ``level``. One query (two with ``level``)."""
+    the producer's area rolled up to ``level`` (for districts its area before 1 July 2025 where
+    kept). One query (two with ``level``)."""
     paths = {
         "category": "product__category",
         "area_code": "product__producer__area__code",
     }
     names = [c for c in PROPOSAL_COLUMNS if c != "chain_code"]
     rows = Proposal.objects.order_by("id").values_list(
-        *(paths.get(c, c) for c in names), "buyer__code", "buyer__kind", "buyer__chain__code"
+        *(paths.get(c, c) for c in names),
+        "buyer__code",
+        "buyer__kind",
+        "buyer__chain__code",
+        "product__producer__legacy_area__code",
     )
-    frame = pd.DataFrame(list(rows), columns=[*names, "buyer_code", "buyer_kind", "chain"])
+    frame = pd.DataFrame(
+        list(rows), columns=[*names, "buyer_code", "buyer_kind", "chain", "legacy_area_code"]
+    )
     is_chain = frame["buyer_kind"] == BuyerKind.RETAIL_CHAIN
     frame["chain_code"] = frame["chain"].where(~is_chain, frame["buyer_code"])
+    if level == AreaLevel.DISTRICT:
+        # Districts are of the division before 1 July 2025: the producer's place then, if kept.
+        legacy = frame["legacy_area_code"]
+        frame["area_code"] = legacy.where(legacy.notna(), frame["area_code"])
     if level:
         frame["area_code"] = _roll_up(frame["area_code"], area_frame(), level)
     return frame[list(PROPOSAL_COLUMNS)]

@@ -181,6 +181,10 @@ class Area(Located):
             raise ValidationError(
                 {"successor": _("Only an area of before 1 July 2025 has a successor.")}
             )
+        if self.successor_id is not None and self.successor.scheme != AreaScheme.CURRENT:
+            raise ValidationError(
+                {"successor": _("A successor is an area of the division since 1 July 2025.")}
+            )
 
 
 class Producer(Contactable, Located):
