@@ -123,7 +123,19 @@ class Area(Located):
     population = models.PositiveIntegerField(_("dân số"), null=True, blank=True)
     # The General Statistics Office's code ("01", "001", "00004"); a commune code of before
     # 1 July 2025 may be reused by a different commune after, hence unique per scheme.
-    official_code = models.CharField(_("mã hành chính"), max_length=5, blank=True, default="")
+    official_code = models.CharField(
+        _("mã hành chính"),
+        max_length=5,
+        blank=True,
+        default="",
+        validators=[
+            RegexValidator(
+                r"^[0-9]{2,5}$",
+                message=_("An official code is 2 to 5 digits: 01, 018, 00577."),
+                code="invalid_official_code",
+            )
+        ],
+    )
     scheme = models.CharField(
         _("phân cấp hành chính"),
         max_length=10,
