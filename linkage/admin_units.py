@@ -381,6 +381,12 @@ def parse_address(address: str) -> Conversion:
     parts = [part.strip() for part in str(address or "").split(",") if part.strip()]
     if len(parts) < 2:
         raise UnknownUnit(f"{address!r} names no commune and province (write 'Xã A, Tỉnh B')")
+    # Only the last three parts count; a spreadsheet repeats them on thousands of rows.
+    return _parse_tail(tuple(parts[-3:]))
+
+
+@lru_cache(maxsize=20_000)
+def _parse_tail(parts: tuple[str, ...]) -> Conversion:
     units = gazetteer()
     legacy_province, current_province = units.province(parts[-1])
     if len(parts) >= 3 and legacy_province is not None:
