@@ -27,7 +27,7 @@ from linkage import graph_cache, jobs
 from linkage.choices import AreaLevel
 from linkage.result_cache import Stamp, cached, computed_once, result_key
 
-from . import frames, statistics
+from . import frames, selectors, statistics
 from .coverage import coverage_report
 from .frames import Supply
 from .siting import site_selection
@@ -246,13 +246,19 @@ def _by_basis(table: Callable) -> Callable:
 
 
 def _by_area(products, areas, params):
+    # Schemes, successors and producers' old areas are not in the snapshot: read with the
+    # answer, which is kept per registry version like the rest (their writes move it on).
+    history, legacy_areas = selectors.area_history()
     return statistics.by_area(
         products,
-        areas,
+        areas.join(history),
         level=params["level"],
         within=params.get("within"),
         as_of=params["as_of"],
         basis=params["basis"],
+        scheme=params.get("scheme"),
+        year=params.get("year"),
+        legacy_areas=legacy_areas,
     )
 
 

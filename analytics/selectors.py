@@ -31,6 +31,7 @@ __all__ = [
     "Supply",
     "UnknownChain",
     "area_frame",
+    "area_history",
     "facility_frame",
     "parse_supply",
     "producer_frame",
@@ -52,6 +53,20 @@ def area_frame(level: str | None = None) -> pd.DataFrame:
     frame["population"] = frame["population"].astype(float)
     frame[["lat", "lon"]] = frame[["lat", "lon"]].astype(float)
     return frame
+
+
+def area_history() -> tuple[pd.DataFrame, dict[str, str]]:
+    """What the statistics by area need beyond the snapshot's areas to count in either division:
+    a frame indexed by area code with ``scheme`` and ``successor_code`` (None for none), and each
+    producer's area before 1 July 2025 where kept (producer code → area code). Two queries."""
+    values = Area.objects.order_by("code").values_list("code", "scheme", "successor__code")
+    frame = pd.DataFrame(list(values), columns=["code", "scheme", "successor_code"])
+    legacy = dict(
+        Producer.objects.order_by()
+        .filter(legacy_area__isnull=False)
+        .values_list("code", "legacy_area__code")
+    )
+    return frame.set_index("code"), legacy
 
 
 def facility_frame(supply: Supply) -> pd.DataFrame:
@@ -132,18 +147,29 @@ def rated_product_frame() -> pd.DataFrame:
 def proposal_frame(level: str | None = None) -> pd.DataFrame:
     """Every proposal, the frame ``analytics.funnel`` takes (``PROPOSAL_COLUMNS``): its state and
     stage dates, the product's group, the buyer's chain (the buyer itself when it is a chain) and
-    the producer's area rolled up to ``level``. One query (two with ``level``)."""
+    the producer's area rolled up to ``level`` (for districts its area before 1 July 2025 where
+    kept). One query (two with ``level``)."""
     paths = {
         "category": "product__category",
         "area_code": "product__producer__area__code",
     }
     names = [c for c in PROPOSAL_COLUMNS if c != "chain_code"]
     rows = Proposal.objects.order_by("id").values_list(
-        *(paths.get(c, c) for c in names), "buyer__code", "buyer__kind", "buyer__chain__code"
+        *(paths.get(c, c) for c in names),
+        "buyer__code",
+        "buyer__kind",
+        "buyer__chain__code",
+        "product__producer__legacy_area__code",
     )
-    frame = pd.DataFrame(list(rows), columns=[*names, "buyer_code", "buyer_kind", "chain"])
+    frame = pd.DataFrame(
+        list(rows), columns=[*names, "buyer_code", "buyer_kind", "chain", "legacy_area_code"]
+    )
     is_chain = frame["buyer_kind"] == BuyerKind.RETAIL_CHAIN
     frame["chain_code"] = frame["chain"].where(~is_chain, frame["buyer_code"])
+    if level == AreaLevel.DISTRICT:
+        # Districts are of the division before 1 July 2025: the producer's place then, if kept.
+        legacy = frame["legacy_area_code"]
+        frame["area_code"] = legacy.where(legacy.notna(), frame["area_code"])
     if level:
         frame["area_code"] = _roll_up(frame["area_code"], area_frame(), level)
     return frame[list(PROPOSAL_COLUMNS)]

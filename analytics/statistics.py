@@ -12,7 +12,9 @@ The products frame holds one row per product with the columns of ``PRODUCT_COLUM
 - ``area_code``: the producer's area, or missing.
 
 The areas frame (for ``by_area``) is indexed by area code with the columns ``name``, ``level``
-and ``parent_code`` (missing for none), as ``analytics.frames.area_frame`` gives it.
+and ``parent_code`` (missing for none), as ``analytics.frames.area_frame`` gives it, and
+optionally ``scheme`` (``legacy`` before 1 July 2025, ``current`` since) and ``successor_code``
+(the new commune an old one went into), as ``analytics.selectors.area_history`` adds them.
 
 Counting rules
 - Only OCOP-certified products count: 3 stars and above, with a rating date. Products rated 1 or 2
@@ -51,6 +53,7 @@ __all__ = [
     "by_stars",
     "by_year",
     "expiring",
+    "scheme_of",
     "select",
     "star_class",
     "summary",
@@ -79,6 +82,9 @@ STAR_CLASS_LABELS = {
 }
 BASES = ("cumulative", "valid")
 UNKNOWN_AREA = ""
+# The two divisions (``linkage.choices.AreaScheme``): before 1 July 2025 and since.
+LEGACY_SCHEME = "legacy"
+CURRENT_SCHEME = "current"
 _UNKNOWN_AREA_NAME = "Chưa rõ địa bàn (unknown area)"
 
 
@@ -323,6 +329,48 @@ def _ancestor_at(areas: pd.DataFrame, level: str) -> pd.Series:
     return current
 
 
+def scheme_of(areas: pd.DataFrame) -> pd.Series:
+    """Each area's scheme: its ``scheme`` where the frame gives it, else what the structure
+    says (a district, or a commune in a district, is ``legacy``; the rest ``current``)."""
+    parent_level = areas["level"].reindex(areas["parent_code"]).to_numpy()
+    legacy = (areas["level"] == "district").to_numpy() | (parent_level == "district")
+    structural = pd.Series(np.where(legacy, LEGACY_SCHEME, CURRENT_SCHEME), index=areas.index)
+    if "scheme" in areas.columns:
+        return areas["scheme"].where(areas["scheme"].notna(), structural)
+    return structural
+
+
+def _areas_in_scheme(areas: pd.DataFrame, scheme: str) -> pd.Series:
+    """For each area code, the area of ``scheme`` a product placed there counts in (itself, the
+    new commune an old one went into, or the one old area a new commune came from), else NaN.
+    A province counts in both schemes; a new commune made of old communes of one district counts
+    in that district."""
+    schemes = scheme_of(areas)
+    mapped = pd.Series(areas.index.to_numpy(dtype=object), index=areas.index, dtype=object)
+    other = (schemes != scheme) & (areas["level"] != "province")
+    successor = areas["successor_code"] if "successor_code" in areas.columns else None
+    if scheme == CURRENT_SCHEME:
+        if successor is not None:
+            mapped[other] = successor[other].where(successor[other].notna(), mapped[other])
+        return mapped
+    # An old area's place now: a new commune maps back to its old area only when that is one.
+    if successor is not None:
+        came_from = successor.dropna().groupby(successor.dropna()).groups
+        parent = areas["parent_code"]
+        for code in areas.index[other.to_numpy()]:
+            olds = list(came_from.get(code, ()))
+            holders = set(parent.reindex(olds).dropna())
+            if len(olds) == 1:
+                mapped[code] = olds[0]
+            elif len(holders) == 1 and len(olds) > 1:
+                mapped[code] = holders.pop()  # old communes of one district
+            else:
+                mapped[code] = None
+    else:
+        mapped[other] = None
+    return mapped
+
+
 def by_area(
     products: pd.DataFrame,
     areas: pd.DataFrame,
@@ -331,26 +379,57 @@ def by_area(
     within: str | None = None,
     as_of: dt.date | None = None,
     basis: str = "cumulative",
+    scheme: str | None = None,
+    year: int | None = None,
+    legacy_areas: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Certified products per area at ``level`` (province, district or commune).
+    """Certified products per area at ``level`` (province, district or commune) of ``scheme``:
+    ``"current"``, the division since 1 July 2025 (provinces and communes), or ``"legacy"``, the
+    one before (provinces, districts, communes); by default legacy for districts, else current.
 
     A product counts in the area at ``level`` that holds its producer's area, found through the
-    parent chain; every area at that level appears, with zeros. Products whose area is unknown or
-    lies above ``level`` count in a last row with code "" when there are any. ``within`` (an area
-    code) keeps only the areas inside it (and leaves that last row out). Index ``code``; columns
-    ``name``, ``level``, ``products``, ``share`` (0–1, of the products counted in the table) and
-    one count column per star class; ordered by products, most first, then code. Raises
-    ValueError for an unknown ``within`` code.
+    parent chain. In the legacy scheme the producer's area is its old one when ``legacy_areas``
+    (producer code → area code) gives it; a new commune counts in the old area it came from when
+    that is one, else as unknown. In the current scheme an old commune counts in the new commune
+    it went into (the areas frame's ``successor_code``). Every area of that level and scheme
+    appears, with zeros. Products whose area is unknown or lies above ``level`` count in a last
+    row with code "" when there are any. ``within`` (an area code) keeps only the areas inside it
+    (and leaves that last row out). ``year`` counts only the products rated that year (their
+    current rating). Index ``code``; columns ``name``, ``level``, ``products``, ``share`` (0–1, of
+    the products counted in the table) and one count column per star class; ordered by products,
+    most first, then code. Raises ValueError for an unknown ``within`` code, or districts asked of
+    the current scheme.
     """
+    scheme = scheme or (LEGACY_SCHEME if level == "district" else CURRENT_SCHEME)
+    if scheme == CURRENT_SCHEME and level == "district":
+        raise ValueError(_("The division since 1 July 2025 has no districts."))
     frame = select(products, as_of=as_of, basis=basis)
+    if year is not None:
+        frame = frame[frame["rated_on"].dt.year == year]
     areas = areas.sort_index()
     ancestor = _ancestor_at(areas, level)
+    schemes = scheme_of(areas)
     at_level = areas[areas["level"] == level]
+    if level == "province":
+        # A province that went on after 1 July 2025 (Hà Nội) is of both schemes.
+        holds_legacy = set(_ancestor_at(areas, "province")[schemes == LEGACY_SCHEME].dropna())
+        if scheme == LEGACY_SCHEME:
+            at_level = at_level[
+                (schemes[at_level.index] == LEGACY_SCHEME) | at_level.index.isin(holds_legacy)
+            ]
+        else:
+            at_level = at_level[schemes[at_level.index] == CURRENT_SCHEME]
+    else:
+        at_level = at_level[schemes[at_level.index] == scheme]
     if within is not None:
         if within not in areas.index:
             raise ValueError(_("No area has the code %s.") % within)
         at_level = at_level[at_level.index.isin(_inside(areas, within))]
-    area_of = frame["area_code"].map(ancestor)
+    area_code = frame["area_code"]
+    if scheme == LEGACY_SCHEME and legacy_areas:
+        old = frame["producer_code"].map(legacy_areas)
+        area_code = old.where(old.notna(), area_code)
+    area_of = area_code.map(_areas_in_scheme(areas, scheme)).map(ancestor)
     counted = frame.assign(area=area_of.where(area_of.isin(at_level.index)))
     if within is None:
         counted["area"] = counted["area"].astype(object).fillna(UNKNOWN_AREA)

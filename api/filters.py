@@ -95,10 +95,13 @@ class FoldedSearchFilter(BaseFilterBackend):
 
 
 class AreaCodeFilter(df.CharFilter):
-    """An area code matching the record's area, its district or its province."""
+    """An area code matching the record's area, its district or its province; with
+    ``legacy_path``, also the producer's area before 1 July 2025 (so that an old district still
+    finds the producers now in the new communes)."""
 
-    def __init__(self, area_path: str = "area", **kwargs):
+    def __init__(self, area_path: str = "area", legacy_path: str | None = None, **kwargs):
         self.area_path = area_path
+        self.legacy_path = legacy_path
         kwargs.setdefault("help_text", AREA_HELP)
         super().__init__(**kwargs)
 
@@ -109,7 +112,10 @@ class AreaCodeFilter(df.CharFilter):
             # An unknown code is a mistake to report, like an unknown product group, not an
             # empty list that reads as "no products here".
             raise ValidationError({self.field_name: [_("No area has the code %s.") % value]})
-        return qs.filter(in_area(self.area_path, value))
+        matches = in_area(self.area_path, value)
+        if self.legacy_path:
+            matches |= in_area(self.legacy_path, value)
+        return qs.filter(matches)
 
 
 class AreaFilter(df.FilterSet):
@@ -123,7 +129,7 @@ class AreaFilter(df.FilterSet):
 
 class ProducerFilter(df.FilterSet):
     kind = df.ChoiceFilter(choices=ProducerKind.choices)
-    area = AreaCodeFilter()
+    area = AreaCodeFilter(legacy_path="legacy_area")
 
     class Meta:
         model = Producer
@@ -137,7 +143,7 @@ class ProductFilter(df.FilterSet):
     potential_five_star = df.BooleanFilter()
     producer = df.CharFilter(field_name="producer__code", help_text=_("Code of the producer."))
     producer_kind = df.ChoiceFilter(field_name="producer__kind", choices=ProducerKind.choices)
-    area = AreaCodeFilter("producer__area")
+    area = AreaCodeFilter("producer__area", legacy_path="producer__legacy_area")
     expiring_before = df.DateFilter(
         field_name="rating_expires_on",
         lookup_expr="lte",

@@ -18,7 +18,7 @@ from analytics import selectors as analytics_selectors
 from analytics.coverage import GAP_RANKINGS
 from analytics.siting import METHODS
 from analytics.statistics import BASES
-from linkage.choices import AreaLevel, Category, ProducerKind
+from linkage.choices import AreaLevel, AreaScheme, Category, ProducerKind
 from linkage.dates import EARLIEST_DATE, LATEST_DATE
 from linkage.jobs import BACKGROUND_CHOICES
 from linkage.recommend import PARTS, parse_weights
@@ -352,6 +352,36 @@ class SummaryQuery(StatisticsQuery):
 class ByAreaQuery(BasisQuery):
     level = serializers.ChoiceField(choices=AreaLevel.choices, default=AreaLevel.DISTRICT.value)
     within = NoNullCharField(required=False, help_text="code of an area to look inside")
+    scheme = serializers.ChoiceField(
+        choices=AreaScheme.choices,
+        required=False,
+        help_text="current: the division since 1 July 2025 (provinces, communes); legacy: the "
+        "one before (provinces, districts, communes). Default legacy for level=district, "
+        "else current",
+    )
+    year = serializers.IntegerField(
+        min_value=1990,
+        max_value=LATEST_DATE.year,
+        required=False,
+        help_text="only the products rated that year",
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        district = attrs["level"] == AreaLevel.DISTRICT
+        attrs.setdefault("scheme", AreaScheme.LEGACY if district else AreaScheme.CURRENT)
+        if district and attrs["scheme"] == AreaScheme.CURRENT:
+            raise serializers.ValidationError(
+                {
+                    "level": [
+                        _(
+                            "The division since 1 July 2025 has no districts: "
+                            "ask for scheme=legacy, or level=commune or province."
+                        )
+                    ]
+                }
+            )
+        return attrs
 
 
 class ExpiringQuery(StatisticsQuery):

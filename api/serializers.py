@@ -163,15 +163,29 @@ class ContactsMixin:
 class AreaSerializer(SafeTextMixin, serializers.ModelSerializer):
     parent = _code_field(Area, required=False, allow_null=True)
     level_label = serializers.CharField(source="get_level_display", read_only=True)
+    successor = _code_field(Area, required=False, allow_null=True)
 
     class Meta:
         model = Area
-        fields = ["code", "name", "level", "level_label", "parent", "lat", "lon", "population"]
+        fields = [
+            "code",
+            "name",
+            "level",
+            "level_label",
+            "parent",
+            "lat",
+            "lon",
+            "population",
+            "official_code",
+            "scheme",
+            "successor",
+        ]
 
 
 class ProducerSerializer(ContactsMixin, SafeTextMixin, serializers.ModelSerializer):
     area = _code_field(Area, required=False, allow_null=True)
     area_name = serializers.SerializerMethodField()
+    legacy_area = _code_field(Area, required=False, allow_null=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:
@@ -183,6 +197,7 @@ class ProducerSerializer(ContactsMixin, SafeTextMixin, serializers.ModelSerializ
             "kind_label",
             "area",
             "area_name",
+            "legacy_area",
             "address",
             "lat",
             "lon",

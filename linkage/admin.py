@@ -109,11 +109,22 @@ class RegistryAdmin(admin.ModelAdmin):
 @admin.register(Area)
 class AreaAdmin(RegistryAdmin):
     entity = "area"
-    list_display = ["code", "name", "level", "parent", "population", "lat", "lon"]
-    list_filter = ["level"]
-    search_fields = ["code", "name"]
-    autocomplete_fields = ["parent"]
-    list_select_related = ["parent"]
+    list_display = [
+        "code",
+        "name",
+        "level",
+        "scheme",
+        "official_code",
+        "parent",
+        "successor",
+        "population",
+        "lat",
+        "lon",
+    ]
+    list_filter = ["level", "scheme"]
+    search_fields = ["code", "name", "official_code"]
+    autocomplete_fields = ["parent", "successor"]
+    list_select_related = ["parent", "successor"]
 
 
 @admin.register(Producer)
@@ -122,7 +133,7 @@ class ProducerAdmin(RegistryAdmin):
     list_display = ["code", "name", "kind", "area", "members", "owner", "updated_at"]
     list_filter = ["kind", "area__level"]
     search_fields = ["code", "name"]
-    autocomplete_fields = ["area"]
+    autocomplete_fields = ["area", "legacy_area"]
     raw_id_fields = ["owner"]
     list_select_related = ["area", "owner"]
     readonly_fields = ["updated_at"]

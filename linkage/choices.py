@@ -10,6 +10,14 @@ class AreaLevel(models.TextChoices):
     COMMUNE = "commune", _("Xã / phường / thị trấn")
 
 
+class AreaScheme(models.TextChoices):
+    """Which administrative division an area belongs to: three levels until 30 June 2025, two
+    (province, commune) from 1 July 2025."""
+
+    LEGACY = "legacy", _("Trước 1/7/2025 (tỉnh – huyện – xã)")
+    CURRENT = "current", _("Từ 1/7/2025 (tỉnh – xã)")
+
+
 class ProducerKind(models.TextChoices):
     HOUSEHOLD = "household", _("Hộ sản xuất kinh doanh")
     COOPERATIVE = "cooperative", _("Hợp tác xã")

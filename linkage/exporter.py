@@ -45,8 +45,11 @@ __all__ = [
 
 # Interchange column → values() path; a column not listed is read under its own name.
 _PATHS = {
-    "areas": (Area, {"parent_code": "parent__code"}),
-    "producers": (Producer, {"area_code": "area__code"}),
+    "areas": (Area, {"parent_code": "parent__code", "successor_code": "successor__code"}),
+    "producers": (
+        Producer,
+        {"area_code": "area__code", "legacy_area_code": "legacy_area__code"},
+    ),
     "products": (Product, {"producer_code": "producer__code"}),
     "buyers": (Buyer, {"chain_code": "chain__code", "area_code": "area__code"}),
     "linkages": (Linkage, {"product_code": "product__code"}),

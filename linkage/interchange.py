@@ -4,8 +4,29 @@ importer reads and the simulations generate. Pure, so the simulations need no Dj
 __all__ = ["COLUMNS"]
 
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "areas": ("code", "name", "level", "parent_code", "lat", "lon", "population"),
-    "producers": ("code", "name", "kind", "area_code", "address", "lat", "lon", "members"),
+    "areas": (
+        "code",
+        "name",
+        "level",
+        "parent_code",
+        "lat",
+        "lon",
+        "population",
+        "official_code",
+        "scheme",
+        "successor_code",
+    ),
+    "producers": (
+        "code",
+        "name",
+        "kind",
+        "area_code",
+        "address",
+        "lat",
+        "lon",
+        "members",
+        "legacy_area_code",
+    ),
     "products": (
         "code",
         "name",

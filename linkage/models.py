@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import (
     AreaLevel,
+    AreaScheme,
     BuyerKind,
     Category,
     LinkageKind,
@@ -122,6 +123,39 @@ class Area(Located):
         related_name="children",
     )
     population = models.PositiveIntegerField(_("dân số"), null=True, blank=True)
+    # The General Statistics Office's code ("01", "001", "00004"); a commune code of before
+    # 1 July 2025 may be reused by a different commune after, hence unique per scheme.
+    official_code = models.CharField(
+        _("mã hành chính"),
+        max_length=5,
+        blank=True,
+        default="",
+        validators=[
+            RegexValidator(
+                r"^[0-9]{2,5}$",
+                message=_("An official code is 2 to 5 digits: 01, 018, 00577."),
+                code="invalid_official_code",
+            )
+        ],
+    )
+    scheme = models.CharField(
+        _("phân cấp hành chính"),
+        max_length=10,
+        choices=AreaScheme.choices,
+        default=AreaScheme.CURRENT,
+        # Left blank in a form, it comes from the structure (``fill_derived``).
+        blank=True,
+    )
+    # The commune of the current scheme an old commune went into (for one split between several,
+    # the one the main part went into); empty for a dissolved district and for current areas.
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("nay thuộc"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+    )
 
     class Meta:
         verbose_name = _("địa bàn")
@@ -130,10 +164,41 @@ class Area(Located):
         constraints = [
             *_coordinate_constraints("area"),
             models.CheckConstraint(condition=~Q(parent=F("id")), name="area_not_own_parent"),
+            models.UniqueConstraint(
+                fields=["scheme", "level", "official_code"],
+                condition=~Q(official_code=""),
+                name="area_official_code_unique_per_scheme",
+            ),
+            # Districts were dissolved on 1 July 2025: there are none in the current scheme.
+            models.CheckConstraint(
+                condition=~Q(level="district", scheme="current"), name="area_district_is_legacy"
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    def fill_derived(self) -> None:
+        """Also the scheme where the structure says it: districts, and communes in a district,
+        are of the division before 1 July 2025."""
+        super().fill_derived()
+        self.scheme = self.scheme or AreaScheme.CURRENT
+        in_district = self.parent_id is not None and self.parent.level == AreaLevel.DISTRICT
+        if self.level == AreaLevel.DISTRICT or in_district:
+            self.scheme = AreaScheme.LEGACY
+
+    def clean(self):
+        super().clean()
+        # Before the constraints are checked, which need the scheme the structure gives.
+        self.fill_derived()
+        if self.successor_id is not None and self.scheme != AreaScheme.LEGACY:
+            raise ValidationError(
+                {"successor": _("Only an area of before 1 July 2025 has a successor.")}
+            )
+        if self.successor_id is not None and self.successor.scheme != AreaScheme.CURRENT:
+            raise ValidationError(
+                {"successor": _("A successor is an area of the division since 1 July 2025.")}
+            )
 
 
 class Producer(Contactable, Located):
@@ -149,6 +214,16 @@ class Producer(Contactable, Located):
         blank=True,
         on_delete=models.PROTECT,
         related_name="producers",
+    )
+    # Where the producer was before 1 July 2025 (an old commune or district), kept so that the
+    # figures published by district can still be counted.
+    legacy_area = models.ForeignKey(
+        Area,
+        verbose_name=_("địa bàn trước 1/7/2025"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="legacy_producers",
     )
     address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
     members = models.PositiveIntegerField(_("số thành viên"), null=True, blank=True)

@@ -50,11 +50,11 @@ EXPIRING_WITHIN_MONTHS = 6
 
 
 def area_list() -> QuerySet[Area]:
-    return Area.objects.select_related("parent")
+    return Area.objects.select_related("parent", "successor")
 
 
 def producer_list() -> QuerySet[Producer]:
-    return Producer.objects.select_related("area")
+    return Producer.objects.select_related("area", "legacy_area")
 
 
 def product_list() -> QuerySet[Product]:

@@ -48,7 +48,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import proposals as workflow
 from .accounts import Account
-from .choices import LinkageKind, ProposalOrigin, ProposalSide, RequestStatus
+from .choices import AreaScheme, LinkageKind, ProposalOrigin, ProposalSide, RequestStatus
 from .events import Event, emit
 from .graph_cache import bump_version
 from .models import (
@@ -157,10 +157,22 @@ def area_create(
     lat: float | None = None,
     lon: float | None = None,
     population: int | None = None,
+    official_code: str = "",
+    scheme: str = AreaScheme.CURRENT,
+    successor: Area | None = None,
 ) -> Area:
     _require_planner(actor)
     area = Area(
-        code=code, name=name, level=level, parent=parent, lat=lat, lon=lon, population=population
+        code=code,
+        name=name,
+        level=level,
+        parent=parent,
+        lat=lat,
+        lon=lon,
+        population=population,
+        official_code=official_code,
+        scheme=scheme,
+        successor=successor,
     )
     return _save(area, actor=actor, event="area.created")
 
@@ -186,6 +198,7 @@ def producer_create(
     name: str,
     kind: str,
     area: Area | None = None,
+    legacy_area: Area | None = None,
     address: str = "",
     lat: float | None = None,
     lon: float | None = None,
@@ -202,6 +215,7 @@ def producer_create(
         name=name,
         kind=kind,
         area=area,
+        legacy_area=legacy_area,
         address=address,
         lat=lat,
         lon=lon,

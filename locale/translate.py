@@ -277,6 +277,12 @@ VI_TO_EN = {
     ),
     "Tên chủ thể": "Producer",
     "hạn chót": "deadline",
+    "Trước 1/7/2025 (tỉnh – huyện – xã)": "Before 1 July 2025 (province – district – commune)",
+    "Từ 1/7/2025 (tỉnh – xã)": "Since 1 July 2025 (province – commune)",
+    "mã hành chính": "official code",
+    "phân cấp hành chính": "administrative division",
+    "nay thuộc": "now part of",
+    "địa bàn trước 1/7/2025": "area before 1 July 2025",
 }
 
 

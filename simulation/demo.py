@@ -2,10 +2,12 @@
 
 Pure: tables in, tables out, no ORM. Two generators:
 
-* ``hanoi_demo_tables`` — a realistic Hà Nội programme: the real 30 districts, the GeoNames places
-  and the craft villages as communes, about 3,463 rated products in the published proportions,
-  producers where their products come from, raw-material households, the retail chains, OCOP sales
-  points and platforms named in the press, and sales linkages with a neighbourhood effect.
+* ``hanoi_demo_tables`` — a realistic Hà Nội programme: its 126 communes and wards since 1 July
+  2025 and its 30 districts of before (kept for the figures published by district), with their
+  official codes, the craft villages in the communes they lie in, about 3,463 rated products in
+  the published proportions, producers where their products come from, raw-material households,
+  the retail chains, OCOP sales points and platforms named in the press, and sales linkages with a
+  neighbourhood effect.
 * ``synthetic_frames`` / ``synthetic_tables`` — a national-scale set (``NATIONAL_SCALE``), built
   column-wise with numpy so 200,000 households take a few seconds and little memory.
 
@@ -25,10 +27,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from linkage import admin_units
 from linkage.distance import haversine_km
 from linkage.eligibility import GROUPS
 from linkage.interchange import COLUMNS
-from linkage.text import fold, fold_key
+from linkage.text import fold_key
 
 __all__ = [
     "CATEGORIES",
@@ -65,6 +68,8 @@ HANOI_TARGETS = {
     "by_stars": {"5": 10, "4p": 35, "4": 2286, "3": 1132},
     "by_year": {2019: 450, 2020: 604, 2021: 595, 2022: 518, 2023: 420, 2024: 456, 2025: 420},
     "sales_points": 110,
+    # The districts (before 1 July 2025) the products rated in 2022 came from.
+    "districts_2022": 26,
     "sourcing_requests": 40,
     "raw_households": 3000,
 }
@@ -298,21 +303,7 @@ _HANOI_TRADERS = (
         "food;beverages;handicraft;textiles;herbal",
     ),
 )
-_TOWNS = {
-    "xuan mai",
-    "van dinh",
-    "van dien",
-    "kim bai",
-    "chuc son",
-    "lien quan",
-    "phung",
-    "troi",
-    "dai nghia",
-    "quang minh",
-    "trau quy",
-    "yen vien",
-    "tay dang",
-}
+_HANOI = "01"  # Hà Nội's official code
 
 
 def _read_csv(name: str) -> list[dict]:
@@ -349,87 +340,78 @@ def _brand(rng: np.random.Generator) -> str:
 
 
 def _hanoi_areas() -> tuple[list[dict], dict, list[dict]]:
-    """Areas rows; the districts by slug; the specialty places with the commune each sits in."""
+    """Areas rows; the districts by slug and the communes; the specialty places with the commune
+    each sits in.
+
+    The areas are Hà Nội (official code 01), its 126 communes and wards since 1 July 2025 and, for
+    the figures published before, its 30 districts of until 30 June 2025, each with its official
+    code and centre from ``linkage.admin_units``. A commune's population is its old communes'
+    share of their district's census population; its ``district`` is the old district most of
+    it came from (``districts`` holds the old communes of each, for the specialty places).
+    """
+    units = admin_units.gazetteer()
     districts = _read_csv("hanoi_districts.csv")
+    old_districts = {
+        admin_units.short_key(u.name): u
+        for (scheme, level, _code), u in units.units.items()
+        if scheme == admin_units.LEGACY and level == "district" and u.province == _HANOI
+    }
+    old_communes = [
+        u
+        for (scheme, level, _code), u in units.units.items()
+        if scheme == admin_units.LEGACY and level == "commune" and u.province == _HANOI
+    ]
     for district in districts:
+        unit = old_districts[admin_units.short_key(district["name"])]
         district["code"] = f"HN.{district['slug']}"
+        district["official_code"] = unit.code
         district["lat"], district["lon"] = float(district["lat"]), float(district["lon"])
         district["population"] = int(district["population"])
     by_slug = {d["slug"]: d for d in districts}
-    d_lat = np.array([d["lat"] for d in districts])
-    d_lon = np.array([d["lon"] for d in districts])
+    slug_of = {d["official_code"]: d["slug"] for d in districts}
+    wards_in = defaultdict(int)
+    for old in old_communes:
+        wards_in[old.district] += 1
 
     communes: dict[str, dict] = {}
-
-    def add_commune(name: str, slug: str, lat: float, lon: float, weight: float) -> dict:
-        key = f"HN.{slug}.{fold_key(name).upper()}"
-        if key not in communes:
-            district = by_slug[slug]
-            if district["profile"] == "urban":
-                prefix = "Phường"
-            elif fold(name) in _TOWNS:
-                prefix = "Thị trấn"
-            else:
-                prefix = "Xã"
-            communes[key] = {
-                "code": key,
-                "name": f"{prefix} {name}",
-                "short": name,
-                "district": slug,
-                "lat": lat,
-                "lon": lon,
-                "weight": weight,
+    for (scheme, level, _code), unit in sorted(units.units.items()):
+        if scheme == admin_units.CURRENT and level == "commune" and unit.province == _HANOI:
+            communes[unit.code] = {
+                "code": f"HN.{fold_key(unit.name).upper()}",
+                "official_code": unit.code,
+                "name": unit.name,
+                "short": unit.short_name,
+                "lat": unit.lat,
+                "lon": unit.lon,
+                "population": 0.0,
+                "_districts": defaultdict(float),
             }
-        return communes[key]
+    for old in old_communes:
+        new = units.successors_of(old)
+        district = by_slug[slug_of[old.district]]
+        share = district["population"] / wards_in[old.district] / max(len(new), 1)
+        for unit in new:
+            communes[unit.code]["population"] += share
+            communes[unit.code]["_districts"][district["slug"]] += share
+    for commune in communes.values():
+        commune["district"] = max(commune["_districts"], key=commune["_districts"].get)
+        commune["population"] = int(round(commune["population"]))
+        commune["weight"] = float(commune["population"])
+    by_official = communes
+    commune_rows = sorted(communes.values(), key=lambda c: c["code"])
 
-    for place in _read_csv("hanoi_geonames_places.csv"):
-        lat, lon = float(place["lat"]), float(place["lon"])
-        nearest = int(np.argmin(haversine_km(lat, lon, d_lat, d_lon)))
-        add_commune(
-            place["name"],
-            districts[nearest]["slug"],
-            lat,
-            lon,
-            float(place["population"]) or 8000.0,
-        )
     specialties = []
     for row in _read_csv("hanoi_specialty_places.csv"):
-        same = [
-            c
-            for c in communes.values()
-            if c["district"] == row["district"] and fold(c["short"]) == fold(row["place"])
-        ]
-        commune = (
-            same[0]
-            if same
-            else add_commune(
-                row["place"], row["district"], float(row["lat"]), float(row["lon"]), 8000.0
-            )
-        )
+        commune = _specialty_commune(row, units, old_communes, by_slug, by_official)
         specialties.append(
             {
                 "commune": commune["code"],
+                "district": row["district"],
                 "category": row["category"],
                 "weight": float(row["weight"]),
                 "products": row["products"].split("|"),
             }
         )
-    for district in districts:
-        if not any(c["district"] == district["slug"] for c in communes.values()):
-            add_commune(
-                f"Trung tâm {district['name']}",
-                district["slug"],
-                district["lat"],
-                district["lon"],
-                8000.0,
-            )
-
-    commune_rows = sorted(communes.values(), key=lambda c: c["code"])
-    for district in districts:
-        members = [c for c in commune_rows if c["district"] == district["slug"]]
-        total = sum(c["weight"] for c in members)
-        for c in members:
-            c["population"] = int(round(district["population"] * c["weight"] / total))
     areas = [
         {
             "code": "HN",
@@ -439,6 +421,9 @@ def _hanoi_areas() -> tuple[list[dict], dict, list[dict]]:
             "lat": 21.0245,
             "lon": 105.84117,
             "population": sum(d["population"] for d in districts),
+            "official_code": _HANOI,
+            "scheme": "current",
+            "successor_code": None,
         }
     ]
     for district in districts:
@@ -452,21 +437,58 @@ def _hanoi_areas() -> tuple[list[dict], dict, list[dict]]:
                 "lat": district["lat"],
                 "lon": district["lon"],
                 "population": district["population"],
+                "official_code": district["official_code"],
+                "scheme": "legacy",
+                "successor_code": None,
             }
         )
     for c in commune_rows:
+        del c["_districts"]
         areas.append(
             {
                 "code": c["code"],
                 "name": c["name"],
                 "level": "commune",
-                "parent_code": f"HN.{c['district']}",
+                "parent_code": "HN",
                 "lat": round(c["lat"], 6),
                 "lon": round(c["lon"], 6),
                 "population": c["population"],
+                "official_code": c["official_code"],
+                "scheme": "current",
+                "successor_code": None,
             }
         )
     return areas, {"districts": by_slug, "communes": commune_rows}, specialties
+
+
+def _specialty_commune(row, units, old_communes, by_slug, by_official) -> dict:
+    """The commune (since 1 July 2025) a specialty place of an old district lies in: the one its
+    old commune of that name went into, else the nearest of those its district's went into."""
+    district = by_slug[row["district"]]["official_code"]
+    key = admin_units.short_key(row["place"])
+    same = [
+        o for o in old_communes if o.district == district and admin_units.short_key(o.name) == key
+    ]
+    if same and units.successors_of(same[0]):
+        return by_official[units.successors_of(same[0])[0].code]
+    candidates = {
+        new.code
+        for old in old_communes
+        if old.district == district
+        for new in units.successors_of(old)
+    }
+    nearest = min(
+        sorted(candidates),
+        key=lambda code: float(
+            haversine_km(
+                float(row["lat"]),
+                float(row["lon"]),
+                by_official[code]["lat"],
+                by_official[code]["lon"],
+            )
+        ),
+    )
+    return by_official[nearest]
 
 
 def _rated_dates(rng: np.random.Generator) -> np.ndarray:
@@ -564,12 +586,13 @@ def hanoi_demo_tables(seed: int = 2025) -> dict[str, list[dict]]:
                 place = places[int(rng.choice(len(places), p=place_w / place_w.sum()))]
                 commune = commune_by_code[place["commune"]]
                 templates = place["products"]
+                old_district = place["district"]
             else:
                 commune = communes[int(rng.choice(len(communes), p=generic_w / generic_w.sum()))]
                 templates = [t.format(p=commune["short"]) for t in _GENERIC_PRODUCTS[category]]
+                old_district = commune["district"]
             kind = str(kinds[i])
             code = f"HN-P{len(producers) + 1:05d}"
-            district = districts[commune["district"]]
             members = None
             if kind == "cooperative":
                 members = int(rng.integers(7, 150))
@@ -581,10 +604,11 @@ def hanoi_demo_tables(seed: int = 2025) -> dict[str, list[dict]]:
                     "name": _producer_name(kind, category, commune["short"], rng),
                     "kind": kind,
                     "area_code": commune["code"],
-                    "address": f"{commune['name']}, {district['name']}, Hà Nội",
+                    "address": f"{commune['name']}, Hà Nội",
                     "lat": round(commune["lat"] + rng.normal(0, 0.006), 6),
                     "lon": round(commune["lon"] + rng.normal(0, 0.006), 6),
                     "members": members,
+                    "legacy_area_code": districts[old_district]["code"],
                     "_category": category,
                     "_templates": templates,
                 }
@@ -639,6 +663,7 @@ def hanoi_demo_tables(seed: int = 2025) -> dict[str, list[dict]]:
                     else None
                 ),
             }
+    _rated_2022_in_published_districts(unit_rows, producers, rng)
     for product_i in range(n_products):
         row = unit_rows[product_i]
         products.append({**row, "rated_on": _iso(row["rated_on"])})
@@ -659,6 +684,36 @@ def hanoi_demo_tables(seed: int = 2025) -> dict[str, list[dict]]:
         "linkages": linkages,
         "sourcing_requests": requests,
     }
+
+
+def _rated_2022_in_published_districts(unit_rows: dict, producers: list[dict], rng) -> None:
+    """Make the products rated in 2022 come from ``HANOI_TARGETS["districts_2022"]`` districts,
+    as published (518 products "thuộc 26 quận, huyện, thị xã").
+
+    The districts with the fewest 2022 products give their 2022 ratings away: each such rating
+    date is swapped with that of a product of the same group rated in another year in a district
+    that keeps them, so the counts by year, group and stars stay exact.
+    """
+    district_of = {p["code"]: p["legacy_area_code"] for p in producers}
+    rows = list(unit_rows.values())
+    in_2022 = defaultdict(list)
+    for row in rows:
+        if row["rated_on"].year == 2022:
+            in_2022[district_of[row["producer_code"]]].append(row)
+    keep = HANOI_TARGETS["districts_2022"]
+    ranked = sorted(in_2022, key=lambda code: (-len(in_2022[code]), code))
+    dropped = set(ranked[keep:])
+    for district in sorted(dropped):
+        for row in in_2022[district]:
+            partners = [
+                other
+                for other in rows
+                if other["category"] == row["category"]
+                and other["rated_on"].year != 2022
+                and district_of[other["producer_code"]] not in dropped
+            ]
+            partner = partners[int(rng.integers(len(partners)))]
+            row["rated_on"], partner["rated_on"] = partner["rated_on"], row["rated_on"]
 
 
 def _place_in(rng, communes, weights, jitter=0.008) -> tuple[dict, float, float]:
@@ -954,6 +1009,7 @@ def _hanoi_linkages(rng, producers, products, product_index_by_producer, buyers,
                 "lat": round(commune["lat"] + rng.normal(0, 0.008), 6),
                 "lon": round(commune["lon"] + rng.normal(0, 0.008), 6),
                 "members": None,
+                "legacy_area_code": f"HN.{commune['district']}",
             }
         )
         started = _iso(dt.date(2018, 1, 1) + dt.timedelta(days=int(rng.integers(0, 2500))))

@@ -13,9 +13,10 @@ tuples, and the rest are written in batches: new rows inserted (on PostgreSQL, s
 changed rows upserted.
 
 The modules follow the import: ``vocabulary`` (tables and columns), ``reading`` (files),
-``checking`` (cells and rows of one table), ``references`` (rules between tables), ``locating``
-(missing coordinates), ``writing`` (stored rows, diff, upserts), ``run`` (one import, start to
-end) and ``report`` (what it found and did).
+``checking`` (cells and rows of one table), ``converting`` (areas and places of either
+administrative division, before or since 1 July 2025), ``references`` (rules between tables),
+``locating`` (missing coordinates), ``writing`` (stored rows, diff, upserts), ``run`` (one import,
+start to end) and ``report`` (what it found and did).
 """
 
 from .reading import read_tables

@@ -39,6 +39,10 @@ class ImportReport:
     written: bool
     geocoded: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # Places given in the division before 1 July 2025 (or by official code or address) written
+    # as areas of the registry: rows per table, and the first ones (``converting.Conversions``).
+    converted: dict[str, int] = field(default_factory=dict)
+    conversions: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -20,6 +20,7 @@ from django.db import IntegrityError
 
 from ..jobs import report_progress
 from .checking import Parsed, parse_table
+from .converting import convert_units
 from .locating import fill_coordinates
 from .reading import (
     LimitExceeded,
@@ -60,6 +61,7 @@ def import_tables(
     parsed = _parse_tables(tables, source_names, warnings)
     report_progress(len(parsed), len(parsed), "checking references")
     stored = _stored_tables()
+    conversions = convert_units(parsed, stored)
     actor_tables = check_references(parsed, stored, skip_bad_rows)
     errors: list[RowError] = []
     for table in TABLES:
@@ -98,6 +100,8 @@ def import_tables(
         written=written,
         geocoded=dict(geocoded),
         warnings=warnings,
+        converted=dict(conversions.counts),
+        conversions=conversions.listed,
     )
 
 

@@ -16,6 +16,7 @@ from django.db import models as dj_models
 
 from ..choices import (
     AreaLevel,
+    AreaScheme,
     BuyerKind,
     Category,
     LinkageKind,
@@ -66,6 +67,13 @@ _LEVELS = _labels(
         "province": ("Tỉnh", "Thành phố", "TP", "Thành phố trực thuộc trung ương", "Cấp tỉnh"),
         "district": ("Quận", "Huyện", "Thị xã", "Cấp huyện", "Quận/huyện"),
         "commune": ("Xã", "Phường", "Thị trấn", "Đặc khu", "Cấp xã", "Xã/phường"),
+    },
+)
+_SCHEMES = _labels(
+    AreaScheme,
+    {
+        "legacy": ("cũ", "3 cấp", "trước 1/7/2025", "trước sáp nhập", "old"),
+        "current": ("mới", "2 cấp", "từ 1/7/2025", "sau sáp nhập", "new"),
     },
 )
 _PRODUCER_KINDS = _labels(
@@ -249,6 +257,24 @@ SPECS: dict[str, Table] = {
             _LAT,
             _LON,
             Column("population", "int", aliases=("Dân số", "Số dân")),
+            Column(
+                "official_code",
+                "text",
+                aliases=("Mã hành chính", "Mã ĐVHC", "Mã TCTK", "Mã đơn vị hành chính"),
+                max_length=5,
+            ),
+            Column(
+                "scheme",
+                "choice",
+                aliases=("Phân cấp", "Phân cấp hành chính", "Thời kỳ"),
+                choices=_SCHEMES,
+            ),
+            _ref(
+                "successor_code",
+                "areas",
+                "successor",
+                aliases=("Nay thuộc", "Mã đơn vị mới", "Sáp nhập vào", "successor"),
+            ),
         ),
         ("Địa bàn", "Đơn vị hành chính", "area"),
     ),
@@ -270,6 +296,12 @@ SPECS: dict[str, Table] = {
             _LAT,
             _LON,
             Column("members", "int", aliases=("Số thành viên", "Thành viên")),
+            _ref(
+                "legacy_area_code",
+                "areas",
+                "legacy_area",
+                aliases=("Địa bàn cũ", "Mã địa bàn cũ", "Địa bàn trước 1/7/2025"),
+            ),
         ),
         ("Chủ thể", "Chủ thể OCOP", "producer"),
     ),

@@ -188,7 +188,7 @@ def diff(parsed: Parsed, stored: Stored) -> tuple[list[int], list[int], int]:
     # equal: False for a flag, "" for a text column.
     if "potential_five_star" in cols:
         cols["potential_five_star"] = [bool(flag) for flag in cols["potential_five_star"]]
-    for name in ("address", "unit", "traceability_url", "categories", "note"):
+    for name in ("address", "unit", "traceability_url", "categories", "note", "official_code"):
         if name in cols:
             cols[name] = [value or "" for value in cols[name]]
     if parsed.spec.name == "proposals" and "origin" in parsed.present:
@@ -359,13 +359,18 @@ def _generations(parsed: Parsed, positions: list[int]) -> list[list[int]]:
     if column is None or column not in parsed.present:
         return [positions]
     parent = {parsed.keys[pos]: parsed.cols[column][pos] for pos in positions}
+    # An old commune points at the new one it went into, which must be written first too.
+    successor = {}
+    if "successor_code" in parsed.present:
+        successor = {parsed.keys[pos]: parsed.cols["successor_code"][pos] for pos in positions}
     depth: dict[str, int] = {}
 
     def level(code: str) -> int:
-        # Loops were refused by the reference checks, so every walk up ends.
+        # Loops were refused by the reference checks (a successor is of the current scheme and
+        # has none itself), so every walk up ends.
         if code not in depth:
-            up = parent.get(code)
-            depth[code] = level(up) + 1 if up in parent else 0
+            ups = [up for up in (parent.get(code), successor.get(code)) if up in parent]
+            depth[code] = max(level(up) for up in ups) + 1 if ups else 0
         return depth[code]
 
     groups: dict[int, list[int]] = {}

@@ -82,3 +82,19 @@ def test_area_frame_filters_by_level_and_names_parents():
     frame = area_frame("commune")
     assert list(frame.index) == ["X1"]
     assert frame.loc["X1", "parent_code"] == "D1"
+
+
+def test_proposals_count_in_the_producers_old_district_and_its_new_commune():
+    from analytics.selectors import proposal_frame
+    from linkage import services
+
+    hanoi = AreaFactory(code="HN", level=AreaLevel.PROVINCE)
+    gia_lam = AreaFactory(code="HN.GIA_LAM", level=AreaLevel.DISTRICT, parent=hanoi)
+    bat_trang = AreaFactory(code="HN.XA_BAT_TRANG", level=AreaLevel.COMMUNE, parent=hanoi)
+    producer = ProducerFactory(area=bat_trang, legacy_area=gia_lam)
+    buyer = BuyerFactory(kind=BuyerKind.SALES_POINT)
+    product = ProductFactory(producer=producer)
+    services.proposal_create(actor=None, product=product, buyer=buyer, proposed_by="producer")
+    assert gia_lam.scheme == "legacy" and bat_trang.scheme == "current"
+    assert proposal_frame(AreaLevel.DISTRICT)["area_code"].tolist() == ["HN.GIA_LAM"]
+    assert proposal_frame(AreaLevel.COMMUNE)["area_code"].tolist() == ["HN.XA_BAT_TRANG"]

@@ -289,6 +289,80 @@ def test_by_area_survives_a_loop_in_the_parent_chain():
     assert table.loc["", "products"] == 4
 
 
+def two_divisions():
+    """Hà Nội before 1 July 2025 (districts GL and BV with their communes) and since (communes
+    straight under the city), with the new commune each old one went into."""
+    rows = [
+        ("HN", "Hà Nội", "province", None, "current", None),
+        ("GL", "Huyện Gia Lâm", "district", "HN", "legacy", None),
+        ("GL.BT", "Xã Bát Tràng", "commune", "GL", "legacy", "XA_BT"),
+        ("GL.KL", "Xã Kim Lan", "commune", "GL", "legacy", "XA_BT"),
+        ("BV", "Huyện Ba Vì", "district", "HN", "legacy", None),
+        ("BV.TD", "Thị trấn Tây Đằng", "commune", "BV", "legacy", "XA_QO"),
+        ("XA_BT", "Xã Bát Tràng", "commune", "HN", "current", None),
+        ("XA_QO", "Xã Quảng Oai", "commune", "HN", "current", None),
+        ("XA_NEW", "Xã Mới", "commune", "HN", "current", None),
+    ]
+    columns = ["code", "name", "level", "parent_code", "scheme", "successor_code"]
+    return pd.DataFrame(rows, columns=columns).set_index("code")
+
+
+def two_division_products():
+    return frame(
+        [
+            product("A", area_code="XA_BT", producer_code="P1"),  # old place kept: GL.BT
+            product("B", area_code="XA_BT", producer_code="P2", rated_on=dt.date(2022, 5, 1)),
+            product("C", area_code="GL.KL", producer_code="P3", rated_on=dt.date(2022, 6, 1)),
+            product("D", area_code="XA_QO", producer_code="P4", rated_on=dt.date(2022, 7, 1)),
+            product("E", area_code="XA_NEW", producer_code="P5"),  # no old area known
+        ]
+    )
+
+
+def test_by_area_counts_old_districts_from_the_producers_old_places():
+    table = statistics.by_area(
+        two_division_products(),
+        two_divisions(),
+        level="district",
+        as_of=TODAY,
+        legacy_areas={"P1": "GL.BT", "P4": "BV"},
+    )
+    assert set(table.index) == {"GL", "BV", ""}
+    # P2 has no old place kept, but Xã Bát Tràng came from Gia Lâm's communes alone.
+    assert table.loc["GL", "products"] == 3
+    assert table.loc["BV", "products"] == 1
+    assert table.loc["", "products"] == 1
+    in_2022 = statistics.by_area(
+        two_division_products(), two_divisions(), level="district", year=2022, as_of=TODAY
+    )
+    assert in_2022["products"].sum() == 3 and (in_2022["products"] > 0).sum() == 2
+
+
+def test_by_area_counts_new_communes_with_old_places_converted():
+    table = statistics.by_area(
+        two_division_products(), two_divisions(), level="commune", as_of=TODAY
+    )
+    assert set(table.index) == {"XA_BT", "XA_QO", "XA_NEW"}
+    assert table.loc["XA_BT", "products"] == 3  # C's old commune Kim Lan went into it
+    assert table.loc["XA_QO", "products"] == 1 and table.loc["XA_NEW", "products"] == 1
+    legacy = statistics.by_area(
+        two_division_products(), two_divisions(), level="commune", scheme="legacy", as_of=TODAY
+    )
+    assert set(legacy.index) == {"GL.BT", "GL.KL", "BV.TD", ""}
+    assert legacy.loc["BV.TD", "products"] == 1  # Quảng Oai came from Tây Đằng alone
+
+
+def test_by_area_has_no_districts_since_1_july_2025():
+    with pytest.raises(ValueError, match="1/7/2025|no districts"):
+        statistics.by_area(
+            two_division_products(), two_divisions(), level="district", scheme="current"
+        )
+    provinces = statistics.by_area(
+        two_division_products(), two_divisions(), level="province", scheme="legacy", as_of=TODAY
+    )
+    assert provinces.loc["HN", "products"] == 4  # E has no old place
+
+
 def test_summary_gives_the_headline_figures():
     products = frame(
         [

@@ -48,6 +48,18 @@ def test_products_filter_by_the_area_of_their_producer(anonymous, hanoi):
     assert codes(anonymous, "/api/v1/products/?area=HN-DA") == ["SP-LH"]
 
 
+def test_an_old_district_finds_the_producers_now_in_a_new_commune(anonymous, hanoi):
+    # Since 1 July 2025 the commune lies straight under the city; the district is kept as history.
+    new_commune = AreaFactory(code="HN.XA_BAT_TRANG", parent=hanoi["province"])
+    producer = ProducerFactory(code="P-NEW", area=new_commune, legacy_area=hanoi["gia_lam"])
+    ProductFactory(code="SP-NEW", producer=producer)
+    assert codes(anonymous, "/api/v1/producers/?area=HN-GL") == ["P-NEW"]
+    assert codes(anonymous, "/api/v1/producers/?area=HN.XA_BAT_TRANG") == ["P-NEW"]
+    assert codes(anonymous, "/api/v1/products/?area=HN-GL") == ["SP-NEW"]
+    assert codes(anonymous, "/api/v1/products/?area=HN-DA") == []
+    assert anonymous.get("/api/v1/producers/P-NEW/").json()["legacy_area"] == "HN-GL"
+
+
 def test_buyers_filter_by_area_at_any_level(anonymous, hanoi):
     BuyerFactory(code="B-BT", area=hanoi["bat_trang"])
     BuyerFactory(code="B-LH", area=hanoi["lien_ha"])

@@ -122,32 +122,52 @@ def test_hanoi_rating_dates_have_the_published_shape(hanoi):
     assert max(row["rated_on"] for row in hanoi["products"]) <= "2025-06-30"
 
 
-def test_hanoi_geography_has_the_30_districts_and_every_commune_in_one(hanoi):
-    levels = Counter(row["level"] for row in hanoi["areas"])
-    assert levels["province"] == 1 and levels["district"] == 30
+def test_hanoi_geography_has_its_126_communes_and_the_30_old_districts(hanoi):
+    levels = Counter((row["level"], row["scheme"]) for row in hanoi["areas"])
+    assert levels == {
+        ("province", "current"): 1,
+        ("commune", "current"): 126,
+        ("district", "legacy"): 30,
+    }
     names = {row["name"] for row in hanoi["areas"]}
     assert {"Quận Hoàn Kiếm", "Huyện Ba Vì", "Thị xã Sơn Tây", "Xã Bát Tràng"} <= names
-    districts = {row["code"] for row in hanoi["areas"] if row["level"] == "district"}
-    communes = [row for row in hanoi["areas"] if row["level"] == "commune"]
-    assert {row["parent_code"] for row in communes} == districts
+    assert {"Phường Hoàn Kiếm", "Phường Hà Đông", "Xã Ba Vì"} <= names
+    by_code = {row["code"]: row for row in hanoi["areas"]}
+    assert by_code["HN"]["official_code"] == "01"
+    assert by_code["HN.GIA_LAM"]["official_code"] == "018"
+    assert by_code["HN.XA_BAT_TRANG"]["official_code"] == "00577"
+    officials = [(row["scheme"], row["official_code"]) for row in hanoi["areas"]]
+    assert len(set(officials)) == len(officials)
+    assert {row["parent_code"] for row in hanoi["areas"] if row["level"] != "province"} == {"HN"}
     for row in hanoi["areas"]:
         assert 20.5 < row["lat"] < 21.4 and 105.2 < row["lon"] < 106.1
+    population = sum(row["population"] for row in hanoi["areas"] if row["level"] == "commune")
+    assert abs(population - by_code["HN"]["population"]) <= 126
 
 
 def test_hanoi_producers_sit_where_their_products_come_from(hanoi):
     producers = {row["code"]: row for row in hanoi["producers"]}
     expected = {
-        "Gốm men rạn Bát Tràng": ("handicraft", "HN.GIA_LAM.BAT_TRANG"),
-        "Lụa Vạn Phúc": ("textiles", "HN.HA_DONG."),
-        "Sữa tươi Ba Vì": ("food", "HN.BA_VI."),
-        "Miến dong Cự Đà": ("food", "HN.THANH_OAI."),
+        "Gốm men rạn Bát Tràng": ("handicraft", "HN.XA_BAT_TRANG", "HN.GIA_LAM"),
+        "Lụa Vạn Phúc": ("textiles", "HN.PHUONG_HA_DONG", "HN.HA_DONG"),
+        "Sữa tươi Ba Vì": ("food", None, "HN.BA_VI"),
+        "Miến dong Cự Đà": ("food", None, "HN.THANH_OAI"),
     }
-    for name, (category, area_prefix) in expected.items():
+    for name, (category, commune, district) in expected.items():
         named = [p for p in hanoi["products"] if p["name"].startswith(name)]
         assert named, name
         for product in named:
+            producer = producers[product["producer_code"]]
             assert product["category"] == category
-            assert producers[product["producer_code"]]["area_code"].startswith(area_prefix)
+            assert producer["legacy_area_code"] == district
+            assert commune is None or producer["area_code"] == commune
+
+
+def test_hanoi_products_rated_in_2022_come_from_the_published_26_districts(hanoi):
+    producers = {row["code"]: row for row in hanoi["producers"]}
+    rated_2022 = [p for p in hanoi["products"] if p["rated_on"].startswith("2022")]
+    districts = {producers[p["producer_code"]]["legacy_area_code"] for p in rated_2022}
+    assert len(rated_2022) == 518 and len(districts) == 26
 
 
 def test_hanoi_buyers_have_the_published_sales_points_chains_and_platforms(hanoi):

@@ -15,6 +15,9 @@ def format_report(report: ImportReport) -> str:
     if report.geocoded:
         sources = ", ".join(f"{n} from {source}" for source, n in sorted(report.geocoded.items()))
         lines.append(f"geocoded: {sources}")
+    if report.converted:
+        counts = ", ".join(f"{n} {table}" for table, n in sorted(report.converted.items()))
+        lines.append(f"placed in the areas since 1 July 2025: {counts}")
     lines += [f"warning: {warning}" for warning in report.warnings]
     lines += [str(error) for error in report.errors]
     if report.skipped_rows:
