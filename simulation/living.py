@@ -97,7 +97,7 @@ CHAIN_REQUIREMENTS = {
     "CH-BRG": (("barcode", "food_safety"), 50.0, "", "Thanh toán 15 ngày"),
     "CH-HAPRO": (("food_safety",), 50.0, "", "Thanh toán khi nhận hàng"),
 }
-SALES_POINT_REQUIREMENTS = (("food_safety",), None, "Có tem OCOP trên bao bì", "")
+SALES_POINT_REQUIREMENTS = (("food_safety", "barcode"), None, "Có tem OCOP trên bao bì", "")
 
 # The proposals of the demo cooperative and chain, one per state: (state reached, who proposed,
 # to the chain itself or to one of its stores, the steps with the days before the as-of day each
