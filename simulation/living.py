@@ -24,18 +24,17 @@ are ``write_rating_history``, ``write_contacts_and_papers`` and ``write_workflow
 from __future__ import annotations
 
 import datetime as dt
-import operator
 from collections import defaultdict
-from functools import reduce
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 from unidecode import unidecode
 
 from linkage import services
 from linkage.choices import BuyerKind, ProposalOrigin, ProposalSide, Requirement
-from linkage.dates import add_months
+from linkage.dates import add_months, rating_expiry
 from linkage.models import (
     Buyer,
     BuyerRequirements,
@@ -346,26 +345,57 @@ def write_rating_history(history: list[dict]) -> int:
     for pk, product_id, rated_on in stored:
         key = (code_of[product_id], rated_on)
         (have.add if key in wanted else stale.append)(key if key in wanted else pk)
-    missing = []
-    for key, row in wanted.items():
-        if key in have:
-            continue
-        rating = Rating(
-            product_id=ids[row["product_code"]],
-            stars=row["stars"],
-            potential_five_star=row["potential_five_star"],
-            rated_on=row["rated_on"],
-            note=row["note"],
-        )
-        rating.fill_derived()
-        missing.append(rating)
+    now = timezone.now()
+    missing = [
+        {
+            "product_id": ids[row["product_code"]],
+            "stars": row["stars"],
+            "potential_five_star": bool(row["potential_five_star"]),
+            "rated_on": row["rated_on"],
+            "expires_on": rating_expiry(row["rated_on"]),
+            "note": row["note"],
+            "created_at": now,
+        }
+        for key, row in wanted.items()
+        if key not in have
+    ]
     if not missing and not stale:
         return 0
     with transaction.atomic():
         Rating.objects.filter(id__in=stale).delete()
-        Rating.objects.bulk_create(missing, batch_size=2000)
+        _insert(Rating, missing)
         services.registry_changed()
     return len(missing) + len(stale)
+
+
+def _insert(model, rows: list[dict]) -> None:
+    """Plain INSERTs in one ``executemany``: ``bulk_create`` builds and checks an object per
+    row, which at a few thousand rows costs several times the writes themselves."""
+    if not rows:
+        return
+    ops, names = connection.ops, list(rows[0])
+    fields = [model._meta.get_field(name) for name in names]
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({marks})"
+    values = [
+        [f.get_db_prep_save(row[name], connection) for name, f in zip(names, fields, strict=True)]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
+
+
+def _update(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
+    """Plain UPDATEs by id in one ``executemany`` (``rows``: the fields' values, then the id);
+    ``bulk_update`` writes one CASE per field over every row, slow at thousands of rows."""
+    if not rows:
+        return
+    ops = connection.ops
+    sets = ", ".join(f"{ops.quote_name(model._meta.get_field(f).column)} = %s" for f in fields)
+    sql = f"UPDATE {ops.quote_name(model._meta.db_table)} SET {sets} WHERE id = %s"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def write_contacts_and_papers(tables: dict[str, list[dict]], *, as_of: dt.date, seed: int) -> int:
@@ -379,13 +409,12 @@ def write_contacts_and_papers(tables: dict[str, list[dict]], *, as_of: dt.date, 
     with transaction.atomic():
         for model in (Producer, Buyer):
             rows = model.objects.filter(code__in=list(contacts)).only("id", "code", *fields)
-            stale = []
-            for record in rows:
-                wanted = contacts[record.code]
-                if tuple(getattr(record, f) for f in fields) != wanted:
-                    record.contact_person, record.phone, record.email = wanted
-                    stale.append(record)
-            model.objects.bulk_update(stale, fields, batch_size=1000)
+            stale = [
+                (*contacts[record.code], record.pk)
+                for record in rows
+                if tuple(getattr(record, f) for f in fields) != contacts[record.code]
+            ]
+            _update(model, fields, stale)
             changed += len(stale)
         changed += _write_requirements()
         changed += _write_credentials(credential_rows(tables, as_of=as_of, seed=seed))
@@ -393,18 +422,14 @@ def write_contacts_and_papers(tables: dict[str, list[dict]], *, as_of: dt.date, 
 
 
 def _write_requirements() -> int:
+    """The chains' through ``services``; the hundred-odd sales points' alike, in bulk."""
     declared = {
         r.buyer_id: (r.document_list, r.min_volume_per_month, r.packaging, r.payment_terms)
         for r in BuyerRequirements.objects.all()
     }
-    buyers = Buyer.objects.filter(
-        Q(code__in=list(CHAIN_REQUIREMENTS)) | Q(kind=BuyerKind.SALES_POINT, code__startswith="HN-")
-    )
     changed = 0
-    for buyer in buyers.order_by("code"):
-        documents, volume, packaging, payment = CHAIN_REQUIREMENTS.get(
-            buyer.code, SALES_POINT_REQUIREMENTS
-        )
+    for buyer in Buyer.objects.filter(code__in=list(CHAIN_REQUIREMENTS)).order_by("code"):
+        documents, volume, packaging, payment = CHAIN_REQUIREMENTS[buyer.code]
         if declared.get(buyer.pk) == (list(documents), volume, packaging, payment):
             continue
         services.buyer_requirements_set(
@@ -416,36 +441,59 @@ def _write_requirements() -> int:
             payment_terms=payment,
         )
         changed += 1
-    return changed
+    documents, volume, packaging, payment = SALES_POINT_REQUIREMENTS
+    points = Buyer.objects.filter(kind=BuyerKind.SALES_POINT, code__startswith="HN-")
+    stale = [
+        pk
+        for pk in points.values_list("pk", flat=True)
+        if declared.get(pk) != (list(documents), volume, packaging, payment)
+    ]
+    BuyerRequirements.objects.filter(buyer_id__in=stale).delete()
+    now = timezone.now()
+    _insert(
+        BuyerRequirements,
+        [
+            {
+                "buyer_id": pk,
+                "documents": ",".join(documents),
+                "min_volume_per_month": volume,
+                "packaging": packaging,
+                "payment_terms": payment,
+                "updated_at": now,
+            }
+            for pk in stale
+        ],
+    )
+    return changed + len(stale)
 
 
 def _write_credentials(rows: list[tuple]) -> int:
     ids = dict(Producer.objects.filter(code__in={row[0] for row in rows}).values_list("code", "id"))
     stored = {
-        (producer_id, kind): (expires_on, reference)
-        for producer_id, kind, expires_on, reference in Credential.objects.filter(
+        (producer_id, kind): (pk, (expires_on, reference))
+        for pk, producer_id, kind, expires_on, reference in Credential.objects.filter(
             producer_id__in=ids.values()
-        ).values_list("producer_id", "kind", "expires_on", "reference")
+        ).values_list("id", "producer_id", "kind", "expires_on", "reference")
     }
     wanted = {(ids[code], kind): (expires, reference) for code, kind, expires, reference in rows}
-    fresh = [
-        Credential(producer_id=key[0], kind=key[1], expires_on=value[0], reference=value[1])
-        for key, value in wanted.items()
-        if stored.get(key) != value
-    ]
-    gone = [key for key in stored if key not in wanted]
-    if gone:
-        Credential.objects.filter(
-            reduce(operator.or_, (Q(producer_id=p, kind=k) for p, k in gone))
-        ).delete()
-    Credential.objects.bulk_create(
-        fresh,
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["producer", "kind"],
-        update_fields=["expires_on", "reference"],
+    stale = [pk for key, (pk, value) in stored.items() if wanted.get(key) != value]
+    fresh = [key for key, value in wanted.items() if stored.get(key, (None, None))[1] != value]
+    Credential.objects.filter(id__in=stale).delete()
+    now = timezone.now()
+    _insert(
+        Credential,
+        [
+            {
+                "producer_id": key[0],
+                "kind": key[1],
+                "expires_on": wanted[key][0],
+                "reference": wanted[key][1],
+                "updated_at": now,
+            }
+            for key in fresh
+        ],
     )
-    return len(fresh) + len(gone)
+    return len(set(stale)) + len(fresh)
 
 
 def _sourcing_requests(chain: Buyer, cooperative: Producer, as_of: dt.date) -> list:
@@ -483,13 +531,11 @@ def _demo_proposals(chain: Buyer) -> Proposal:
 
 
 def write_workflow(*, cooperative_code: str, as_of: dt.date, chain_code: str = DEMO_CHAIN_CODE):
-    """The demo accounts' programme in motion: open requests of the chain, the proposals of
+    """The demo accounts' programme in motion: open requests of the chain and the proposals of
     ``PROPOSAL_PLAN`` between the cooperative and the chain (made and moved through
-    ``services``, then dated back to their days before ``as_of``), and the expiry warnings of
-    the cooperative's ratings; the notifications follow from their events. A second run for the
+    ``services``, then dated back to their days before ``as_of``); the notifications follow
+    from their events. A second run for the
     same day changes nothing; a run for another day replaces the demo's proposals."""
-    from notifications.expiry import notify_expiring_ratings
-
     chain = Buyer.objects.get(code=chain_code)
     cooperative = Producer.objects.get(code=cooperative_code)
     requests = _sourcing_requests(chain, cooperative, as_of)
@@ -508,7 +554,6 @@ def write_workflow(*, cooperative_code: str, as_of: dt.date, chain_code: str = D
     keys = {Proposal.make_key(p.code, b.code, day) for p, b, _s, _t, day, _st in plan}
     earlier = _demo_proposals(chain)
     if set(earlier.values_list("key", flat=True)) == keys:
-        notify_expiring_ratings(today=as_of)
         return
     with transaction.atomic():
         earlier.delete()
@@ -531,7 +576,6 @@ def write_workflow(*, cooperative_code: str, as_of: dt.date, chain_code: str = D
                     actor=None, proposal=proposal, to=to, note=_PROPOSAL_NOTES[to]
                 )
             _date_back(proposal, steps, as_of)
-    notify_expiring_ratings(today=as_of)
 
 
 def _date_back(proposal: Proposal, steps, as_of: dt.date) -> None:

@@ -25,6 +25,7 @@ from linkage.accounts import PLANNERS_GROUP
 from linkage.choices import BuyerKind, ProducerKind
 from linkage.importing import TABLES, import_tables
 from linkage.models import Buyer, Producer
+from notifications.expiry import notify_expiring_ratings
 from simulation import living
 from simulation.demo import hanoi_demo_tables
 
@@ -169,6 +170,8 @@ class Command(BaseCommand):
         cooperative = living.demo_cooperative(tables)
         accounts = demo_accounts(cooperative_code=cooperative, password=password)
         living.write_workflow(cooperative_code=cooperative, as_of=as_of)
+        # The daily look for ratings about to expire, as it would have run on the as-of day.
+        notify_expiring_ratings(today=as_of)
         for role, account in accounts.items():
             self.stdout.write(
                 f"{role:<9} user {account['username']:<14} token {account['token']}  "
