@@ -28,7 +28,7 @@ from collections import defaultdict
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from unidecode import unidecode
 
@@ -39,6 +39,7 @@ from linkage.models import (
     Buyer,
     BuyerRequirements,
     Credential,
+    Linkage,
     Producer,
     Product,
     Proposal,
@@ -46,6 +47,7 @@ from linkage.models import (
     Rating,
     SourcingRequest,
 )
+from linkage.proposals import STAGE_DATES
 
 from .demo import _GIVEN, _MIDDLE, _SURNAMES
 
@@ -344,7 +346,10 @@ def write_rating_history(history: list[dict]) -> int:
     have, stale = set(), []
     for pk, product_id, rated_on in stored:
         key = (code_of[product_id], rated_on)
-        (have.add if key in wanted else stale.append)(key if key in wanted else pk)
+        if key in wanted:
+            have.add(key)
+        else:
+            stale.append(pk)
     now = timezone.now()
     missing = [
         {
@@ -524,7 +529,7 @@ def _sourcing_requests(chain: Buyer, cooperative: Producer, as_of: dt.date) -> l
     return requests
 
 
-def _demo_proposals(chain: Buyer) -> Proposal:
+def _demo_proposals(chain: Buyer) -> QuerySet[Proposal]:
     """The demo's proposals of an earlier run: made by the system, to the chain or its stores."""
     made = ProposalEvent.objects.filter(from_state="", by="system").values("proposal_id")
     return Proposal.objects.filter(pk__in=made).filter(Q(buyer=chain) | Q(buyer__chain=chain))
@@ -581,15 +586,13 @@ def write_workflow(*, cooperative_code: str, as_of: dt.date, chain_code: str = D
 def _date_back(proposal: Proposal, steps, as_of: dt.date) -> None:
     """The services stamp each step with the day it is taken; the demo's steps were taken on
     days before the as-of day, and so was the trade they record."""
-    from linkage.proposals import STAGE_DATES
-
     days = {state: as_of - dt.timedelta(days=ago) for state, ago in steps}
     Proposal.objects.filter(pk=proposal.pk).update(
         **{STAGE_DATES[state]: day for state, day in days.items() if state in STAGE_DATES}
     )
     if proposal.linkage_id and "trading" in days:
         ended = days.get("ended")
-        proposal.linkage.__class__.objects.filter(pk=proposal.linkage_id).update(
+        Linkage.objects.filter(pk=proposal.linkage_id).update(
             started_on=days["trading"], ended_on=ended
         )
         services.registry_changed()
