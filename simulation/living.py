@@ -195,9 +195,11 @@ def dated_tables(
     own = [i for i, p in enumerate(products) if p["producer_code"] == cooperative and first[i]]
     others = [i for i, p in enumerate(products) if first[i] and p["producer_code"] != cooperative]
     picked = list(rng.choice(others, size=int(len(products) * EXPIRING_SHARE), replace=False))
-    # Two of the demo cooperative's, one due within about two months, one within six.
+    # Two of the demo cooperative's, one due within about two months, one within six: its two
+    # first rated, whose first ratings lie far enough back to be re-rated off the cycle.
     spans = [(soon_from, soon_from + 30), (soon_to - 30, soon_to)]
-    for i, span in zip(sorted(own, key=lambda i: products[i]["code"])[-2:], spans, strict=False):
+    oldest = sorted(own, key=lambda i: (first[i], products[i]["code"]))[:2]
+    for i, span in zip(oldest, spans, strict=False):
         off_cycle[i] = as_of + dt.timedelta(days=int(rng.integers(span[0], span[1] + 1)))
     for i in picked:
         off_cycle[int(i)] = as_of + dt.timedelta(days=int(rng.integers(soon_from, soon_to + 1)))
