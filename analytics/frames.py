@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from linkage.choices import NON_PHYSICAL_BUYER_KINDS, AreaLevel, BuyerKind
 from linkage.snapshot import GraphSnapshot
 
-from .statistics import PRODUCT_COLUMNS
+from .statistics import PRODUCT_COLUMNS, RATING_COLUMNS
 
 __all__ = [
     "AREA_COLUMNS",
@@ -45,6 +45,7 @@ __all__ = [
     "parse_supply",
     "producer_frame",
     "rated_product_frame",
+    "rating_frame",
     "roll_up",
 ]
 
@@ -281,6 +282,28 @@ def rated_product_frame(snapshot: GraphSnapshot) -> pd.DataFrame:
     ``area_name`` for the tables people read (``RATED_PRODUCT_COLUMNS``). Stars are numbers
     (NaN unrated), dates ``datetime.date`` or None, a missing area None."""
     return _memo(snapshot, ("products",), lambda: _rated_product_frame(snapshot))
+
+
+def rating_frame(snapshot: GraphSnapshot) -> pd.DataFrame | None:
+    """The products' rating history, the ``ratings`` frame ``analytics.statistics`` takes
+    (``RATING_COLUMNS``: code, stars, potential_five_star, rated_on, rating_expires_on), ordered
+    by product code and day; None for a snapshot read without history."""
+    if snapshot.ratings is None:
+        return None
+    return _memo(snapshot, ("ratings",), lambda: _rating_frame(snapshot.ratings))
+
+
+def _rating_frame(ratings: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "code": ratings["product"].to_numpy(dtype=object),
+            "stars": ratings["stars"].to_numpy(dtype=float),
+            "potential_five_star": ratings["potential_five_star"].to_numpy(dtype=bool),
+            "rated_on": ratings["rated_on"].to_numpy(dtype=object),
+            "rating_expires_on": ratings["expires_on"].to_numpy(dtype=object),
+        },
+        columns=list(RATING_COLUMNS),
+    )
 
 
 def _rated_product_frame(snapshot: GraphSnapshot) -> pd.DataFrame:

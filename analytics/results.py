@@ -226,26 +226,27 @@ def siting_job(**params) -> str:
     return job_id
 
 
-def _summary(products, areas, params):
+def _summary(products, areas, ratings, params):
     return statistics.summary(
         products,
         as_of=params["as_of"],
         expiring_months=params["months"],
         target=params["target"],
+        ratings=ratings,
     )
 
 
-def _by_year(products, areas, params):
-    return statistics.by_year(products, as_of=params["as_of"])
+def _by_year(products, areas, ratings, params):
+    return statistics.by_year(products, as_of=params["as_of"], ratings=ratings)
 
 
 def _by_basis(table: Callable) -> Callable:
-    return lambda products, areas, params: table(
-        products, as_of=params["as_of"], basis=params["basis"]
+    return lambda products, areas, ratings, params: table(
+        products, as_of=params["as_of"], basis=params["basis"], ratings=ratings
     )
 
 
-def _by_area(products, areas, params):
+def _by_area(products, areas, ratings, params):
     # Schemes, successors and producers' old areas are not in the snapshot: read with the
     # answer, which is kept per registry version like the rest (their writes move it on).
     history, legacy_areas = selectors.area_history()
@@ -259,10 +260,11 @@ def _by_area(products, areas, params):
         scheme=params.get("scheme"),
         year=params.get("year"),
         legacy_areas=legacy_areas,
+        ratings=ratings,
     )
 
 
-def _expiring(products, areas, params):
+def _expiring(products, areas, ratings, params):
     return statistics.expiring(
         products,
         months=params["months"],
@@ -271,16 +273,17 @@ def _expiring(products, areas, params):
     )
 
 
-def _targets(products, areas, params):
+def _targets(products, areas, ratings, params):
     return statistics.targets(
         products,
         target=params["target"],
         as_of=params["as_of"],
         first_year=params.get("first_year"),
+        ratings=ratings,
     )
 
 
-# Table name → (products, areas, params) → the table (a dict for the summary).
+# Table name → (products, areas, ratings, params) → the table (a dict for the summary).
 STATISTICS: dict[str, Callable] = {
     "summary": _summary,
     "by-year": _by_year,
@@ -302,7 +305,7 @@ def statistics_table(name: str, params: dict) -> tuple[pd.DataFrame | dict, Stam
     def compute(snapshot):
         products = frames.rated_product_frame(snapshot)
         areas = frames.area_frame(snapshot) if name == "by-area" else None
-        return STATISTICS[name](products, areas, params)
+        return STATISTICS[name](products, areas, frames.rating_frame(snapshot), params)
 
     key = {field: "" if value is None else str(value) for field, value in params.items()}
     return _answer(f"analytics.statistics.{name}", key, compute)

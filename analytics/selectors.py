@@ -14,7 +14,7 @@ import pandas as pd
 
 from linkage.choices import AreaLevel, BuyerKind
 from linkage.distance import within_km
-from linkage.models import Area, Buyer, Credential, Producer, Product, Proposal
+from linkage.models import Area, Buyer, Credential, Producer, Product, Proposal, Rating
 
 from .frames import (
     AREA_COLUMNS,
@@ -25,6 +25,7 @@ from .frames import (
     parse_supply,
 )
 from .funnel import PROPOSAL_COLUMNS
+from .statistics import RATING_COLUMNS
 
 __all__ = [
     "DEFAULT_SUPPLY",
@@ -37,6 +38,7 @@ __all__ = [
     "producer_frame",
     "proposal_frame",
     "rated_product_frame",
+    "rating_frame",
     "readiness_frames",
 ]
 
@@ -142,6 +144,17 @@ def rated_product_frame() -> pd.DataFrame:
     columns = RATED_PRODUCT_COLUMNS
     rows = Product.objects.values_list(*(paths.get(c, c) for c in columns)).order_by()
     return pd.DataFrame(list(rows), columns=columns)
+
+
+def rating_frame() -> pd.DataFrame:
+    """Every rating of every product (``RATING_COLUMNS``), by product code and day: the
+    ``ratings`` frame ``analytics.statistics`` takes. One query."""
+    rows = Rating.objects.order_by("product__code", "rated_on").values_list(
+        "product__code", "stars", "potential_five_star", "rated_on", "expires_on"
+    )
+    frame = pd.DataFrame(list(rows), columns=list(RATING_COLUMNS))
+    frame["stars"] = frame["stars"].astype(float)
+    return frame
 
 
 def proposal_frame(level: str | None = None) -> pd.DataFrame:

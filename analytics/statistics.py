@@ -11,6 +11,12 @@ The products frame holds one row per product with the columns of ``PRODUCT_COLUM
 - ``producer_code``, ``producer_kind``: the producer and its kind (``ProducerKind``);
 - ``area_code``: the producer's area, or missing.
 
+The ratings frame (optional, ``ratings=`` of every table but ``expiring``) is the products'
+rating history, one row per decision of the rating council, with the columns of
+``RATING_COLUMNS``: ``code`` (the product's), ``stars``, ``potential_five_star``, ``rated_on`` and
+``rating_expires_on``. Without it, or for a product it has no row of, the product's own rating is
+its whole history (a registry that keeps one rating per product answers as it always did).
+
 The areas frame (for ``by_area``) is indexed by area code with the columns ``name``, ``level``
 and ``parent_code`` (missing for none), as ``analytics.frames.area_frame`` gives it, and
 optionally ``scheme`` (``legacy`` before 1 July 2025, ``current`` since) and ``successor_code``
@@ -22,12 +28,13 @@ Counting rules
   separately as ``below_3``. Products never rated are left out everywhere.
 - Star classes, highest first: ``"5"``, ``"potential_5"`` (4 stars with ``potential_five_star``),
   ``"4"``, ``"3"``.
-- The registry keeps one rating per product, its latest. A re-rated product therefore counts in the
-  year of its latest rating, and "newly rated in a year" means "whose current rating was given that
-  year"; the published figures that split new from re-rated products cannot be rebuilt from it.
-- Two bases for "the products at a date": ``"cumulative"`` counts every certified product rated on
-  or before the date; ``"valid"`` counts those whose rating is in force on the date,
-  ``rated_on <= date < rating_expires_on``.
+- A product is newly certified in the year of its first certified rating: re-ratings (every 36
+  months) do not count it again, so the yearly figures and targets stay those the programme
+  published however often a product has been re-rated since.
+- Two bases for "the products at a date": ``"cumulative"`` counts every product certified on or
+  before the date, in the star class of its latest certified rating by then; ``"valid"`` counts
+  those whose latest rating by then is certified and in force on the date,
+  ``rated_on <= date < rating_expires_on``. The rows a table counts carry the rating it counted.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ from linkage.dates import add_months
 __all__ = [
     "BASES",
     "PRODUCT_COLUMNS",
+    "RATING_COLUMNS",
     "STAR_CLASSES",
     "STAR_CLASS_LABELS",
     "by_area",
@@ -73,6 +81,9 @@ PRODUCT_COLUMNS = (
     "area_code",
 )
 
+RATING_COLUMNS = ("code", "stars", "potential_five_star", "rated_on", "rating_expires_on")
+_RATING_FIELDS = RATING_COLUMNS[1:]
+
 STAR_CLASSES = ("5", "potential_5", "4", "3")
 STAR_CLASS_LABELS = {
     "5": "5 sao (5 stars)",
@@ -100,42 +111,82 @@ def star_class(stars: pd.Series, potential_five_star: pd.Series) -> pd.Series:
     return pd.Series(classes, index=stars.index, dtype=object).replace("", None)
 
 
-def _prepared(products: pd.DataFrame) -> pd.DataFrame:
-    """A copy with dates as datetime64, the star class, and only certified rated products."""
-    missing = [column for column in PRODUCT_COLUMNS if column not in products.columns]
-    if missing:
-        raise ValueError(f"The products frame lacks the columns: {', '.join(missing)}")
-    frame = products.copy()
-    for column in ("rated_on", "rating_expires_on"):
-        frame[column] = pd.to_datetime(frame[column], errors="coerce")
-    frame["star_class"] = star_class(frame["stars"], frame["potential_five_star"])
-    return frame[frame["star_class"].notna() & frame["rated_on"].notna()]
+class _Prepared:
+    """The products (dates as datetime64) and every rating of theirs, oldest first per product:
+    what the tables count from, worked out once per call."""
+
+    def __init__(self, products: pd.DataFrame, ratings: pd.DataFrame | None):
+        missing = [column for column in PRODUCT_COLUMNS if column not in products.columns]
+        if missing:
+            raise ValueError(f"The products frame lacks the columns: {', '.join(missing)}")
+        frame = products.copy()
+        for column in ("rated_on", "rating_expires_on"):
+            frame[column] = pd.to_datetime(frame[column], errors="coerce")
+        self.products = frame
+        self.history = _history(frame, ratings)
+
+    def at(self, day: pd.Timestamp, basis: str) -> pd.DataFrame:
+        """The product rows counted on ``day`` on ``basis``, carrying the rating counted and its
+        ``star_class``."""
+        if basis not in BASES:
+            raise ValueError(f"basis must be one of {', '.join(BASES)}, not {basis!r}")
+        given = self.history[self.history["rated_on"] <= day]
+        if basis == "cumulative":
+            counted = given[given["star_class"].notna()].drop_duplicates("code", keep="last")
+        else:
+            latest = given.drop_duplicates("code", keep="last")
+            counted = latest[latest["star_class"].notna() & (latest["rating_expires_on"] > day)]
+        counted = counted.set_index("code")
+        rows = self.products[self.products["code"].isin(counted.index)].copy()
+        picked = counted.reindex(rows["code"].to_numpy())
+        for column in (*_RATING_FIELDS, "star_class"):
+            rows[column] = picked[column].to_numpy()
+        return rows
+
+    def first_ratings(self, day: pd.Timestamp) -> pd.DataFrame:
+        """Each product's first certified rating given on or before ``day``: the year it was
+        newly certified, and the star class it was certified in."""
+        history = self.history
+        given = history[(history["rated_on"] <= day) & history["star_class"].notna()]
+        return given.drop_duplicates("code", keep="first")
+
+
+def _history(products: pd.DataFrame, ratings: pd.DataFrame | None) -> pd.DataFrame:
+    """Every rating of the products, by code and day, with its ``star_class``: the rows of
+    ``ratings`` of these products, and each product's own rating where they lack it (its
+    history's newest, or its only one when there is no history)."""
+    history = products.loc[:, list(RATING_COLUMNS)]
+    if ratings is not None and len(ratings):
+        rows = ratings.loc[ratings["code"].isin(products["code"]), list(RATING_COLUMNS)].copy()
+        for column in ("rated_on", "rating_expires_on"):
+            rows[column] = pd.to_datetime(rows[column], errors="coerce")
+        history = pd.concat([rows, history], ignore_index=True)
+    history = history[history["rated_on"].notna()]
+    # A product's own rating is its history's newest: the history's row of that day wins.
+    history = history.drop_duplicates(["code", "rated_on"], keep="first")
+    history = history.sort_values(["code", "rated_on"], kind="stable").reset_index(drop=True)
+    history["star_class"] = star_class(history["stars"], history["potential_five_star"])
+    return history
 
 
 def _day(value: dt.date | None) -> pd.Timestamp:
     return pd.Timestamp(value or dt.date.today())
 
 
-def _at(frame: pd.DataFrame, as_of: dt.date | None, basis: str) -> pd.DataFrame:
-    """The prepared rows counted at ``as_of`` on ``basis``."""
-    if basis not in BASES:
-        raise ValueError(f"basis must be one of {', '.join(BASES)}, not {basis!r}")
-    day = _day(as_of)
-    rated = frame["rated_on"] <= day
-    if basis == "valid":
-        rated &= frame["rating_expires_on"] > day
-    return frame[rated]
-
-
 def select(
-    products: pd.DataFrame, *, as_of: dt.date | None = None, basis: str = "cumulative"
+    products: pd.DataFrame,
+    *,
+    as_of: dt.date | None = None,
+    basis: str = "cumulative",
+    ratings: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The certified products counted at ``as_of`` (default today) on ``basis``.
 
     Returns the rows of ``products`` (same index, the ``PRODUCT_COLUMNS``, dates as datetime64)
-    plus a ``star_class`` column. Raises ValueError for an unknown basis or missing columns.
+    with the rating counted in the rating columns, plus a ``star_class`` column. Raises
+    ValueError for an unknown basis or missing columns.
     """
-    return _at(_prepared(products), as_of, basis)
+    return _Prepared(products, ratings).at(_day(as_of), basis)
 
 
 def _counts_by(frame: pd.DataFrame, column: str, order: list[str]) -> pd.DataFrame:
@@ -148,14 +199,18 @@ def _counts_by(frame: pd.DataFrame, column: str, order: list[str]) -> pd.DataFra
 
 
 def by_stars(
-    products: pd.DataFrame, *, as_of: dt.date | None = None, basis: str = "cumulative"
+    products: pd.DataFrame,
+    *,
+    as_of: dt.date | None = None,
+    basis: str = "cumulative",
+    ratings: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Certified products per star class.
 
     Index ``star_class`` ("5", "potential_5", "4", "3", always all four); columns ``label``,
     ``products`` (count) and ``share`` (of the certified total, 0–1).
     """
-    frame = select(products, as_of=as_of, basis=basis)
+    frame = select(products, as_of=as_of, basis=basis, ratings=ratings)
     result = _counts_by(frame, "star_class", list(STAR_CLASSES))
     result.insert(0, "label", [STAR_CLASS_LABELS[c] for c in result.index])
     result.index.name = "star_class"
@@ -163,14 +218,18 @@ def by_stars(
 
 
 def by_group(
-    products: pd.DataFrame, *, as_of: dt.date | None = None, basis: str = "cumulative"
+    products: pd.DataFrame,
+    *,
+    as_of: dt.date | None = None,
+    basis: str = "cumulative",
+    ratings: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Certified products per product group, with their star classes.
 
     Index ``category`` (the six group codes in ``Category`` order, then any unknown code met);
     columns ``label``, ``products``, ``share`` (0–1) and one count column per star class.
     """
-    frame = select(products, as_of=as_of, basis=basis)
+    frame = select(products, as_of=as_of, basis=basis, ratings=ratings)
     order = list(Category.values)
     order += sorted(set(frame["category"].dropna()) - set(order))
     result = _counts_by(frame, "category", order)
@@ -189,7 +248,11 @@ def _star_columns(frame: pd.DataFrame, column: str, order: list) -> pd.DataFrame
 
 
 def by_producer_kind(
-    products: pd.DataFrame, *, as_of: dt.date | None = None, basis: str = "cumulative"
+    products: pd.DataFrame,
+    *,
+    as_of: dt.date | None = None,
+    basis: str = "cumulative",
+    ratings: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Certified products and the producers holding them, per producer kind.
 
@@ -197,7 +260,7 @@ def by_producer_kind(
     ``label``, ``producers`` (distinct producers with at least one counted product),
     ``products`` and ``share`` (of products, 0–1).
     """
-    frame = select(products, as_of=as_of, basis=basis)
+    frame = select(products, as_of=as_of, basis=basis, ratings=ratings)
     order = list(ProducerKind.values)
     order += sorted(set(frame["producer_kind"].dropna()) - set(order))
     result = _counts_by(frame, "producer_kind", order)
@@ -209,17 +272,21 @@ def by_producer_kind(
     return result
 
 
-def by_year(products: pd.DataFrame, *, as_of: dt.date | None = None) -> pd.DataFrame:
-    """Certified products per year of rating, with running totals.
+def by_year(
+    products: pd.DataFrame, *, as_of: dt.date | None = None, ratings: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Certified products per year they were first certified, with running totals.
 
     Counts ratings given on or before ``as_of`` (default today), from the first year with a rating
-    to the year of ``as_of`` (no year is skipped). Index ``year`` (int); columns ``rated`` (rated in
-    the year), one count column per star class (rated in the year), ``cumulative`` (rated in or
-    before the year) and ``valid_at_year_end`` (ratings in force on 31 December, or on ``as_of``
-    for its own year).
+    to the year of ``as_of`` (no year is skipped). Index ``year`` (int); columns ``rated`` (newly
+    certified in the year: a re-rating does not count a product again), one count column per star
+    class (of that first certified rating), ``cumulative`` (certified in or before the year) and
+    ``valid_at_year_end`` (products whose rating in force on 31 December, or on ``as_of`` for its
+    own year, is certified).
     """
     day = _day(as_of)
-    frame = _at(_prepared(products), day.date(), "cumulative")
+    prepared = _Prepared(products, ratings)
+    frame = prepared.first_ratings(day)
     columns = ["rated", *STAR_CLASSES, "cumulative", "valid_at_year_end"]
     if frame.empty:
         return pd.DataFrame(columns=columns, dtype=int).rename_axis("year")
@@ -230,13 +297,8 @@ def by_year(products: pd.DataFrame, *, as_of: dt.date | None = None) -> pd.DataF
     result = result.join(_star_columns(frame.assign(year=year), "year", years))
     result["cumulative"] = result["rated"].cumsum()
     ends = [min(pd.Timestamp(y, 12, 31), day) for y in years]
-    rated_on = frame["rated_on"].to_numpy()
-    expires = frame["rating_expires_on"].to_numpy()
-    # One vectorised comparison per year: years are few, products many.
-    result["valid_at_year_end"] = [
-        int(((rated_on <= end.to_datetime64()) & (expires > end.to_datetime64())).sum())
-        for end in ends
-    ]
+    # One pass over the history per year: years are few, ratings many.
+    result["valid_at_year_end"] = [len(prepared.at(end, "valid")) for end in ends]
     return result[columns]
 
 
@@ -246,8 +308,9 @@ def targets(
     target: int | Mapping[int, int] = 400,
     as_of: dt.date | None = None,
     first_year: int | None = None,
+    ratings: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Products newly rated each year against the yearly target.
+    """Products newly certified each year (``by_year``'s ``rated``) against the yearly target.
 
     ``target`` is one number for every year or a mapping year → target (years it does not name get
     the largest target it gives). Years run from ``first_year`` (default the first year with a
@@ -257,7 +320,7 @@ def targets(
     (target − rated, never below 0). Raises ValueError for a negative target.
     """
     day = _day(as_of)
-    yearly = by_year(products, as_of=day.date())["rated"]
+    yearly = by_year(products, as_of=day.date(), ratings=ratings)["rated"]
     start = first_year or (int(yearly.index.min()) if len(yearly) else day.year)
     years = list(range(start, day.year + 1))
     rated = yearly.reindex(years, fill_value=0).astype(int)
@@ -297,7 +360,10 @@ def expiring(
         raise ValueError("months cannot be negative.")
     day = _day(as_of)
     until = pd.Timestamp(add_months(day.date(), months))
-    frame = _prepared(products)
+    # The product's own rating is its newest: the one whose expiry is to come.
+    frame = _Prepared(products, None).products
+    frame["star_class"] = star_class(frame["stars"], frame["potential_five_star"])
+    frame = frame[frame["star_class"].notna() & frame["rated_on"].notna()]
     frame = frame[(frame["rating_expires_on"] > day) & (frame["rating_expires_on"] <= until)]
     frame = frame.sort_values(["rating_expires_on", "code"])
     columns = ["name", "category", "star_class", "rated_on", "rating_expires_on"]
@@ -382,6 +448,7 @@ def by_area(
     scheme: str | None = None,
     year: int | None = None,
     legacy_areas: Mapping[str, str] | None = None,
+    ratings: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Certified products per area at ``level`` (province, district or commune) of ``scheme``:
     ``"current"``, the division since 1 July 2025 (provinces and communes), or ``"legacy"``, the
@@ -394,8 +461,8 @@ def by_area(
     it went into (the areas frame's ``successor_code``). Every area of that level and scheme
     appears, with zeros. Products whose area is unknown or lies above ``level`` count in a last
     row with code "" when there are any. ``within`` (an area code) keeps only the areas inside it
-    (and leaves that last row out). ``year`` counts only the products rated that year (their
-    current rating). Index ``code``; columns ``name``, ``level``, ``products``, ``share`` (0–1, of
+    (and leaves that last row out). ``year`` counts only the products first certified that
+    year (as ``by_year`` does: a re-rating since does not move them). Index ``code``; columns ``name``, ``level``, ``products``, ``share`` (0–1, of
     the products counted in the table) and one count column per star class; ordered by products,
     most first, then code. Raises ValueError for an unknown ``within`` code, or districts asked of
     the current scheme.
@@ -403,9 +470,14 @@ def by_area(
     scheme = scheme or (LEGACY_SCHEME if level == "district" else CURRENT_SCHEME)
     if scheme == CURRENT_SCHEME and level == "district":
         raise ValueError(_("The division since 1 July 2025 has no districts."))
-    frame = select(products, as_of=as_of, basis=basis)
+    day = _day(as_of)
+    prepared = _Prepared(products, ratings)
+    frame = prepared.at(day, basis)
     if year is not None:
-        frame = frame[frame["rated_on"].dt.year == year]
+        # The year a product was first certified, as by_year counts it: a re-rating since
+        # does not move it out of that year's figures.
+        first = prepared.first_ratings(day).set_index("code")["rated_on"].dt.year
+        frame = frame[frame["code"].map(first) == year]
     areas = areas.sort_index()
     ancestor = _ancestor_at(areas, level)
     schemes = scheme_of(areas)
@@ -462,6 +534,7 @@ def summary(
     as_of: dt.date | None = None,
     expiring_months: int = 6,
     target: int = 400,
+    ratings: pd.DataFrame | None = None,
 ) -> dict:
     """The headline figures at ``as_of`` (default today), as a flat dict.
 
@@ -469,16 +542,16 @@ def summary(
     (ratings in force), ``by_stars`` (star class → count, cumulative), ``below_3`` (products rated
     1–2 stars, not certified), ``producers`` (distinct producers with a certified product),
     ``expiring`` (ratings running out within ``expiring_months``), ``expiring_months``,
-    ``rated_this_year``, ``target`` and ``target_share``.
+    ``rated_this_year`` (newly certified this year), ``target`` and ``target_share``.
     """
     day = _day(as_of)
-    prepared = products.loc[:, list(PRODUCT_COLUMNS)].copy()
-    stars = pd.to_numeric(prepared["stars"], errors="coerce")
-    rated_on = pd.to_datetime(prepared["rated_on"], errors="coerce")
+    stars = pd.to_numeric(products["stars"], errors="coerce")
+    rated_on = pd.to_datetime(products["rated_on"], errors="coerce")
     below_3 = int(((stars < 3) & rated_on.notna() & (rated_on <= day)).sum())
-    cumulative = select(products, as_of=day.date(), basis="cumulative")
-    valid = select(products, as_of=day.date(), basis="valid")
-    this_year = int((cumulative["rated_on"].dt.year == day.year).sum())
+    prepared = _Prepared(products, ratings)
+    cumulative = prepared.at(day, "cumulative")
+    valid = prepared.at(day, "valid")
+    this_year = int((prepared.first_ratings(day)["rated_on"].dt.year == day.year).sum())
     stars_count = cumulative["star_class"].value_counts()
     return {
         "as_of": day.date().isoformat(),

@@ -23,6 +23,7 @@ from .models import (
     Linkage,
     Producer,
     Product,
+    Rating,
     SourcingRequest,
 )
 from .snapshot import GraphSnapshot, snapshot_from_frames
@@ -182,8 +183,16 @@ def _code_of(codes_by_id: np.ndarray, ids: pd.Series) -> np.ndarray:
     return found
 
 
+_RATING_PATHS = {
+    "stars": "stars",
+    "potential_five_star": "potential_five_star",
+    "rated_on": "rated_on",
+    "expires_on": "expires_on",
+}
+
+
 def snapshot_from_db(*, version: str | None = None, today: dt.date | None = None) -> GraphSnapshot:
-    """The registry as a ``linkage.snapshot.GraphSnapshot``: five queries, whatever the size.
+    """The registry as a ``linkage.snapshot.GraphSnapshot``: six queries, whatever the size.
 
     Linkages and products name their ends by id, turned into codes here: joining the code tables
     in SQL for every linkage costs more than the rest of the read.
@@ -249,6 +258,8 @@ def snapshot_from_db(*, version: str | None = None, today: dt.date | None = None
     )
     product_codes = _codes_by_id(products)
     products.insert(2, "producer_code", _code_of(producer_codes, products.pop("producer_id")))
+    ratings = _frame_of(Rating.objects, {"product_id": "product_id", **_RATING_PATHS})
+    ratings.insert(0, "product_code", _code_of(product_codes, ratings.pop("product_id")))
     linkages = _frame_of(
         Linkage.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today)),
         {
@@ -278,6 +289,7 @@ def snapshot_from_db(*, version: str | None = None, today: dt.date | None = None
         version=version,
         read_at=read_at,
         clean=False,
+        ratings=ratings,
     )
 
 
@@ -288,11 +300,12 @@ def snapshot_patched(
     product_codes: set[str],
     version: str | None,
 ) -> GraphSnapshot | None:
-    """``snapshot`` with the given linkages and products read again from the registry (two small
-    queries instead of five whole tables): what a small write changed. None when a row names an
-    actor the snapshot does not hold (written some other way): then only a whole read will do."""
+    """``snapshot`` with the given linkages and products (and their ratings) read again from the
+    registry (three small queries instead of six whole tables): what a small write changed. None
+    when a row names an actor the snapshot does not hold (written some other way): then only a
+    whole read will do."""
     read_at = time.time()
-    linkages = products = None
+    linkages = products = ratings = None
     if linkage_ids:
         linkages = _frame_of(
             Linkage.objects.filter(id__in=linkage_ids),
@@ -321,6 +334,10 @@ def snapshot_patched(
                 "capacity_per_month": "capacity_per_month",
             },
         )
+        ratings = _frame_of(
+            Rating.objects.filter(product__code__in=product_codes),
+            {"product_code": "product__code", **_RATING_PATHS},
+        )
     named = [
         *(() if linkages is None else (*linkages["source_code"], *linkages["target_code"])),
         *(() if products is None else products["producer_code"]),
@@ -332,6 +349,7 @@ def snapshot_patched(
         linkages=linkages,
         product_codes=product_codes,
         products=products,
+        ratings=ratings,
         version=version,
         read_at=read_at,
     )

@@ -24,6 +24,10 @@ Frames (row position = the element's number everywhere else in the snapshot):
   a product the snapshot does not hold. A store's tie to its chain is ``actors.chain``, not a link.
 - ``areas``: by code. ``code``, ``name``, ``level``, ``parent`` (code, "" for none), ``lat``,
   ``lon``, ``population`` (NaN unknown).
+- ``ratings``: the products' rating history, one row per decision of the rating council, by
+  product and day: ``product`` (its code), ``stars``, ``potential_five_star``, ``rated_on``,
+  ``expires_on`` (``datetime.date``). None when read from tables that carry no history: then a
+  product's own rating is its whole history (``analytics.statistics``).
 """
 
 from __future__ import annotations
@@ -74,6 +78,7 @@ PRODUCT_COLUMNS = [
 ]
 LINK_COLUMNS = ["source", "target", "kind", "product", "volume", "id"]
 AREA_COLUMNS = ["code", "name", "level", "parent", "lat", "lon", "population"]
+RATING_COLUMNS = ["product", "stars", "potential_five_star", "rated_on", "expires_on"]
 STORE_OF = "store_of"
 # What a link's product position stands for when it is not a row of ``products``.
 _NAMED_PRODUCT = {-1: None, -2: "?"}
@@ -94,6 +99,8 @@ class GraphSnapshot:
     version: str | None = None
     read_at: float = field(default_factory=time.time)
     day: dt.date = field(default_factory=dt.date.today)
+    # Last, with a default: snapshots pickled before it existed load with no history.
+    ratings: pd.DataFrame | None = None
 
     def prepare(self) -> GraphSnapshot:
         """Work out the lookups requests use now, so that no request pays for them."""
@@ -285,13 +292,16 @@ class GraphSnapshot:
         linkages: pd.DataFrame | None = None,
         product_codes: Iterable[str] = (),
         products: pd.DataFrame | None = None,
+        ratings: pd.DataFrame | None = None,
         version: str | None,
         read_at: float,
     ) -> GraphSnapshot:
         """A new snapshot: this one with the linkages ``linkage_ids`` and the products
         ``product_codes`` replaced by the rows of ``linkages`` and ``products`` (interchange
         columns, with ``id`` for linkages); those without a row are gone, and a product gone
-        takes its linkages with it (as the registry deletes them). This one is left as it was:
+        takes its linkages with it (as the registry deletes them). The rating history of those
+        products is replaced by ``ratings`` (rows ``product_code``, ``stars``,
+        ``potential_five_star``, ``rated_on``, ``expires_on``). This one is left as it was:
         requests may still be reading it."""
         product_codes = set(product_codes)
         product_frame = self.products
@@ -327,6 +337,12 @@ class GraphSnapshot:
             fresh_links = _link_rows(linkages, actor_position, fresh_position, self.day, _text)
             links = pd.concat([links, fresh_links])
             links["kind"] = links["kind"].astype("category")
+        history = self.ratings
+        if product_codes and history is not None:
+            kept = history[~history["product"].isin(product_codes)]
+            fresh = _rating_rows(ratings, product_frame["code"]) if ratings is not None else None
+            history = kept if fresh is None or not len(fresh) else pd.concat([kept, fresh])
+            history = history.sort_values(["product", "rated_on"]).reset_index(drop=True)
         patched = GraphSnapshot(
             actors=self.actors,
             products=product_frame,
@@ -335,6 +351,7 @@ class GraphSnapshot:
             version=version,
             read_at=read_at,
             day=self.day,
+            ratings=history,
         )
         # The actors are the same: so are the lookups worked out from them.
         for name in _FROM_ACTORS:
@@ -410,7 +427,9 @@ class _Rows(Mapping):
 
 _FROM_ACTORS = ("position", "producer_positions", "is_producer", "kinds", "_actor_columns")
 _DERIVED = (*_FROM_ACTORS, "product_position", "_product_columns", "_products_by_producer")
-_STORED = frozenset({"actors", "products", "links", "areas", "version", "read_at", "day"})
+_STORED = frozenset(
+    {"actors", "products", "links", "areas", "version", "read_at", "day", "ratings"}
+)
 
 
 def _or_none(value):
@@ -541,8 +560,12 @@ def snapshot_from_frames(
     version: str | None = None,
     read_at: float | None = None,
     clean: bool = True,
+    ratings: pd.DataFrame | None = None,
 ) -> GraphSnapshot:
     """The snapshot of frames with the interchange columns (``snapshot_from_tables`` lists them).
+
+    ``ratings``, the rating history (``product_code``, ``stars``, ``potential_five_star``,
+    ``rated_on``, ``expires_on``), is kept for the products the snapshot holds; None keeps none.
 
     The rules are ``build_graph``'s: a point falls back to the area's centroid; a buyer reusing a
     producer's code is left out; products of unknown producers, linkages naming an unknown actor,
@@ -626,7 +649,24 @@ def snapshot_from_frames(
         version=version,
         read_at=read_at,
         day=today,
+        ratings=None if ratings is None else _rating_rows(ratings, product_rows["code"]),
     )
+
+
+def _rating_rows(ratings: pd.DataFrame, product_codes: pd.Series) -> pd.DataFrame:
+    """The ``ratings`` frame of history rows: those of products in ``product_codes``, by product
+    and day."""
+    rows = pd.DataFrame(
+        {
+            "product": ratings["product_code"].astype(object),
+            "stars": np.floor(_numbers(ratings["stars"])),
+            "potential_five_star": ratings["potential_five_star"].astype(bool),
+            "rated_on": _dates(ratings["rated_on"]),
+            "expires_on": _dates(ratings["expires_on"]),
+        }
+    )
+    rows = rows[rows["product"].isin(product_codes) & rows["rated_on"].notna()]
+    return rows.sort_values(["product", "rated_on"])[RATING_COLUMNS].reset_index(drop=True)
 
 
 def _product_rows(products: pd.DataFrame, producer_position: pd.Series, text) -> pd.DataFrame:

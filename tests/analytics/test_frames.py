@@ -8,9 +8,11 @@ import pandas as pd
 import pytest
 
 from analytics import frames, selectors
+from linkage import services
 from linkage.choices import AreaLevel, BuyerKind, Category, ProducerKind
 from linkage.importing import import_tables
-from linkage.selectors import snapshot_from_db
+from linkage.selectors import snapshot_from_db, snapshot_patched
+from linkage.snapshot import GraphSnapshot, snapshot_from_tables
 from simulation.demo import hanoi_demo_tables
 from tests.factories import (
     AreaFactory,
@@ -77,6 +79,9 @@ def assert_frames_equal_the_database_reads():
     pd.testing.assert_frame_equal(
         _products(frames.rated_product_frame(snapshot)),
         _products(selectors.rated_product_frame()),
+    )
+    pd.testing.assert_frame_equal(
+        _plain(frames.rating_frame(snapshot)), _plain(selectors.rating_frame())
     )
 
 
@@ -182,3 +187,17 @@ def test_frames_handed_out_are_copies():
     producers.loc["P1", "lat"] = np.nan
     assert frames.area_frame(snapshot).loc["X1", "population"] == 10_000
     assert frames.producer_frame(snapshot).loc["P1", "lat"] == 21.0
+
+
+def test_the_rating_history_survives_a_patch_and_the_cache_round_trip():
+    product = ProductFactory(code="SP1", stars=3, rated_on=dt.date(2019, 5, 1))
+    services.product_rate(actor=None, product=product, stars=3, rated_on=dt.date(2019, 5, 1))
+    snapshot = snapshot_from_db(version="before")
+    services.product_rate(actor=None, product=product, stars=4, rated_on=dt.date(2022, 5, 1))
+    patched = snapshot_patched(snapshot, linkage_ids=set(), product_codes={"SP1"}, version="after")
+    history = frames.rating_frame(GraphSnapshot.loads(patched.dumps()))
+    assert history["rated_on"].tolist() == [dt.date(2019, 5, 1), dt.date(2022, 5, 1)]
+    assert history["stars"].tolist() == [3.0, 4.0]
+    assert frames.rating_frame(snapshot)["rated_on"].tolist() == [dt.date(2019, 5, 1)]
+    # A snapshot of interchange tables has no history: statistics read the products' own.
+    assert frames.rating_frame(snapshot_from_tables({"products": []})) is None

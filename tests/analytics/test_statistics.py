@@ -156,6 +156,92 @@ def test_by_year_counts_ratings_per_year_with_running_and_valid_totals():
     assert table.loc[2021, "5"] == 1
 
 
+def rating(code, rated_on, stars=4, potential=False):
+    return {
+        "code": code,
+        "stars": stars,
+        "potential_five_star": potential,
+        "rated_on": rated_on,
+        "rating_expires_on": rating_expiry(rated_on),
+    }
+
+
+def ratings_frame(rows):
+    return pd.DataFrame(rows, columns=list(statistics.RATING_COLUMNS))
+
+
+def test_a_re_rated_product_counts_in_the_year_it_was_first_certified():
+    # A: 3 stars in 2019, re-rated 4 stars every 36 months; B: never re-rated; C: no history.
+    first, second, third = dt.date(2019, 6, 1), dt.date(2022, 6, 1), dt.date(2025, 6, 1)
+    products = frame(
+        [
+            product("A", rated_on=third),
+            product("B", rated_on=dt.date(2020, 3, 1), stars=3),
+            product("C", rated_on=dt.date(2021, 2, 1), stars=5),
+        ]
+    )
+    history = ratings_frame(
+        [
+            rating("A", first, stars=3),
+            rating("A", second),
+            rating("A", third),
+            rating("B", dt.date(2020, 3, 1), stars=3),
+        ]
+    )
+    table = statistics.by_year(products, as_of=TODAY, ratings=history)
+    assert table["rated"].tolist() == [1, 1, 1, 0, 0, 0, 0]
+    assert table.loc[2019, "3"] == 1 and table.loc[2019, "4"] == 0
+    assert table["cumulative"].tolist() == [1, 2, 3, 3, 3, 3, 3]
+    # A in force throughout; B until March 2023; C until February 2024.
+    assert table["valid_at_year_end"].tolist() == [1, 2, 3, 3, 2, 1, 1]
+    # Without the history A counts in 2025, the year of the rating it holds now.
+    assert statistics.by_year(products, as_of=TODAY)["rated"].tolist() == [1, 1, 0, 0, 0, 1]
+    targets = statistics.targets(products, target=1, as_of=TODAY, ratings=history)
+    assert targets.loc[2019, "met"] and not targets.loc[2025, "met"]
+    summary = statistics.summary(products, as_of=TODAY, ratings=history)
+    assert summary["rated_this_year"] == 0 and summary["certified"] == 3
+
+
+def test_tables_on_a_day_count_the_rating_in_force_that_day():
+    products = frame([product("A", rated_on=dt.date(2025, 6, 1), stars=5)])
+    history = ratings_frame(
+        [rating("A", dt.date(2019, 6, 1), stars=3), rating("A", dt.date(2025, 6, 1), stars=5)]
+    )
+    stars_2020 = statistics.by_stars(products, as_of=dt.date(2020, 12, 31), ratings=history)
+    assert stars_2020.loc["3", "products"] == 1 and stars_2020.loc["5", "products"] == 0
+    # The 2019 rating ran out in June 2022 and the next came in 2025: not valid in between.
+    gap = statistics.select(products, as_of=dt.date(2023, 1, 1), basis="valid", ratings=history)
+    assert gap.empty
+    now = statistics.select(products, as_of=TODAY, basis="valid", ratings=history)
+    assert now["star_class"].tolist() == ["5"]
+    # Cumulative counts a product certified once, in the class of its latest certified rating.
+    then = statistics.by_group(products, as_of=dt.date(2023, 1, 1), ratings=history)
+    assert then.loc["food", "products"] == 1 and then.loc["food", "3"] == 1
+
+
+def test_a_downgrade_below_3_stars_ends_the_product_s_validity():
+    products = frame([product("A", rated_on=dt.date(2022, 6, 1), stars=2)])
+    history = ratings_frame(
+        [rating("A", dt.date(2020, 6, 1), stars=4), rating("A", dt.date(2022, 6, 1), stars=2)]
+    )
+    table = statistics.by_year(products, as_of=TODAY, ratings=history)
+    assert table["rated"].tolist() == [1, 0, 0, 0, 0, 0]
+    assert table["valid_at_year_end"].tolist() == [1, 1, 0, 0, 0, 0]
+
+
+def test_products_missing_from_the_history_answer_from_their_own_rating():
+    products = frame(
+        [product("A", rated_on=dt.date(2019, 6, 1)), product("B", rated_on=dt.date(2023, 6, 1))]
+    )
+    with_rows = statistics.by_year(
+        products, as_of=TODAY, ratings=ratings_frame([rating("A", dt.date(2019, 6, 1))])
+    )
+    empty = statistics.by_year(products, as_of=TODAY, ratings=ratings_frame([]))
+    plain = statistics.by_year(products, as_of=TODAY)
+    pd.testing.assert_frame_equal(with_rows, plain)
+    pd.testing.assert_frame_equal(empty, plain)
+
+
 def test_by_year_of_no_products_is_an_empty_table_with_its_columns():
     table = statistics.by_year(frame([]), as_of=TODAY)
     assert table.empty

@@ -209,10 +209,11 @@ def test_tables_read_the_registry_in_a_fixed_number_of_queries(
     client, registry, django_assert_max_num_queries
 ):
     ProductFactory.create_batch(20, rated_on=dt.date(2024, 1, 1))
-    # The registry's snapshot, read in five queries whatever its size; which of the codes an
-    # answer names are households (linkage.privacy) is then read off the snapshot too. By area
-    # also reads the areas' schemes and the producers' old areas: two more.
-    with django_assert_max_num_queries(7):
+    # The registry's snapshot, read in six queries whatever its size (the rating history the
+    # sixth); which of the codes an answer names are households (linkage.privacy) is then read
+    # off the snapshot too. By area also reads the areas' schemes and the producers' old areas:
+    # two more.
+    with django_assert_max_num_queries(8):
         assert client.get(BASE + "by-area/").status_code == 200
     with django_assert_max_num_queries(0):
         assert client.get(BASE + "expiring/").status_code == 200
