@@ -462,9 +462,9 @@ def by_area(
     appears, with zeros. Products whose area is unknown or lies above ``level`` count in a last
     row with code "" when there are any. ``within`` (an area code) keeps only the areas inside it
     (and leaves that last row out). ``year`` counts only the products first certified that
-    year (as ``by_year`` does: a re-rating since does not move them). Index ``code``; columns ``name``, ``level``, ``products``, ``share`` (0–1, of
-    the products counted in the table) and one count column per star class; ordered by products,
-    most first, then code. Raises ValueError for an unknown ``within`` code, or districts asked of
+    year (as ``by_year`` does: a re-rating since does not move them). Index ``code``; columns
+    ``name``, ``level``, ``products``, ``share`` (0–1, of the products counted in the table) and
+    one count column per star class; ordered by products, most first, then code. Raises ValueError for an unknown ``within`` code, or districts asked of
     the current scheme.
     """
     scheme = scheme or (LEGACY_SCHEME if level == "district" else CURRENT_SCHEME)
