@@ -464,8 +464,8 @@ def by_area(
     (and leaves that last row out). ``year`` counts only the products first certified that
     year (as ``by_year`` does: a re-rating since does not move them). Index ``code``; columns
     ``name``, ``level``, ``products``, ``share`` (0–1, of the products counted in the table) and
-    one count column per star class; ordered by products, most first, then code. Raises ValueError for an unknown ``within`` code, or districts asked of
-    the current scheme.
+    one count column per star class; ordered by products, most first, then code. Raises
+    ValueError for an unknown ``within`` code, or districts asked of the current scheme.
     """
     scheme = scheme or (LEGACY_SCHEME if level == "district" else CURRENT_SCHEME)
     if scheme == CURRENT_SCHEME and level == "district":
