@@ -42,6 +42,7 @@ __all__ = [
     "UnknownChain",
     "area_frame",
     "facility_frame",
+    "let_go",
     "parse_supply",
     "producer_frame",
     "rated_product_frame",
@@ -112,6 +113,11 @@ def parse_supply(text: str | None) -> Supply:
 # get shallow copies: under pandas' copy-on-write a change to one copies the data it changes, so
 # no caller can change what another gets.
 _derived: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def let_go(snapshot: GraphSnapshot) -> None:
+    """Forget the frames derived from ``snapshot`` so far; the next caller builds them again."""
+    _derived.pop(snapshot, None)
 
 
 def _memo(snapshot: GraphSnapshot, key: Hashable, build: Callable[[], pd.DataFrame]):

@@ -55,6 +55,7 @@ __all__ = [
     "run_network_analysis",
     "reset",
     "stamp_of",
+    "trim_memory",
     "warm_up",
 ]
 
@@ -260,6 +261,13 @@ def _give_back_memory() -> None:
     """Return the memory of the snapshot replaced to the system: a national one and what reading
     it cost are a few hundred MB that the allocator would otherwise keep for the process."""
     gc.collect()
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
+def trim_memory() -> None:
+    """Give the pages the allocator holds free back to the system (glibc), without a collection:
+    after large structures are dropped, a process otherwise keeps their memory."""
     if _malloc_trim is not None:
         _malloc_trim(0)
 
@@ -559,8 +567,7 @@ def network_analysis(name: str, params: dict) -> tuple[object, GraphSnapshot, St
             # The answer is kept (``computed_once``); the structures it was found on would
             # otherwise stay with the snapshot in every process that ever computed one.
             network.let_go(snapshot)
-            if _malloc_trim is not None:
-                _malloc_trim(0)
+            trim_memory()
 
     result, stamp = computed_once(f"network:{name}", params, compute, version=snapshot.version)
     return result, snapshot, stamp
