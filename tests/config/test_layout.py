@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = {
     "linkage": set(),
     "analytics": {"linkage"},
-    "simulation": {"linkage"},
+    "simulation": {"linkage", "events"},
     "api": {"linkage", "analytics", "notifications", "events"},
     "events": {"linkage"},
     "notifications": {"linkage"},
