@@ -12,13 +12,20 @@ from linkage import selectors
 from linkage.choices import BuyerKind, Category
 from linkage.dates import EARLIEST_DATE, LATEST_DATE
 
-__all__ = ["MapForm", "StatisticsForm", "bound"]
+__all__ = ["FUNNEL_BY", "MapForm", "StatisticsForm", "bound"]
 
 DEFAULT_RADIUS_KM = 5.0
 MAX_RADIUS_KM = 200.0
 DEFAULT_SITES = 10
 MAX_SITES = 100
 SALES_POINTS = "sales_points"
+# The ways the funnel of the match workflow is cut (the funnel API's ``by``).
+FUNNEL_BY = [
+    ("year", _("Năm đề xuất")),
+    ("group", _("Nhóm sản phẩm")),
+    ("chain", _("Chuỗi bán lẻ")),
+    ("area", _("Địa bàn (quận, huyện)")),
+]
 
 
 def supply_choices() -> list:
@@ -89,6 +96,13 @@ class StatisticsForm(forms.Form):
         ],
     )
     target = forms.IntegerField(label=_("Chỉ tiêu mỗi năm"), min_value=0, max_value=1_000_000)
+    # Planners only: the page drops this field for anyone else, who is shown no funnel.
+    by = forms.ChoiceField(label=_("Phễu kết nối theo"), choices=FUNNEL_BY)
+
+    def __init__(self, *args, planner: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not planner:
+            del self.fields["by"]
 
     def clean_as_of(self):
         day = self.cleaned_data.get("as_of")

@@ -16,6 +16,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from linkage.accounts import Account
 from linkage.choices import AreaLevel, Category
 
 from .forms import DEFAULT_RADIUS_KM, DEFAULT_SITES, SALES_POINTS, MapForm, StatisticsForm, bound
@@ -163,6 +164,15 @@ def _column_labels() -> dict[str, str]:
         "summary_expiring": _("Sắp hết hạn trong 6 tháng"),
         "summary_rated_this_year": _("Được đánh giá trong năm nay"),
         "summary_target": _("Chỉ tiêu năm"),
+        "group": _("Nhóm sản phẩm"),
+        "chain": _("Chuỗi bán lẻ"),
+        "proposals": _("Đề xuất"),
+        "accepted": _("Được chấp nhận"),
+        "mou_signed": _("Đã ký MOU"),
+        "trading": _("Đã giao dịch"),
+        "ended": _("Đã kết thúc"),
+        "median_days_to_trading": _("Trung vị số ngày từ đề xuất đến giao dịch"),
+        "funnel_none": _("(không có)"),
         **{f"category_{code}": str(label) for code, label in Category.choices},
         **{f"level_{code}": str(label) for code, label in AreaLevel.choices},
     }
@@ -178,9 +188,27 @@ def _table_parameters(name: str, query: dict) -> dict:
     return chosen
 
 
+def _funnel(request, form) -> dict:
+    """The funnel's request and downloads for a planner; for anyone else only where to sign in,
+    since the funnel API answers planners alone and the page must not show what it refuses."""
+    if "by" not in form.fields:
+        login = reverse("workspace-login")
+        return {"login": f"{login}?{urlencode({'next': request.get_full_path()})}"}
+    by = form.cleaned_data["by"] if form.is_valid() else "year"
+    return {
+        "by": by,
+        "source": _url("analytics/statistics/funnel/", by=by),
+        "csv": _url("analytics/statistics/funnel/", by=by, format="csv"),
+        "xlsx": _url("analytics/statistics/funnel/", by=by, format="xlsx"),
+    }
+
+
 def statistics_page(request):
-    """Charts and tables of the programme statistics, with CSV and Excel downloads."""
-    form = bound(StatisticsForm, request.GET, {"target": settings.OCOP_YEARLY_TARGET})
+    """Charts and tables of the programme statistics, with CSV and Excel downloads; for a
+    signed-in planner also the funnel of the match workflow, read from its API."""
+    planner = request.user.is_authenticated and Account.of_user(request.user).is_planner
+    defaults = {"target": settings.OCOP_YEARLY_TARGET, "by": "year"}
+    form = bound(StatisticsForm, request.GET, defaults, planner=planner)
     base = f"{API}analytics/statistics/"
     tables = [
         ("by-year", _("Theo năm")),
@@ -216,9 +244,10 @@ def statistics_page(request):
         "base": base,
         "query": urlencode({k: v for k, v in query.items() if v not in (None, "")}),
         "downloads": downloads,
-        "captions": dict(tables),
+        "captions": {**dict(tables), "funnel": _("Phễu kết nối: đề xuất đến giao dịch")},
         "labels": _column_labels(),
         "map_url": reverse("planner-map"),
         "expiring_months": EXPIRING_MONTHS,
+        "funnel": _funnel(request, form),
     }
     return render(request, "planner/statistics.html", context, status=200 if valid else 400)

@@ -174,6 +174,23 @@
     tables.appendChild(wrap);
   }
 
+  /* The funnel's rows as the API gives them (its CSV and XLSX are these rows): the key column
+     first, a group by its name, proposals without a chain or area as "(none)". */
+  var FUNNEL = ["proposals", "accepted", "mou_signed", "trading", "ended",
+    "median_days_to_trading"];
+  function drawFunnel(answer) {
+    var key = answer.by;
+    var table = Planner.table(answer.results, captions.funnel, [key].concat(FUNNEL), labels,
+      function (value, column) {
+        if (column === key && value === "") { return labels.funnel_none; }
+        if (column === key && key === "group") { return labels["category_" + value] || value; }
+        if (column === "median_days_to_trading") { return format.decimal(value); }
+        return show(value, column);
+      });
+    table.dataset.table = "funnel";
+    document.getElementById("funnel-table").appendChild(table);
+  }
+
   /* An API refusal names a field: show its reason beside the field, once; anything else is one
      message at the top. */
   var shown = {};
@@ -199,6 +216,9 @@
   Object.keys(TABLES).forEach(function (name) {
     if (!sources[name]) { sources[name] = url(TABLES[name][0]); }
   });
+  // The funnel is there only for a signed-in planner: the page names its request then alone.
+  var funnel = document.getElementById("funnel");
+  if (funnel) { sources.funnel = funnel.dataset.source; }
   var names = Object.keys(sources);
   Promise.all(names.map(function (n) { return Planner.fetchJSON(sources[n]); }))
     .then(function (answers) {
@@ -221,6 +241,7 @@
       }
       if (rows("expiring")) { drawExpiring(rows("expiring")); }
       Object.keys(TABLES).forEach(function (name) { if (got[name]) { addTable(name, got[name]); } });
+      if (got.funnel) { drawFunnel(got.funnel); }
       document.body.dataset.ready = "1";
     });
 })();

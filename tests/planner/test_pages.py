@@ -5,7 +5,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.contrib.staticfiles import finders
+
+from linkage import services
+from tests.factories import ProductFactory, StoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +150,59 @@ def test_the_base_layer_has_the_country_and_its_provinces_with_their_source():
         assert 102 < lon < 118 and 6 < lat < 24
     notes = (folder / "README.md").read_text()
     assert "Natural Earth" in notes and "public domain" in notes and "npm pack" in notes
+
+
+def _planner_client(client):
+    user = UserFactory(username="planner")
+    user.groups.add(Group.objects.get_or_create(name="planners")[0])
+    client.force_login(user)
+    return client
+
+
+def _funnel_proposals(count: int = 3) -> None:
+    store = StoreFactory()
+    for _ in range(count):
+        services.proposal_create(
+            actor=None, product=ProductFactory(), buyer=store, proposed_by="producer"
+        )
+
+
+def test_anonymous_statistics_page_offers_sign_in_and_no_funnel(client):
+    _funnel_proposals()
+    html = client.get("/planner/statistics/", {"by": "chain"}).content.decode()
+    assert 'id="funnel-planners-only"' in html
+    assert "/workspace/login/?next=%2Fplanner%2Fstatistics%2F%3Fby%3Dchain" in html
+    assert "statistics/funnel/" not in html
+    assert 'name="by"' not in html
+
+
+def test_a_signed_in_stranger_sees_no_funnel_either(client):
+    client.force_login(UserFactory(username="stranger"))
+    html = client.get("/planner/statistics/").content.decode()
+    assert 'id="funnel-planners-only"' in html and "statistics/funnel/" not in html
+
+
+def test_planner_statistics_page_asks_the_funnel_api_and_links_its_downloads(client):
+    planner = _planner_client(client)
+    html = planner.get("/planner/statistics/", {"by": "group"}).content.decode()
+    assert 'data-source="/api/v1/analytics/statistics/funnel/?by=group"' in html
+    assert 'href="/api/v1/analytics/statistics/funnel/?by=group&amp;format=csv"' in html
+    assert 'href="/api/v1/analytics/statistics/funnel/?by=group&amp;format=xlsx"' in html
+    assert 'id="funnel-planners-only"' not in html
+
+
+def test_planner_statistics_page_refuses_an_unknown_funnel_cut_beside_its_field(client):
+    planner = _planner_client(client)
+    response = planner.get("/planner/statistics/", {"by": "planet"}, HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="error-by"' in html and html.count('class="field-error"') == 1
+
+
+def test_planner_funnel_columns_are_named_in_the_page_language(client):
+    planner = _planner_client(client)
+    english = planner.get("/planner/statistics/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    vietnamese = planner.get("/planner/statistics/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert '"median_days_to_trading": "Median days from proposal to trading"' in english
+    assert "Funnel by" in english
+    assert '"proposals": "\\u0110\\u1ec1 xu\\u1ea5t"' in vietnamese

@@ -519,12 +519,16 @@ def test_map_analyses_the_radius_it_draws_in_either_language(
     [("vi", "Năm", "0,29%"), ("en", "Year", "0.29%")],
 )
 def test_statistics_fit_the_window_in_either_language(
-    browser, live_server, network, language, year, share
+    browser, live_server, network, planner_session, language, year, share
 ):
     found = {}
     for width in (1366, 390):
         tab = open_page(
-            browser, f"{live_server.url}/planner/statistics/", language=language, width=width
+            browser,
+            f"{live_server.url}/planner/statistics/",
+            cookies=planner_session,
+            language=language,
+            width=width,
         )
         try:
             found[width] = tab.evaluate(
@@ -536,12 +540,14 @@ def test_statistics_fit_the_window_in_either_language(
             small = tab.evaluate(
                 f"Planner.formats('{language}').share(10 / 3463).replace(/\\s/g, '')"
             )
+            funnel_rows = len(funnel_cells(tab))
             screenshot(tab, f"statistics-{language}-{width}")
             errors = tab.console_errors()
         finally:
             tab.close()
         assert errors == []
         assert year in headings
+        assert funnel_rows == 1
         assert not [h for h in headings if h.endswith("_id") or h.endswith("_code")]
         assert small == share
     assert found == {1366: 0, 390: 0}
@@ -562,3 +568,95 @@ def test_statistics_show_a_bad_date_beside_its_field(browser, live_server, netwo
     assert beside == ["as_of"]
     assert not raw
     assert [e for e in errors if "400" not in e] == []
+
+
+@pytest.fixture
+def planner_session():
+    """A signed-in planner's session cookie, and proposals to two chains, one of them trading."""
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from linkage import services
+    from tests.factories import StoreFactory, UserFactory
+
+    user = UserFactory(username="planner")
+    user.groups.add(Group.objects.get_or_create(name="planners")[0])
+    client = Client()
+    client.force_login(user)
+    for store, count in ((StoreFactory(), 3), (StoreFactory(), 1)):
+        proposals = [
+            services.proposal_create(
+                actor=None, product=ProductFactory(), buyer=store, proposed_by="producer"
+            )
+            for _ in range(count)
+        ]
+        for step in ("accepted", "mou_signed", "trading"):
+            services.proposal_transition(actor=None, proposal=proposals[0], to=step)
+    return {"sessionid": client.cookies["sessionid"].value}
+
+
+def median_text(days: float | None, language: str) -> str:
+    """Days as the page writes them: one decimal at most, the language's decimal mark."""
+    if days is None:
+        return ""
+    return f"{round(days, 1):g}".replace(".", "," if language == "vi" else ".")
+
+
+def funnel_cells(tab: DevTools) -> list[list[str]]:
+    return tab.evaluate(
+        "Array.from(document.querySelectorAll('#funnel-table tbody tr'))"
+        ".map(r => Array.from(r.cells).map(c => c.textContent))"
+    )
+
+
+@pytest.mark.parametrize(("language", "heading"), [("vi", "Đề xuất"), ("en", "Proposals")])
+def test_a_planner_sees_the_funnel_rows_the_api_gives(
+    browser, live_server, network, planner_session, language, heading
+):
+    url = f"{live_server.url}/planner/statistics/?by=chain"
+    tab = open_page(browser, url, cookies=planner_session, language=language)
+    try:
+        cells = funnel_cells(tab)
+        headings = tab.evaluate(
+            "Array.from(document.querySelectorAll('#funnel-table th')).map(t => t.textContent)"
+        )
+        csv_link = tab.evaluate("document.querySelector('#funnel a[href*=csv]').href")
+        screenshot(tab, f"statistics-funnel-{language}")
+        errors, violations = tab.console_errors(), tab.csp_violations()
+    finally:
+        tab.close()
+    request = urllib.request.Request(
+        f"{live_server.url}/api/v1/analytics/statistics/funnel/?by=chain",
+        headers={"Cookie": f"sessionid={planner_session['sessionid']}"},
+    )
+    with urllib.request.urlopen(request, timeout=PAGE_LIMIT_S) as answer:
+        api = json.load(answer)
+    columns = ["chain", "proposals", "accepted", "mou_signed", "trading", "ended"]
+    expected = [[str(row[c]) for c in columns] for row in api["results"]]
+    assert [row[: len(columns)] for row in cells] == expected
+    assert [row[-1] for row in cells] == [
+        median_text(row["median_days_to_trading"], language) for row in api["results"]
+    ]
+    assert sorted(int(row[1]) for row in cells) == [1, 3]
+    assert heading in headings
+    assert csv_link.endswith("/api/v1/analytics/statistics/funnel/?by=chain&format=csv")
+    assert errors == [] and violations == []
+
+
+def test_anonymous_sees_no_funnel_numbers_but_where_to_sign_in(
+    browser, live_server, network, planner_session
+):
+    tab = open_page(browser, f"{live_server.url}/planner/statistics/?by=chain")
+    try:
+        table = tab.evaluate("document.querySelectorAll('#funnel-table, #funnel').length")
+        sentence = tab.evaluate("document.getElementById('funnel-planners-only').innerText")
+        sign_in = tab.evaluate(
+            "document.querySelector('#funnel-planners-only a').getAttribute('href')"
+        )
+        errors = tab.console_errors()
+    finally:
+        tab.close()
+    assert table == 0
+    assert sign_in.startswith("/workspace/login/?next=")
+    assert not any(ch.isdigit() for ch in sentence)
+    assert errors == []
