@@ -235,6 +235,8 @@ class SourcingRequestFilter(df.FilterSet):
     accepts_price_vnd = df.NumberFilter(
         method="filter_accepts_price",
         min_value=0,
+        # The database's big integers: beyond them a comparison would overflow, not filter.
+        max_value=2**63 - 1,
         help_text=_(
             "Requests that take a product at this price (đồng): no maximum, or one at or above it."
         ),

@@ -85,7 +85,9 @@ def test_requests_are_filtered_by_the_price_they_accept(anonymous):
 
     assert codes("accepts_price_vnd=50000") == ["YC-ANY", "YC-DEAR"]
     assert codes("accepts_price_vnd=30000") == ["YC-ANY", "YC-CHEAP", "YC-DEAR"]
-    assert anonymous.get("/api/v1/sourcing-requests/?accepts_price_vnd=cheap").status_code == 400
+    for wrong in ("cheap", "-1", "1e30"):
+        answer = anonymous.get(f"/api/v1/sourcing-requests/?accepts_price_vnd={wrong}")
+        assert answer.status_code == 400 and list(answer.json()) == ["accepts_price_vnd"]
 
 
 def test_the_price_range_travels_through_import_and_export():
