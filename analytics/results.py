@@ -21,7 +21,9 @@ import math
 from collections.abc import Callable
 
 import pandas as pd
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from linkage import graph_cache, jobs
 from linkage.choices import AreaLevel
@@ -312,4 +314,7 @@ def statistics_table(name: str, params: dict) -> tuple[pd.DataFrame | dict, Stam
         return STATISTICS[name](products, areas, frames.rating_frame(snapshot), params)
 
     key = {field: "" if value is None else str(value) for field, value in params.items()}
+    # The tables carry labels in the request's language (groups, star classes, kinds): one kept
+    # answer per language, or the first reader's language would be everyone's.
+    key["language"] = translation.get_language() or settings.LANGUAGE_CODE
     return _answer(f"analytics.statistics.{name}", key, compute)

@@ -601,13 +601,7 @@ def recommend_suppliers(
     items = index.items
     ok = np.isin(items["group"], groups) & (items["stars"] >= minimum) & index.rated_items(as_of)
     ok[[index.item_pos[code] for code in priced_out if code in index.item_pos]] = False
-    # Outlets the score is read at: the buyer itself, or a chain's stores.
-    if buyer in index.o_pos:
-        outlets = np.array([index.o_pos[buyer]])
-    elif buyer in index.c_pos:
-        outlets = np.flatnonzero(index.o_chain == index.c_pos[buyer])
-    else:
-        outlets = np.zeros(0, np.int64)
+    outlets = _scored_at(index, buyer)
     placed_outlets = outlets[~np.isnan(index.o_lat[outlets])]
     producer = items["producer"]
     ok &= ~np.isnan(index.p_lat[producer])
@@ -713,6 +707,15 @@ def recommend_suppliers(
     return answer
 
 
+def _scored_at(index, buyer: str) -> np.ndarray:
+    """The outlets a buyer's score is read at: the buyer itself, or a chain's stores."""
+    if buyer in index.o_pos:
+        return np.array([index.o_pos[buyer]])
+    if buyer in index.c_pos:
+        return np.flatnonzero(index.o_chain == index.c_pos[buyer])
+    return np.zeros(0, np.int64)
+
+
 def pair_scores(
     rec: Recommender,
     *,
@@ -747,12 +750,7 @@ def pair_scores(
     candidates, producer = candidates[ok], producer[ok]
     if not len(candidates):
         return {}
-    if buyer in index.o_pos:
-        outlets = np.array([index.o_pos[buyer]])
-    elif buyer in index.c_pos:
-        outlets = np.flatnonzero(index.o_chain == index.c_pos[buyer])
-    else:
-        outlets = np.zeros(0, np.int64)
+    outlets = _scored_at(index, buyer)
     placed_outlets = outlets[~np.isnan(index.o_lat[outlets])]
     p_lat, p_lon = index.p_lat[producer], index.p_lon[producer]
     offers = _item_offers(rec, candidates)

@@ -28,7 +28,7 @@ from collections import defaultdict
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from unidecode import unidecode
 
@@ -598,3 +598,56 @@ def _date_back(proposal: Proposal, steps, as_of: dt.date) -> None:
             started_on=days["trading"], ended_on=ended
         )
         services.registry_changed()
+
+
+# A trade-connection week two weeks after the as-of day, scheduled, so that a planner meets one.
+DEMO_EVENT_CODE = "SK-HN-TUAN-HANG-OCOP"
+DEMO_EVENT_PRODUCERS = 24
+DEMO_EVENT_SLOTS = 8
+
+
+def write_trade_event(*, cooperative_code: str, as_of: dt.date) -> None:
+    """An upcoming trade-connection event of the demo: the retail chains (two tables each) and
+    three OCOP sales points meet the demo cooperative and the 23 other cooperatives and
+    enterprises with the most certified products, in eight 20-minute slots; its schedule made by
+    the exact method (``events.services``). A second run for the same day changes nothing."""
+    from events import services as event_services
+    from events.models import Event
+
+    held_on = as_of + dt.timedelta(days=14)
+    earlier = Event.objects.filter(code=DEMO_EVENT_CODE).first()
+    if earlier is not None and earlier.held_on == held_on and earlier.scheduled_at is not None:
+        return
+    if earlier is not None:
+        earlier.delete()
+    chains = list(
+        Buyer.objects.filter(kind=BuyerKind.RETAIL_CHAIN)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    sales_points = list(
+        Buyer.objects.filter(kind=BuyerKind.SALES_POINT, lat__isnull=False)
+        .order_by("code")
+        .values_list("code", flat=True)[:3]
+    )
+    makers = (
+        Producer.objects.filter(kind__in=("cooperative", "enterprise"), lat__isnull=False)
+        .exclude(code=cooperative_code)
+        .annotate(rated=Count("products", filter=Q(products__stars__gte=3)))
+        .order_by("-rated", "code")
+        .values_list("code", flat=True)[: DEMO_EVENT_PRODUCERS - 1]
+    )
+    event = event_services.event_create(
+        actor=None,
+        code=DEMO_EVENT_CODE,
+        name="Tuần hàng kết nối giao thương sản phẩm OCOP Hà Nội",
+        place="Cung Văn hóa Hữu nghị Việt Xô, 91 Trần Hưng Đạo, Hà Nội",
+        held_on=held_on,
+        starts_at=dt.time(8, 30),
+        slot_minutes=20,
+        slot_count=DEMO_EVENT_SLOTS,
+        buyers=[{"buyer": code, "tables": 2} for code in chains]
+        + [{"buyer": code, "tables": 1} for code in sales_points],
+        producers=[{"producer": code, "max_meetings": 4} for code in [cooperative_code, *makers]],
+    )
+    event_services.event_schedule(actor=None, event=event, method="exact")

@@ -135,6 +135,7 @@ def allocation_proposal(account: Account, *, today: dt.date, language: str) -> d
                     "expires_in_months": months_until(today, expires)
                     if expires is not None and expires <= horizon
                     else None,
+                    "expires_in_days": (expires - today).days if expires is not None else None,
                     "gaps": readiness.with_text(gaps, language),
                     "open": (product.code, request.buyer.code) in pairs,
                     "value": line_value(request.code, product.code, row["quantity"]),

@@ -17,6 +17,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from linkage import selectors as registry
 from linkage import services
 from linkage.accounts import Account
 from linkage.choices import ProposalOrigin, ProposalState, RequestStatus
@@ -64,6 +65,17 @@ def _refused(request, error: services.WriteRefused) -> None:
     messages.error(request, " ".join(reasons) or _("The change was refused."))
 
 
+def _withheld(account: Account, codes) -> frozenset[str]:
+    """The producers among ``codes`` whose names the account may not read: households, unless
+    the account is a planner or a cooperative the household is linked with (as in the API)."""
+    if account.is_planner or not codes:
+        return frozenset()
+    hidden = registry.households_among(set(codes))
+    if hidden and account.producer_ids:
+        hidden -= registry.households_linked_to(account.producer_ids)
+    return frozenset(hidden)
+
+
 def _with_steps(account: Account, found) -> list[Proposal]:
     rows = list(found[:200])
     for proposal in rows:
@@ -104,6 +116,9 @@ def home(request):
         context["requests"] = requests
     if account.producer_ids or account.buyer_ids or account.is_planner:
         context["proposals"] = _with_steps(account, selectors.my_proposals(account))
+    named = [row["producer"]["code"] for r in context.get("requests", ()) for row in r.shortlist]
+    named += [p.product.producer.code for p in context.get("proposals", ())]
+    context["withheld_producers"] = _withheld(account, named)
     return render(request, "workspace/home.html", context)
 
 
@@ -292,6 +307,10 @@ def allocation(request):
             account, today=timezone.localdate(), language=get_language()
         ),
     }
+    context["withheld_producers"] = _withheld(
+        account,
+        [line["product"].producer.code for row in context["requests"] for line in row["lines"]],
+    )
     return render(request, "workspace/allocation.html", context)
 
 

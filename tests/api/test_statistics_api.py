@@ -285,3 +285,14 @@ def test_downloads_quote_text_a_spreadsheet_would_run(client, registry):
     names = [cell.value for row in book.active.iter_rows() for cell in row]
     assert "'-2+3+cmd|' /C calc'!A0" in names
     assert "-2+3+cmd|' /C calc'!A0" not in names
+
+
+def test_labels_come_in_each_readers_language_whoever_asked_first(client, registry):
+    """A kept answer is kept per language: an English reader first does not make the Vietnamese
+    page read English group and kind names."""
+    english = client.get(BASE + "by-group/", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    vietnamese = client.get(BASE + "by-group/", HTTP_ACCEPT_LANGUAGE="vi").json()["results"]
+    assert {row["category"]: row["label"] for row in english}["beverages"] == "Beverages"
+    assert {row["category"]: row["label"] for row in vietnamese}["beverages"] == "Đồ uống"
+    kinds = client.get(BASE + "by-producer-kind/", HTTP_ACCEPT_LANGUAGE="vi").json()["results"]
+    assert {row["producer_kind"]: row["label"] for row in kinds}["cooperative"] == "Hợp tác xã"

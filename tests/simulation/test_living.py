@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from analytics import frames, statistics
+from events.models import Event
 from linkage.choices import ProposalState
 from linkage.dates import add_months, rating_expiry
 from linkage.management.commands.load_demo import DEMO_PASSWORD
@@ -227,6 +228,16 @@ def test_load_demo_as_of_a_day_is_a_programme_in_motion(
     assert any(user == "demo_buyer" for (user, _kind) in unread)
     cooperative = Producer.objects.get(owner__username="demo_producer")
     assert cooperative.contact_person and cooperative.phone and cooperative.credentials.exists()
+
+    # A trade-connection week two weeks on, scheduled: every producer meets someone, the demo
+    # cooperative among them, and no table holds two meetings in a slot.
+    event = Event.objects.get(code=living.DEMO_EVENT_CODE)
+    assert event.held_on == as_of + dt.timedelta(days=14) and event.schedule_optimal
+    met = set(event.meetings.values_list("producer__code", flat=True))
+    assert met == set(event.producers.values_list("producer__code", flat=True))
+    assert cooperative.code in met
+    places = list(event.meetings.values_list("slot", "buyer_id", "table"))
+    assert len(places) == len(set(places)) > 0
 
 
 @pytest.mark.django_db

@@ -286,3 +286,17 @@ def test_the_proposals_page_reads_in_a_few_queries_whatever_their_number(
     with django_assert_max_num_queries(12):
         response = client.get("/workspace/proposals/")
     assert response.content.decode().count('id="proposal-') == 6
+
+
+def test_a_households_name_is_withheld_from_the_chain_as_in_the_api(world):
+    """A household business is a family: the chain it proposes to reads "name withheld", as the
+    API answers buyers; the household's own account and planners read its name."""
+    family = UserFactory(username="family")
+    household = ProducerFactory(owner=family, kind="household", name="Hộ kinh doanh Lê Thị Hoa")
+    honey = ProductFactory(producer=household, name="Mật ong rừng")
+    services.proposal_create(actor=_account(family), product=honey, buyer=world["store"])
+    chain_page = signed_in(world["mart"]).get("/workspace/").content.decode()
+    assert "Mật ong rừng" in chain_page
+    assert "Lê Thị Hoa" not in chain_page and "ẩn tên" in chain_page
+    assert "Lê Thị Hoa" in signed_in(family).get("/workspace/").content.decode()
+    assert "Lê Thị Hoa" in signed_in(world["planner"]).get("/workspace/proposals/").content.decode()

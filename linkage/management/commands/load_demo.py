@@ -170,6 +170,7 @@ class Command(BaseCommand):
         cooperative = living.demo_cooperative(tables)
         accounts = demo_accounts(cooperative_code=cooperative, password=password)
         living.write_workflow(cooperative_code=cooperative, as_of=as_of)
+        living.write_trade_event(cooperative_code=cooperative, as_of=as_of)
         # The daily look for ratings about to expire, as it would have run on the as-of day.
         notify_expiring_ratings(today=as_of)
         for role, account in accounts.items():
