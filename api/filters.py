@@ -232,6 +232,15 @@ class SourcingRequestFilter(df.FilterSet):
         method="filter_overdue",
         help_text=_("Open requests past their deadline (true), or every other one (false)."),
     )
+    accepts_price_vnd = df.NumberFilter(
+        method="filter_accepts_price",
+        min_value=0,
+        # The database's big integers: beyond them a comparison would overflow, not filter.
+        max_value=2**63 - 1,
+        help_text=_(
+            "Requests that take a product at this price (đồng): no maximum, or one at or above it."
+        ),
+    )
 
     class Meta:
         model = SourcingRequest
@@ -241,6 +250,9 @@ class SourcingRequestFilter(df.FilterSet):
         today = timezone.localdate()
         late = Q(status=RequestStatus.OPEN, deadline__lt=today)
         return queryset.filter(late) if value else queryset.exclude(late)
+
+    def filter_accepts_price(self, queryset, name, value):
+        return queryset.filter(Q(price_max_vnd__isnull=True) | Q(price_max_vnd__gte=value))
 
 
 class ProposalFilter(df.FilterSet):

@@ -74,17 +74,24 @@ class SupplierRecommendationsView(APIView):
             if name in params
         }
         buyer = params.get("buyer")
+        priced_out: frozenset[str] = frozenset()
         if "request" in params:
             found = (
                 SourcingRequest.objects.filter(code=params["request"])
                 .values(
-                    "category", "min_stars", "quantity_per_month", "max_distance_km", "buyer__code"
+                    "category",
+                    "min_stars",
+                    "quantity_per_month",
+                    "max_distance_km",
+                    "buyer__code",
+                    "price_max_vnd",
                 )
                 .first()
             )
             if found is None:
                 raise Http404(_("No sourcing request has the code %s.") % params["request"])
             buyer = found.pop("buyer__code")
+            priced_out = selectors.priced_above(found.pop("price_max_vnd"))
             # Parameters given with the request override what it states.
             wanted = {**found, **wanted}
         node = recommender.snapshot.nodes.get(buyer) if buyer is not None else None
@@ -98,6 +105,7 @@ class SupplierRecommendationsView(APIView):
             include_linked=params["include_linked"],
             as_of=params.get("as_of") or timezone.localdate(),
             language=get_language(),
+            priced_out=priced_out,
             **wanted,
         )
         result["request"]["code"] = params.get("request")

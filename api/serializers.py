@@ -324,6 +324,8 @@ class SourcingRequestSerializer(SafeTextMixin, serializers.ModelSerializer):
             "max_distance_km",
             "status",
             "deadline",
+            "price_min_vnd",
+            "price_max_vnd",
             "overdue",
             "created_at",
             "updated_at",

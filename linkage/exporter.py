@@ -63,7 +63,15 @@ _PATHS = {
         },
     ),
 }
-_WHOLE_NUMBERS = {"population", "members", "stars", "price_vnd", "min_stars"}
+_WHOLE_NUMBERS = {
+    "population",
+    "members",
+    "stars",
+    "price_vnd",
+    "min_stars",
+    "price_min_vnd",
+    "price_max_vnd",
+}
 _DATES = {
     "rated_on",
     "started_on",

@@ -69,6 +69,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "quantity_per_month",
         "max_distance_km",
         "deadline",
+        "price_min_vnd",
+        "price_max_vnd",
     ),
     "proposals": (
         "product_code",

@@ -570,6 +570,10 @@ class SourcingRequest(models.Model):
     # The last day proposals are sought: after it the request no longer takes part in matching
     # (``matchable_q``), though it stays open until its buyer closes it.
     deadline = models.DateField(_("hạn chót"), null=True, blank=True)
+    # The unit prices (đồng, as ``Product.price_vnd``) the buyer will pay: a product priced above
+    # the maximum is left out of the request's matching; a product of unknown price is kept.
+    price_min_vnd = models.PositiveBigIntegerField(_("giá tối thiểu (đồng)"), null=True, blank=True)
+    price_max_vnd = models.PositiveBigIntegerField(_("giá tối đa (đồng)"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -589,6 +593,12 @@ class SourcingRequest(models.Model):
                 condition=Q(max_distance_km__isnull=True) | Q(max_distance_km__gte=0),
                 name="request_distance_not_negative",
             ),
+            models.CheckConstraint(
+                condition=Q(price_min_vnd__isnull=True)
+                | Q(price_max_vnd__isnull=True)
+                | Q(price_min_vnd__lte=F("price_max_vnd")),
+                name="request_price_range_ordered",
+            ),
         ]
 
     def __str__(self):
@@ -601,6 +611,19 @@ class SourcingRequest(models.Model):
         return Q(**{f"{prefix}status": RequestStatus.OPEN}) & (
             Q(**{f"{prefix}deadline__isnull": True}) | Q(**{f"{prefix}deadline__gte": today})
         )
+
+    def price_fits_q(self, prefix: str = "") -> Q:
+        """Products whose price this request accepts: any without a maximum; else those at or
+        under it, and those of unknown price (kept rather than hidden for a missing figure)."""
+        if self.price_max_vnd is None:
+            return Q()
+        return Q(**{f"{prefix}price_vnd__isnull": True}) | Q(
+            **{f"{prefix}price_vnd__lte": self.price_max_vnd}
+        )
+
+    def price_fits(self, price_vnd: int | None) -> bool:
+        """``price_fits_q`` for one product's price."""
+        return self.price_max_vnd is None or price_vnd is None or price_vnd <= self.price_max_vnd
 
     def is_overdue(self, today: dt.date) -> bool:
         """Open but past its deadline: shown as overdue, left out of matching."""

@@ -34,7 +34,7 @@ they are normalised to sum 1, so the heuristic parts can be mixed in.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -555,6 +555,7 @@ def recommend_suppliers(
     include_linked: bool = False,
     as_of: dt.date | None = None,
     language: str = "en",
+    priced_out: Collection[str] = (),
 ) -> dict:
     """The best ``k`` products (with their producers) for a buyer or one of its sourcing requests.
 
@@ -565,6 +566,9 @@ def recommend_suppliers(
     chain's store nearest the producer) is the learned one, read from the buyer's side. Returns
     ``{"buyer", "request", "as_of", "ranking", "weights", "results", "notes"}``; ``notes``
     explains an empty list. Raises ``KeyError`` for an unknown buyer.
+
+    ``priced_out`` are the codes of products above the request's highest price
+    (``linkage.selectors.priced_above``): the graph snapshot carries no prices.
     """
     weights = weights or parse_weights(None)
     as_of = as_of or dt.date.today()
@@ -596,6 +600,7 @@ def recommend_suppliers(
     groups = [CATEGORIES.index(category)] if category else np.flatnonzero(takes).tolist()
     items = index.items
     ok = np.isin(items["group"], groups) & (items["stars"] >= minimum) & index.rated_items(as_of)
+    ok[[index.item_pos[code] for code in priced_out if code in index.item_pos]] = False
     outlets = _scored_at(index, buyer)
     placed_outlets = outlets[~np.isnan(index.o_lat[outlets])]
     producer = items["producer"]

@@ -40,6 +40,7 @@ __all__ = [
     "snapshot_patched",
     "in_area",
     "linkage_list",
+    "priced_above",
     "producer_list",
     "product_list",
     "rating_status",
@@ -48,6 +49,16 @@ __all__ = [
 ]
 
 EXPIRING_WITHIN_MONTHS = 6
+
+
+def priced_above(price_max_vnd: int | None) -> frozenset[str]:
+    """Codes of the products a sourcing request's highest price leaves out of its matching: a
+    known price above it. A product of unknown price is kept (``SourcingRequest.price_fits``)."""
+    if price_max_vnd is None:
+        return frozenset()
+    return frozenset(
+        Product.objects.filter(price_vnd__gt=price_max_vnd).values_list("code", flat=True)
+    )
 
 
 def area_list() -> QuerySet[Area]:

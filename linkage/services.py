@@ -446,13 +446,17 @@ def sourcing_request_create(
     max_distance_km: float | None = None,
     status: str = RequestStatus.OPEN,
     deadline: dt.date | None = None,
+    price_min_vnd: int | None = None,
+    price_max_vnd: int | None = None,
 ) -> SourcingRequest:
     """A buyer's sourcing request; without a ``code``, the next free ``YC-<yyyymmdd>-<n>``.
 
-    A ``deadline`` (the last day proposals are sought) may not be in the past."""
+    A ``deadline`` (the last day proposals are sought) may not be in the past; a price range
+    (đồng) may not have its minimum above its maximum."""
     if not _owns_buyer(actor, buyer):
         _refuse("buyer", _NOT_YOUR_BUYER)
     _check_deadline(deadline)
+    _check_price_range(price_min_vnd, price_max_vnd)
     request = SourcingRequest(
         code=code or _next_request_code(),
         buyer=buyer,
@@ -462,6 +466,8 @@ def sourcing_request_create(
         max_distance_km=max_distance_km,
         status=status,
         deadline=deadline,
+        price_min_vnd=price_min_vnd,
+        price_max_vnd=price_max_vnd,
     )
     # What a notification needs to say without reading the request back.
     details = {
@@ -471,6 +477,8 @@ def sourcing_request_create(
         "quantity_per_month": quantity_per_month,
         "max_distance_km": max_distance_km,
         "deadline": deadline.isoformat() if deadline else None,
+        "price_min_vnd": price_min_vnd,
+        "price_max_vnd": price_max_vnd,
     }
     return _save(request, actor=actor, event="sourcing_request.created", data=details)
 
@@ -479,6 +487,12 @@ def _check_deadline(deadline: dt.date | None) -> None:
     # A deadline already passed would take the request out of matching the day it is written.
     if deadline is not None and deadline < timezone.localdate():
         _refuse("deadline", _("A deadline cannot be in the past."))
+
+
+def _check_price_range(price_min_vnd: int | None, price_max_vnd: int | None) -> None:
+    # Named on the maximum: it is the bound matching reads, and the one a user lowers by mistake.
+    if price_min_vnd is not None and price_max_vnd is not None and price_min_vnd > price_max_vnd:
+        _refuse("price_max_vnd", _("The highest price cannot be below the lowest."))
 
 
 def _next_request_code() -> str:
@@ -502,6 +516,11 @@ def sourcing_request_update(
         _refuse("buyer", _NOT_YOUR_BUYER)
     if "deadline" in changes and changes["deadline"] != sourcing_request.deadline:
         _check_deadline(changes["deadline"])
+    if "price_min_vnd" in changes or "price_max_vnd" in changes:
+        _check_price_range(
+            changes.get("price_min_vnd", sourcing_request.price_min_vnd),
+            changes.get("price_max_vnd", sourcing_request.price_max_vnd),
+        )
     return _update(sourcing_request, actor=actor, entity="sourcing_request", changes=changes)
 
 

@@ -297,6 +297,8 @@ VI_TO_EN = {
     "phân cấp hành chính": "administrative division",
     "nay thuộc": "now part of",
     "địa bàn trước 1/7/2025": "area before 1 July 2025",
+    "giá tối thiểu (đồng)": "lowest price (VND)",
+    "giá tối đa (đồng)": "highest price (VND)",
 }
 
 

@@ -2,8 +2,10 @@
 
 The request's product group, taken by its buyer (under its chain's rules for a store); stars at
 least the request's minimum and the buyer's (``linkage.eligibility.buyer_rules``); the rating in
-force today (``rating_in_force``); and, when the request sets ``max_distance_km``, the producer
-within that distance of the buyer, or for a chain of the chain or any of its stores
+force today (``rating_in_force``); a price not above the request's highest, when it sets one
+(``SourcingRequest.price_fits_q``: a product of unknown price is kept); and, when the request
+sets ``max_distance_km``, the producer within that distance of the buyer, or for a chain of the
+chain or any of its stores
 (``linkage.distance.within_km``). A producer without coordinates is never within a distance.
 """
 
@@ -44,7 +46,10 @@ def matching_products(request_code: str) -> tuple[SourcingRequest | None, dict[i
     products = [
         product
         for product in Product.objects.filter(
-            category=request.category, stars__gte=min_stars, producer__owner__isnull=False
+            request.price_fits_q(),
+            category=request.category,
+            stars__gte=min_stars,
+            producer__owner__isnull=False,
         )
         .select_related("producer")
         .order_by("code")

@@ -10,6 +10,8 @@ from notifications.services import WEBHOOK_EVENTS
 
 __all__ = ["SourcingRequestForm", "WebhookForm"]
 
+MAX_PRICE_VND = 2**63 - 1
+
 
 class SourcingRequestForm(forms.Form):
     """A sourcing request; without a code the service gives the next free one."""
@@ -35,6 +37,17 @@ class SourcingRequestForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("The last day proposals are sought; after it the request leaves matching."),
+    )
+    # Bounded as the database's big integers are, so an absurd figure is a form error.
+    price_min_vnd = forms.IntegerField(
+        label=_("Lowest price (đồng)"), min_value=0, max_value=MAX_PRICE_VND, required=False
+    )
+    price_max_vnd = forms.IntegerField(
+        label=_("Highest price (đồng)"),
+        min_value=0,
+        max_value=MAX_PRICE_VND,
+        required=False,
+        help_text=_("Products priced above it are left out of this request's matching."),
     )
 
     def __init__(self, *args, buyers, **kwargs):

@@ -15,7 +15,7 @@ from linkage.accounts import Account
 from linkage.choices import Requirement
 from linkage.models import Buyer, BuyerRequirements, Product, Proposal, SourcingRequest
 from linkage.recommend import recommend_buyers, recommend_suppliers
-from linkage.selectors import add_readiness_gaps, rating_status
+from linkage.selectors import add_readiness_gaps, priced_above, rating_status
 from linkage.services import proposal_sides
 
 __all__ = [
@@ -90,7 +90,8 @@ def next_steps(account: Account, proposal: Proposal) -> list[str]:
 
 def matching_requests(products: list[Product], today: dt.date) -> list[dict]:
     """Open sourcing requests, not past their deadline, that one of ``products`` answers: its
-    group, at least the stars asked for, a rating in force today. Each is
+    group, at least the stars asked for, a rating in force today, a price not above the
+    request's highest (an unknown price fits). Each is
     ``{"request", "products"}``."""
     usable = [
         p for p in products if p.stars and p.rating_expires_on and p.rating_expires_on > today
@@ -105,7 +106,9 @@ def matching_requests(products: list[Product], today: dt.date) -> list[dict]:
         fits = [
             p
             for p in usable
-            if p.category == request.category and p.stars >= (request.min_stars or 0)
+            if p.category == request.category
+            and p.stars >= (request.min_stars or 0)
+            and request.price_fits(p.price_vnd)
         ]
         if fits:
             matches.append({"request": request, "products": fits})
@@ -179,6 +182,7 @@ def suppliers_for(request: SourcingRequest, *, today: dt.date, language: str) ->
         k=SHORTLIST,
         as_of=today,
         language=language,
+        priced_out=priced_above(request.price_max_vnd),
     )
     return result["results"]
 

@@ -201,6 +201,8 @@ def request_edit(request, pk: int | None = None):
             "quantity_per_month": sourcing_request.quantity_per_month,
             "max_distance_km": sourcing_request.max_distance_km,
             "deadline": sourcing_request.deadline,
+            "price_min_vnd": sourcing_request.price_min_vnd,
+            "price_max_vnd": sourcing_request.price_max_vnd,
         }
     form = SourcingRequestForm(request.POST or None, initial=initial, buyers=buyers)
     if request.method == "POST" and form.is_valid():

@@ -400,6 +400,8 @@ def _check_rows(parsed: Parsed) -> None:
     if parsed.spec.name == "products":
         _check_potential_five_star(parsed, unread)
         _check_rated_in_the_past(parsed, unread)
+    if parsed.spec.name == "sourcing_requests":
+        _check_price_range(parsed, unread)
     if parsed.spec.key == "code":
         _check_code_characters(parsed, unread)
     if parsed.spec.name == "linkages":
@@ -446,6 +448,15 @@ def _check_rated_in_the_past(parsed: Parsed, unread: set[int]) -> None:
             parsed.fail(
                 pos, "rated_on", f"a rating cannot be given on a day still to come ({today})"
             )
+
+
+def _check_price_range(parsed: Parsed, unread: set[int]) -> None:
+    cols = parsed.cols
+    for pos, (low, high) in enumerate(
+        zip(cols["price_min_vnd"], cols["price_max_vnd"], strict=True)
+    ):
+        if low is not None and high is not None and low > high and pos not in unread:
+            parsed.fail(pos, "price_max_vnd", "the highest price is below the lowest")
 
 
 _CODE = re.compile(CODE_PATTERN)

@@ -161,6 +161,8 @@ def test_a_sourcing_request_created_tells_what_is_asked(
         "quantity_per_month": 50,
         "max_distance_km": None,
         "deadline": None,
+        "price_min_vnd": None,
+        "price_max_vnd": None,
     }
 
 
